@@ -1,0 +1,15 @@
+/* ringside run -- start the engine. Not built yet: filled in by issue #9. */
+#include <stdio.h>
+
+#include "cli.h"
+
+static const char usage[] = "usage: ringside run [options]\n  start the engine\n  (not built yet: issue #9)\n";
+
+int rs_cmd_run(int argc, char **argv)
+{
+    if (rs_cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return RS_EXIT_OK;
+    }
+    return rs_cli_not_built("run", "issue #9");
+}
