@@ -3,14 +3,15 @@
 #
 # Header ownership is by file-name prefix:
 #   shm:   the headers listed in RS_SHM_HEADERS
-#   feed:  feed_*.h, ws*.h, tls*.h, net*.h, decode*.h
+#   feed:  feed_*.h, decode*.h
+#   (transport -- net*.h, tls*.h, ws*.h -- is core: both feed and exec use it)
 #   exec:  exec_*.h, sim_*.h, venue_*.h, sign*.h
 #   core:  everything else
 # feed sees shm+core+feed, exec sees shm+core+exec, core sees shm+core,
 # tools/tests/bench see everything.
 set(RS_INC_SRC ${CMAKE_SOURCE_DIR}/include/ringside)
 set(RS_SHM_HEADERS atomics.h common.h ring.h region.h tsc.h crc32c.h)
-set(RS_FEED_RE "^(feed_|ws|tls|net|decode)")
+set(RS_FEED_RE "^(feed_|decode)")
 set(RS_EXEC_RE "^(exec_|sim_|venue_|sign)")
 
 file(GLOB RS_ALL_HEADERS CONFIGURE_DEPENDS RELATIVE ${RS_INC_SRC} ${RS_INC_SRC}/*.h)

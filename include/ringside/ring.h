@@ -1,0 +1,163 @@
+/* ringside/ring.h -- lock-free single-producer/single-consumer byte ring,
+ * usable between threads and between processes (it lives in shared memory).
+ *
+ * Layout (caller memory of rs_spsc_memsize(capacity) bytes, 64-byte aligned):
+ *   line 0   immutable: magic, version, capacity, name, flags
+ *   line 1   head: producer's published position        (written by producer)
+ *   line 2   tail: consumer's released position          (written by consumer)
+ *   line 3   rec_tail + rec_state: the recorder cursor   (written by recorder)
+ *   line 4   producer counters (published, full, max depth)
+ *   line 5   consumer counters (consumed)
+ *   data[capacity]
+ * Positions are 64-bit byte offsets that only grow (no ABA, no wrap flag);
+ * slot = pos & (capacity - 1).
+ *
+ * Records: variable length, 8-byte aligned, and must begin with a u32 length
+ * (bytes, header included, before padding) and a u16 type -- rs_rec in
+ * event.h satisfies this. Type 0xFFFF is reserved for the ring's own wrap
+ * padding, which consumers never see. Smallest record 8 bytes, largest
+ * rs_spsc_max_record(capacity) = capacity / 2.
+ *
+ * Producer: p = rs_spsc_try_claim(&prod, len) ... write ... (more claims)
+ *           rs_spsc_commit(&prod) publishes every claimed record at once.
+ * Consumer: while ((r = rs_spsc_poll(&cons))) { use r } rs_spsc_release(&cons)
+ *           frees every polled record at once. A polled record stays valid
+ *           until release.
+ *
+ * Recorder cursor: an optional second consumer (rs_spsc_cons_init with
+ * RS_SPSC_RECORDER). While it is attached the producer never reuses space the
+ * recorder has not released: nothing is overwritten before it is journaled.
+ * Policy when the recorder is absent or behind is the engine's (config):
+ * the ring itself never drops a record; the producer sees RS_FULL.
+ *
+ * Crash behaviour: a producer killed mid-claim exposes nothing (head only
+ * moves in commit). A consumer killed and restarted resumes at the last
+ * released position (tail), so records polled but not released are seen
+ * again: consumers must be idempotent or release only after handling.
+ */
+#ifndef RINGSIDE_RING_H
+#define RINGSIDE_RING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ringside/atomics.h"
+#include "ringside/common.h"
+
+#define RS_SPSC_MAGIC 0x31474e4952535221ull   /* "!RSRING1" */
+#define RS_SPSC_VERSION 1u
+#define RS_SPSC_PAD_TYPE 0xFFFFu
+#define RS_SPSC_NAME_MAX 24
+
+enum rs_spsc_rec_state { RS_SPSC_REC_NONE = 0, RS_SPSC_REC_ATTACHED = 1, RS_SPSC_REC_DETACHED = 2 };
+
+typedef struct rs_spsc_hdr {
+    /* line 0: immutable after init */
+    uint64_t magic;
+    uint32_t version;
+    uint32_t capacity;                 /* bytes, power of two */
+    uint32_t flags;
+    uint32_t id;                       /* stream id it carries */
+    char name[RS_SPSC_NAME_MAX];
+    uint8_t pad0[RS_CACHELINE - 48];
+    /* line 1 */
+    rs_atomic_u64 head RS_CL_ALIGNED;  /* published end; producer writes */
+    uint8_t pad1[RS_CACHELINE - 8];
+    /* line 2 */
+    rs_atomic_u64 tail RS_CL_ALIGNED;  /* released end; consumer writes */
+    uint8_t pad2[RS_CACHELINE - 8];
+    /* line 3 */
+    rs_atomic_u64 rec_tail RS_CL_ALIGNED; /* recorder's released end */
+    rs_atomic_u32 rec_state;           /* enum rs_spsc_rec_state */
+    uint8_t pad3[RS_CACHELINE - 12];
+    /* line 4: producer counters (relaxed; read by other processes) */
+    rs_atomic_u64 published RS_CL_ALIGNED;  /* records committed */
+    rs_atomic_u64 full_count;          /* try_claim refused for lack of space */
+    rs_atomic_u64 max_depth;           /* bytes in use, high-water mark */
+    uint8_t pad4[RS_CACHELINE - 24];
+    /* line 5: consumer counters */
+    rs_atomic_u64 consumed RS_CL_ALIGNED;
+    rs_atomic_u64 rec_consumed;
+    uint8_t pad5[RS_CACHELINE - 16];
+} rs_spsc_hdr;
+static_assert(sizeof(rs_spsc_hdr) == 6 * RS_CACHELINE, "ring header is six cache lines");
+
+/* Producer handle: private to the producing thread (caller memory). Caches
+ * the consumers' positions so the common case touches no shared line. */
+typedef struct rs_spsc_prod {
+    rs_spsc_hdr *h;
+    uint8_t *data;
+    uint64_t mask;
+    uint64_t claim;        /* end of claimed-but-unpublished records */
+    uint64_t limit;        /* cached: min(tail, rec_tail) + capacity */
+    uint64_t published;    /* records claimed since the last commit */
+} rs_spsc_prod;
+
+/* Consumer handle (the consumer or the recorder): private to its thread. */
+typedef struct rs_spsc_cons {
+    rs_spsc_hdr *h;
+    const uint8_t *data;
+    uint64_t mask;
+    uint64_t pos;          /* next record to poll */
+    uint64_t head_cache;   /* cached head */
+    uint64_t polled;       /* records polled since the last release */
+    bool recorder;
+} rs_spsc_cons;
+
+enum { RS_SPSC_CONSUMER = 0, RS_SPSC_RECORDER = 1 };
+#define RS_SPSC_F_RECORDER 1u    /* init flag: a recorder cursor will gate reuse */
+
+/* Bytes of memory for a ring of `capacity` data bytes (power of two, >= 4096).
+ * Returns 0 if capacity is invalid. */
+size_t rs_spsc_memsize(uint32_t capacity);
+
+/* Largest record (header included) a ring of `capacity` accepts. */
+static inline uint32_t rs_spsc_max_record(uint32_t capacity) { return capacity / 2; }
+
+/* Initialise a ring in caller memory (64-byte aligned, rs_spsc_memsize bytes,
+ * zeroed or not). flags: RS_SPSC_F_RECORDER to wait for a recorder cursor
+ * from the start (rec_state = DETACHED gates like ATTACHED until a recorder
+ * attaches, so nothing produced before it attaches is overwritten).
+ * Returns 0, or -EINVAL with a message. Not thread-safe (control path). */
+int rs_spsc_init(void *mem, uint32_t capacity, uint32_t id, const char *name, uint32_t flags);
+
+/* Check that mem holds a ring of this version (attach path). 0 or
+ * -RS_EVERSION / -EINVAL with a message. */
+int rs_spsc_check(const void *mem, size_t size);
+
+/* Bind a producer handle to an initialised ring. Resumes at the published
+ * head (a restarted producer continues where the dead one committed). */
+void rs_spsc_prod_init(rs_spsc_prod *p, void *mem);
+
+/* Bind a consumer handle. role: RS_SPSC_CONSUMER resumes at tail;
+ * RS_SPSC_RECORDER marks the recorder attached and resumes at rec_tail if it
+ * was attached/detached before, else at tail (the oldest record still held),
+ * so a late recorder starts with the oldest record the ring still has. */
+void rs_spsc_cons_init(rs_spsc_cons *c, void *mem, int role);
+
+/* Recorder leaves cleanly: the producer stops waiting for it. */
+void rs_spsc_recorder_detach(rs_spsc_cons *c);
+
+/* Hot path. Claim len bytes (>= 8, <= max record) for a record after the
+ * ones already claimed. Returns the record's memory (len bytes, 8-aligned;
+ * the caller writes the u32 length and u16 type) or NULL when the ring has no
+ * space now (RS_FULL) or len is invalid. No syscalls, no allocation. */
+void *rs_spsc_try_claim(rs_spsc_prod *p, uint32_t len);
+
+/* Hot path. Publish every record claimed since the last commit (one release
+ * store of head). */
+void rs_spsc_commit(rs_spsc_prod *p);
+
+/* Hot path. The next record, or NULL when none is published (RS_EMPTY).
+ * Valid until rs_spsc_release. */
+const void *rs_spsc_poll(rs_spsc_cons *c);
+
+/* Hot path. Free every record polled so far (one release store). */
+void rs_spsc_release(rs_spsc_cons *c);
+
+/* Bytes published but not yet released by the consumer (approximate when
+ * called from a third party). */
+uint64_t rs_spsc_depth(const rs_spsc_hdr *h);
+
+#endif
