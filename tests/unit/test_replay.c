@@ -49,16 +49,16 @@ static int stage_a(void *st, const rs_rec *in, rs_emit *out)
     return RS_OK;
 }
 
-typedef struct { int64_t acc; } b_state;
+typedef struct { uint64_t acc; } b_state;
 /* gate-like, two inputs: running sum, emits a risk record every 5th input;
  * its output depends on the interleaving */
 static int stage_b(void *st, const rs_rec *in, rs_emit *out)
 {
     b_state *b = st;
     if (in->type == RS_EV_TRADE)
-        b->acc = b->acc * 3 + ((const rs_ev_trade *)in)->px;
+        b->acc = b->acc * 3 + (uint64_t)((const rs_ev_trade *)in)->px;
     else
-        b->acc = b->acc * 7 - ((const rs_ev_mark *)in)->last_px;
+        b->acc = b->acc * 7 - (uint64_t)((const rs_ev_mark *)in)->last_px;
     if ((in->seq % 5) == 0) {
         rs_ev_risk *r = (rs_ev_risk *)rs_emit_claim(out, RS_EV_RISK, sizeof(rs_ev_risk));
         r->h.ts = in->ts;
