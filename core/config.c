@@ -386,7 +386,11 @@ static void walk_mapping(vctx *c, const cyaml_schema_value_t *v, yaml_node_t *n,
             snprintf(path + plen, KEYPATH_MAX - plen, ".%s", fields[fi].key);
         else
             snprintf(path, KEYPATH_MAX, "%s", fields[fi].key);
-        verr(c, node_line(n), path, "missing required key");
+        /* the line of the section's own key: the block mapping's start
+         * mark is not reliably on it */
+        char parent[KEYPATH_MAX];
+        snprintf(parent, sizeof parent, "%.*s", (int)plen, path);
+        verr(c, plen ? lm_line(c, parent) : node_line(n), path, "missing required key");
         path[plen] = '\0';
     }
 }

@@ -535,7 +535,7 @@ const void *rs_cfg_entry_default(const cyaml_schema_value_t *entry)
 #define GT_LE(a, b) RS_M_MIN | RS_M_XMIN | RS_M_MAX, (a), (b)
 #define GT_LT(a, b) RS_M_MIN | RS_M_XMIN | RS_M_MAX | RS_M_XMAX, (a), (b)
 #define POW2(a, b) RS_M_MIN | RS_M_MAX | RS_M_POW2, (a), (b)
-#define RING POW2(2.0 * RS_REC_MAX, 1099511627776.0)
+#define RING POW2(2.0 * RS_REC_MAX, 2147483648.0)   /* rs_spsc capacity is a uint32 */
 
 const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"instance", ANY, "Instance name: names the shared-memory region (/dev/shm) and the journal directory. "
