@@ -32,6 +32,9 @@
 #define RS_CFG_FILE_MAX (4u << 20)   /* a config larger than this is a mistake */
 #define KEYPATH_MAX 192
 
+static_assert(sizeof(((rs_cfg_instrument *)0)->min_qty) == sizeof(((rs_cfg_instrument *)0)->lot), "copied");
+static_assert(sizeof(((rs_cfg_features *)0)->ref_symbol) == sizeof(((rs_cfg_instrument *)0)->symbol), "copied");
+
 typedef struct lm_ent {
     char path[KEYPATH_MAX];
     int line;
@@ -872,7 +875,7 @@ static void cross_check(vctx *c, rs_config *cfg)
         if ((why = parse_decimal(in->lot, in->qty_exp, &in->lot_fp)))
             perr(c, p, "'%s' %s (qty_exp %u)", in->lot, why, in->qty_exp);
         if (!in->min_qty[0])
-            snprintf(in->min_qty, sizeof in->min_qty, "%s", in->lot);
+            memcpy(in->min_qty, in->lot, sizeof in->min_qty);   /* same size; NUL-terminated by the loader */
         snprintf(p, sizeof p, "instruments[%u].min_qty", i);
         if ((why = parse_decimal(in->min_qty, in->qty_exp, &in->min_qty_fp)))
             perr(c, p, "'%s' %s (qty_exp %u)", in->min_qty, why, in->qty_exp);
@@ -905,7 +908,7 @@ static void cross_check(vctx *c, rs_config *cfg)
                 pick = i;
                 break;
             }
-        snprintf(ft->ref_symbol, sizeof ft->ref_symbol, "%s", cfg->instruments[pick].symbol);
+        memcpy(ft->ref_symbol, cfg->instruments[pick].symbol, sizeof ft->ref_symbol);
     }
 
     /* model */
@@ -957,6 +960,26 @@ static void cross_check(vctx *c, rs_config *cfg)
         perr(c, "exec.secrets.secret_env", "'%s' is not an environment variable name", x->secrets.secret_env);
     if (x->sim.latency_model == RS_LAT_JOURNAL && !x->sim.latency_journal[0])
         perr(c, "exec.sim.latency_journal", "required when exec.sim.latency_model is journal");
+
+    /* venue simulator */
+    rs_cfg_venue_sim *vs = &cfg->venue_sim;
+    char *colon = strrchr(vs->listen, ':');
+    char *endp = NULL;
+    long port = colon ? strtol(colon + 1, &endp, 10) : 0;
+    if (!colon || colon == vs->listen || !endp || *endp || endp == colon + 1 || port < 1 || port > 65535) {
+        perr(c, "venue_sim.listen", "'%s' must be host:port (port 1..65535)", vs->listen);
+    } else {
+        size_t hl = (size_t)(colon - vs->listen);
+        const char *h = vs->listen;
+        if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+            h++;
+            hl -= 2;
+        }
+        snprintf(vs->listen_host, sizeof vs->listen_host, "%.*s", (int)hl, h);
+        vs->listen_port = (uint16_t)port;
+    }
+    if (vs->source == RS_SIMSRC_CSV && !vs->csv_dir[0])
+        perr(c, "venue_sim.csv_dir", "required when venue_sim.source is csv");
 }
 
 static void check_file(vctx *c, const char *path, const char *file)

@@ -314,6 +314,20 @@ static const cyaml_schema_field_t exec_fields[] = {
     CYAML_FIELD_MAPPING("sim", OPT, rs_cfg_exec, sim, sim_fields),
     CYAML_FIELD_END};
 
+static const cyaml_strval_t simsrc_strs[] = {{"synthetic", RS_SIMSRC_SYNTHETIC}, {"csv", RS_SIMSRC_CSV}};
+
+static const cyaml_schema_field_t venue_sim_fields[] = {
+    CYAML_FIELD_STRING("listen", OPT, rs_cfg_venue_sim, listen, 1),
+    CYAML_FIELD_STRING("cert_file", OPT, rs_cfg_venue_sim, cert_file, 0),
+    CYAML_FIELD_STRING("key_file", OPT, rs_cfg_venue_sim, key_file, 0),
+    ENUM("source", rs_cfg_venue_sim, source, simsrc_strs),
+    CYAML_FIELD_STRING("csv_dir", OPT, rs_cfg_venue_sim, csv_dir, 0),
+    CYAML_FIELD_UINT("seed", OPT, rs_cfg_venue_sim, seed),
+    CYAML_FIELD_FLOAT("speed", OPT, rs_cfg_venue_sim, speed),
+    CYAML_FIELD_UINT("duration_s", OPT, rs_cfg_venue_sim, duration_s),
+    CYAML_FIELD_FLOAT("vol_bps", OPT, rs_cfg_venue_sim, vol_bps),
+    CYAML_FIELD_END};
+
 static const cyaml_schema_field_t log_fields[] = {
     ENUM("level", rs_cfg_log, level, loglevel_strs),
     CYAML_FIELD_END};
@@ -332,6 +346,7 @@ static const cyaml_schema_field_t top_fields[] = {
     CYAML_FIELD_MAPPING("gate", OPT, rs_config, gate, gate_fields),
     CYAML_FIELD_MAPPING("risk", OPT, rs_config, risk, risk_fields),
     CYAML_FIELD_MAPPING("exec", OPT, rs_config, exec, exec_fields),
+    CYAML_FIELD_MAPPING("venue_sim", OPT, rs_config, venue_sim, venue_sim_fields),
     CYAML_FIELD_MAPPING("log", OPT, rs_config, log, log_fields),
     CYAML_FIELD_END};
 
@@ -508,6 +523,17 @@ static const rs_config defaults = {
             .seed = 42,
             .faults = {.http_error = RS_HTTPF_NONE},
         },
+    },
+    .venue_sim = {
+        .listen = "127.0.0.1:9443",
+        .cert_file = "certs/localhost.pem",
+        .key_file = "certs/localhost.key",
+        .source = RS_SIMSRC_SYNTHETIC,
+        .csv_dir = "",
+        .seed = 1,
+        .speed = 60.0,
+        .duration_s = 0,
+        .vol_bps = 20.0,
     },
     .log = {.level = RS_LOG_INFO},
 };
@@ -735,6 +761,17 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"exec.sim.faults.status_unknown", ANY, "Fault: answer new orders with \"status unknown\"."},
     {"exec.sim.faults.disconnect_account_after_ms", IN(0, 86400000), "Fault: drop the account stream after this long, ms (0 = never)."},
     {"exec.sim.faults.clock_skew_ms", IN(-3600000, 3600000), "Fault: skew the venue's clock by this, ms."},
+
+    {"venue_sim.listen", ANY, "`ringside venue-sim`: `host:port` its TLS server listens on (market streams, WebSocket API, REST)."},
+    {"venue_sim.cert_file", ANY, "`ringside venue-sim`: server certificate chain, PEM (created with the throw-away CA by `make run`)."},
+    {"venue_sim.key_file", ANY, "`ringside venue-sim`: the certificate's private key, PEM."},
+    {"venue_sim.source", ANY, "`ringside venue-sim` market data: `synthetic` (seeded generator: correlated symbols, volatility "
+                              "clustering, jumps, regime changes) or `csv` (Binance public-data trade files from csv_dir)."},
+    {"venue_sim.csv_dir", ANY, "`source: csv`: directory of Binance trade CSV files, one or more per symbol (`<SYMBOL>*.csv`)."},
+    {"venue_sim.seed", ANY, "Seed of the synthetic generator (same seed, same market)."},
+    {"venue_sim.speed", IN(0, 1000000), "Market time per wall-clock time (60 = one 5-minute bar every 5 s); 0 = as fast as possible."},
+    {"venue_sim.duration_s", IN(0, 31536000), "Market time to play, s; 0 = until stopped (csv: until the files end)."},
+    {"venue_sim.vol_bps", GT_LE(0, 10000), "Synthetic generator: typical volatility per 5-minute bar, bps (clustering varies it)."},
 
     {"log.level", ANY, "Minimum log level: `debug`, `info`, `warn`, `error` (the RS_LOG environment variable overrides it)."},
 };

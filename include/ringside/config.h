@@ -319,6 +319,25 @@ typedef struct rs_cfg_exec {
     rs_cfg_url ws_api_url_parsed, rest_url_parsed;
 } rs_cfg_exec;
 
+/* ---- venue simulator (`ringside venue-sim`) ------------------------------- */
+
+enum rs_sim_source { RS_SIMSRC_SYNTHETIC = 0, RS_SIMSRC_CSV = 1 };
+
+typedef struct rs_cfg_venue_sim {
+    char listen[RS_CFG_NAME_MAX * 2];  /* "host:port" the TLS server listens on */
+    char cert_file[RS_CFG_PATH_MAX];   /* server certificate chain (PEM) */
+    char key_file[RS_CFG_PATH_MAX];    /* its private key (PEM) */
+    int32_t source;                    /* enum rs_sim_source */
+    char csv_dir[RS_CFG_PATH_MAX];     /* csv: Binance trade CSVs, <SYMBOL>*.csv */
+    uint64_t seed;                     /* synthetic generator seed */
+    double speed;                      /* x real time; 0 = as fast as possible */
+    uint32_t duration_s;               /* market time to play, s; 0 = until stopped */
+    double vol_bps;                    /* synthetic: typical volatility per bar, bps */
+    /* derived at load (not keys) */
+    char listen_host[RS_CFG_NAME_MAX * 2];
+    uint16_t listen_port;
+} rs_cfg_venue_sim;
+
 /* ---- log ------------------------------------------------------------------------ */
 
 typedef struct rs_cfg_log {
@@ -340,6 +359,7 @@ typedef struct rs_config {
     rs_cfg_gate gate;
     rs_cfg_risk risk;
     rs_cfg_exec exec;
+    rs_cfg_venue_sim venue_sim;
     rs_cfg_log log;
 
     /* Not keys: where it came from. `raw` holds the exact file bytes (NUL

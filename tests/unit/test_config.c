@@ -110,6 +110,9 @@ static void test_demo_loads(void **s)
     assert_string_equal(cfg->exec.rest_url_parsed.path, "/");
     assert_int_equal(cfg->model.models_count, 3);
     assert_true(cfg->gate.quantile == 0.8);
+    assert_string_equal(cfg->venue_sim.listen_host, "127.0.0.1");
+    assert_int_equal(cfg->venue_sim.listen_port, 9443);
+    assert_int_equal(cfg->venue_sim.seed, 7);
     /* raw bytes are the file's, byte for byte */
     size_t n = 0;
     char *bytes = rs_test_read_file(path, &n);
@@ -471,6 +474,9 @@ static void test_err_cross_field(void **s)
                "model: {models: [{path: m, horizon_bars: 1}]}\nexec:\n  mode: live\n  rest_url: https://x\n",
                "t.yml:6: exec.ws_api_url: required when exec.mode is live");
     expect_err_base("model2: 1\n", "t.yml:12: model2: unknown key (did you mean 'model'?)");
+    expect_err_base("venue_sim: {listen: localhost}\n",
+                    "t.yml:12: venue_sim.listen: 'localhost' must be host:port (port 1..65535)");
+    expect_err_base("venue_sim:\n  source: csv\n", "t.yml:12: venue_sim.csv_dir: required when venue_sim.source is csv");
     expect_err("instance: a\nfeed: {url: wss://x/}\n"
                "instruments:\n  - {symbol: A, px_exp: 2, qty_exp: 2, tick: '0.01', lot: '1'}\n"
                "model:\n  models:\n    - {path: m, horizon_bars: 1, weight: 0}\n"
