@@ -26,7 +26,7 @@ void rs_journal_endstate_get(const rs_journal_reader *r, rs_journal_endstate *e)
 uint32_t rs_jseg_hdr_crc(const void *hdr, uint32_t hdr_len);
 
 /* Frame CRC chained from `seed`: covers the u32 len field and the padded
- * record bytes. */
+ * record bytes (padding zero). */
 uint32_t rs_jframe_crc(uint32_t seed, uint32_t len, const void *rec, uint32_t padded);
 
 #endif

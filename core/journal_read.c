@@ -43,8 +43,6 @@ struct rs_journal_reader {
     rs_journal_status st;
 };
 
-static const uint8_t zero_pad[8];
-
 uint32_t rs_jseg_hdr_crc(const void *hdr, uint32_t hdr_len)
 {
     const uint8_t *p = hdr;
@@ -57,9 +55,9 @@ uint32_t rs_jseg_hdr_crc(const void *hdr, uint32_t hdr_len)
 
 uint32_t rs_jframe_crc(uint32_t seed, uint32_t len, const void *rec, uint32_t padded)
 {
-    uint32_t c = rs_crc32c(seed, &len, 4);
-    c = rs_crc32c(c, rec, len);
-    return rs_crc32c(c, zero_pad, padded - len);
+    /* over the padding bytes as stored (zero when written), so damage there
+     * is caught too */
+    return rs_crc32c(rs_crc32c(seed, &len, 4), rec, padded);
 }
 
 const char *rs_jtail_name(int tail)
@@ -376,8 +374,7 @@ int rs_journal_next(rs_journal_reader *r, const rs_rec **rec, rs_journal_pos *po
         }
         const uint8_t *p = s->map + r->off;
         if (left < RS_JFRAME_HDR)
-            return stop_bad(r, all_zero(p, left) ? RS_JTAIL_TORN : RS_JTAIL_CORRUPT,
-                            "%zu bytes at the end, less than a frame header", left);
+            return stop_bad(r, RS_JTAIL_TORN, "%zu bytes at the end, less than a frame header", left);
         uint32_t len, crc;
         memcpy(&len, p, 4);
         memcpy(&crc, p + 4, 4);
