@@ -88,7 +88,9 @@ typedef struct rs_region {
     size_t size;
     int fd;
     bool owner;                  /* created it (unlinks on destroy) */
-    char shm_name[RS_REGION_NAME_MAX + 16];
+    uint64_t hdr_schema_expect;  /* set before create/attach: the event
+                                    schema hash to stamp / require (0: any) */
+    char shm_name[RS_REGION_NAME_MAX + 32];
 } rs_region;
 
 typedef struct rs_region_ring_spec {

@@ -5,7 +5,7 @@
  *   line 0   immutable: magic, version, capacity, name, flags
  *   line 1   head: producer's published position        (written by producer)
  *   line 2   tail: consumer's released position          (written by consumer)
- *   line 3   rec_tail + rec_state: the recorder cursor   (written by recorder)
+ *   line 3   rec_tail, rec_state, rec_consumed: recorder  (written by recorder)
  *   line 4   producer counters (published, full, max depth)
  *   line 5   consumer counters (consumed)
  *   data[capacity]
@@ -69,8 +69,9 @@ typedef struct rs_spsc_hdr {
     uint8_t pad2[RS_CACHELINE - 8];
     /* line 3 */
     rs_atomic_u64 rec_tail RS_CL_ALIGNED; /* recorder's released end */
+    rs_atomic_u64 rec_consumed;        /* records the recorder released */
     rs_atomic_u32 rec_state;           /* enum rs_spsc_rec_state */
-    uint8_t pad3[RS_CACHELINE - 12];
+    uint8_t pad3[RS_CACHELINE - 20];
     /* line 4: producer counters (relaxed; read by other processes) */
     rs_atomic_u64 published RS_CL_ALIGNED;  /* records committed */
     rs_atomic_u64 full_count;          /* try_claim refused for lack of space */
@@ -78,8 +79,7 @@ typedef struct rs_spsc_hdr {
     uint8_t pad4[RS_CACHELINE - 24];
     /* line 5: consumer counters */
     rs_atomic_u64 consumed RS_CL_ALIGNED;
-    rs_atomic_u64 rec_consumed;
-    uint8_t pad5[RS_CACHELINE - 16];
+    uint8_t pad5[RS_CACHELINE - 8];
 } rs_spsc_hdr;
 static_assert(sizeof(rs_spsc_hdr) == 6 * RS_CACHELINE, "ring header is six cache lines");
 
@@ -90,8 +90,12 @@ typedef struct rs_spsc_prod {
     uint8_t *data;
     uint64_t mask;
     uint64_t claim;        /* end of claimed-but-unpublished records */
+    uint64_t head;         /* last published position (our copy) */
     uint64_t limit;        /* cached: min(tail, rec_tail) + capacity */
-    uint64_t published;    /* records claimed since the last commit */
+    uint64_t pending;      /* records claimed since the last commit */
+    uint64_t published;    /* our copy of the shared counter */
+    uint64_t full;         /* our copy of the shared counter */
+    uint64_t max_depth;    /* our copy of the shared counter */
 } rs_spsc_prod;
 
 /* Consumer handle (the consumer or the recorder): private to its thread. */
@@ -102,7 +106,9 @@ typedef struct rs_spsc_cons {
     uint64_t pos;          /* next record to poll */
     uint64_t head_cache;   /* cached head */
     uint64_t polled;       /* records polled since the last release */
+    uint64_t consumed;     /* our copy of the shared counter */
     bool recorder;
+    bool corrupt;          /* a record header failed validation */
 } rs_spsc_cons;
 
 enum { RS_SPSC_CONSUMER = 0, RS_SPSC_RECORDER = 1 };
@@ -130,10 +136,14 @@ int rs_spsc_check(const void *mem, size_t size);
  * head (a restarted producer continues where the dead one committed). */
 void rs_spsc_prod_init(rs_spsc_prod *p, void *mem);
 
-/* Bind a consumer handle. role: RS_SPSC_CONSUMER resumes at tail;
- * RS_SPSC_RECORDER marks the recorder attached and resumes at rec_tail if it
- * was attached/detached before, else at tail (the oldest record still held),
- * so a late recorder starts with the oldest record the ring still has. */
+/* Bind a consumer handle. role: RS_SPSC_CONSUMER resumes at tail.
+ * RS_SPSC_RECORDER marks the recorder attached and resumes at rec_tail when
+ * the ring was already gated on a recorder (created with RS_SPSC_F_RECORDER,
+ * or a previous recorder died): nothing is lost. On a ring that was not
+ * gated (a recorder started by hand on a running engine) it starts at the
+ * oldest record the consumer has not released -- the oldest the ring can
+ * still guarantee -- and everything before is a gap the recorder journals
+ * (compare the first record's seq with what was published). */
 void rs_spsc_cons_init(rs_spsc_cons *c, void *mem, int role);
 
 /* Recorder leaves cleanly: the producer stops waiting for it. */
