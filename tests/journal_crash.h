@@ -172,10 +172,20 @@ static void crash_recorder_kill(unsigned iters)
     }
     cr_rng ^= (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
     for (unsigned it = 0; it < iters; it++) {
+        rs_store_relaxed(&e.reg.hdr->ctl.recorder_state, 0u);
         pid_t pid = cr_spawn(inst, dir, it > 0, true);
         assert_true(pid > 0);
-        /* kill anywhere from "still exec'ing" to "mid-stream": 0..30 ms */
-        cr_produce(&e, (int64_t)(cr_rand() % 30000000ull), UINT64_MAX);
+        if (cr_rand() % 4 == 0) {
+            /* kill during start-up: exec, attach, resume, new segment */
+            cr_produce(&e, (int64_t)(cr_rand() % 40000000ull), UINT64_MAX);
+        } else {
+            /* kill mid-stream: once attached, 0..20 ms of traffic */
+            int64_t dl = rs_mono_ns() + 5000000000ll;
+            while (rs_mono_ns() < dl && !(rs_load_acquire(&e.reg.hdr->ctl.recorder_state) == RS_REC_ATTACHED &&
+                                          rs_load_relaxed(&e.reg.hdr->ctl.recorder_pid) == (uint32_t)pid))
+                cr_produce(&e, 100000, UINT64_MAX);
+            cr_produce(&e, (int64_t)(cr_rand() % 20000000ull), UINT64_MAX);
+        }
         kill(pid, SIGKILL);
         int st;
         assert_int_equal(waitpid(pid, &st, 0), pid);
