@@ -873,19 +873,20 @@ static int cmd_synth(const char *path, int argc, char **argv)
                 pr->raw[i] = (float)(0.001 * sin(b + i)), pr->cal[i] = (float)(10.0 * sin(b + i));
             pr->weighted_bps = 10.0 * sin(b), pr->z_edge = 2.5 * sin(b * 0.9 + s);
             pr->roll_mean = 0.1, pr->roll_std = 1.0 + b * 0.01;
+            const double zedge = pr->z_edge, wbps = pr->weighted_bps;
             EMIT(RS_EV_PREDICTION, RS_STREAM_PRED, bend, tf + 1000 + 35000, sizeof(rs_ev_prediction));
             int64_t td = tf + 1000 + 35000 + 5000;
             memset(&u, 0, sizeof(rs_ev_decision) + 3 * sizeof(rs_gate_verdict));
             rs_ev_decision *de = (rs_ev_decision *)&u;
-            bool go = fabs(pr->z_edge) > 1.5 && b >= 2;
-            de->sym = s, de->n = 3, de->bar_end_ns = bend, de->z_edge = pr->z_edge;
-            de->weighted_bps = pr->weighted_bps, de->size = go ? 0.01 : 0.0;
-            de->action = go ? (pr->z_edge > 0 ? RS_ACT_ENTER_LONG : RS_ACT_ENTER_SHORT) : RS_ACT_NONE;
+            bool go = fabs(zedge) > 1.5 && b >= 2;
+            de->sym = s, de->n = 3, de->bar_end_ns = bend, de->z_edge = zedge;
+            de->weighted_bps = wbps, de->size = go ? 0.01 : 0.0;
+            de->action = go ? (zedge > 0 ? RS_ACT_ENTER_LONG : RS_ACT_ENTER_SHORT) : RS_ACT_NONE;
             de->reason = go ? 0 : 1;
             for (int i = 0; i < 3; i++) {
                 de->g[i].gate = (uint16_t)(i + 1);
                 de->g[i].pass = i == 0 ? go : 1;
-                de->g[i].value = i == 0 ? fabs(pr->z_edge) : 1.0 + i;
+                de->g[i].value = i == 0 ? fabs(zedge) : 1.0 + i;
                 de->g[i].threshold = i == 0 ? 1.5 : 0.5;
             }
             EMIT(RS_EV_DECISION, RS_STREAM_INTENT, bend, td, sizeof(rs_ev_decision) + 3 * sizeof(rs_gate_verdict));
@@ -898,18 +899,19 @@ static int cmd_synth(const char *path, int argc, char **argv)
             uint64_t id = (7ull << 40) | ++cid;
             memset(&u, 0, sizeof(rs_ev_intent));
             rs_ev_intent *in = (rs_ev_intent *)&u;
-            in->sym = s, in->kind = RS_INT_NEW, in->side = pr->z_edge > 0 ? 1 : 2, in->ord_type = RS_ORD_MARKET;
+            const uint8_t side = zedge > 0 ? 1 : 2;
+            in->sym = s, in->kind = RS_INT_NEW, in->side = side, in->ord_type = RS_ORD_MARKET;
             in->purpose = RS_PUR_ENTRY, in->client_id = id, in->qty = 1000;
             EMIT(RS_EV_INTENT, RS_STREAM_INTENT, bend, td + 2000, sizeof(rs_ev_intent));
             memset(&u, 0, sizeof(rs_ev_order));
             rs_ev_order *od = (rs_ev_order *)&u;
-            od->sym = s, od->side = in->side, od->ord_type = RS_ORD_MARKET, od->kind = RS_INT_NEW;
+            od->sym = s, od->side = side, od->ord_type = RS_ORD_MARKET, od->kind = RS_INT_NEW;
             od->client_id = id, od->qty = 1000, od->wire_bytes = 412, od->attempt = 1;
             EMIT(RS_EV_ORDER, RS_STREAM_EXEC, bend, td + 2000 + 12000, sizeof(rs_ev_order));
             for (int k = 0; k < 2; k++) {
                 memset(&u, 0, sizeof(rs_ev_exec_report));
                 rs_ev_exec_report *er = (rs_ev_exec_report *)&u;
-                er->sym = s, er->side = od->side, er->client_id = id, er->venue_order_id = 5000 + cid;
+                er->sym = s, er->side = side, er->client_id = id, er->venue_order_id = 5000 + cid;
                 er->source = 2;
                 if (k == 0) {
                     er->state = RS_OS_ACKED, er->leaves_qty = 1000;
@@ -923,7 +925,7 @@ static int cmd_synth(const char *path, int argc, char **argv)
             }
             memset(&u, 0, sizeof(rs_ev_position));
             rs_ev_position *po = (rs_ev_position *)&u;
-            po->sym = s, po->qty = in->side == 1 ? 1000 : -1000, po->avg_px = px[s], po->mark_px = px[s];
+            po->sym = s, po->qty = side == 1 ? 1000 : -1000, po->avg_px = px[s], po->mark_px = px[s];
             po->equity = 10000.0, po->peak_equity = 10000.0, po->fees = 0.0004 * px[s] * 0.001;
             EMIT(RS_EV_POSITION, RS_STREAM_INTENT, bend, td + 900000, sizeof(rs_ev_position));
         }
