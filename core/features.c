@@ -27,7 +27,6 @@
 #define RMASK (RING - 1u)
 #define QSCALE 1e12          /* log-return quantum: 1e-12 */
 #define QCLAMP 5.0           /* |log return| clamp: e^5 ~ x148 in one bar */
-#define NPAIR (RS_MAX_SYMBOLS * (RS_MAX_SYMBOLS - 1) / 2)
 #define NINTRA 9
 
 enum pend_kind { PK_BAR = 1, PK_FEAT, PK_INTRA, PK_BAD };
@@ -97,7 +96,6 @@ struct rs_features {
     double ivec[RS_FEAT_MAX];
     int64_t intra_ts;
     rs_features_stats st;
-    rs_i128 pair_sxy[NPAIR];
     fsym s[];
 };
 
@@ -447,12 +445,6 @@ static inline void tod(double *v, int64_t t_ns)
     v[2] = cos(2.0 * M_PI * frac);
 }
 
-static inline size_t pair_index(uint32_t i, uint32_t j, uint32_t n)
-{
-    /* i < j: rows of the strict upper triangle, packed */
-    return (size_t)i * (2 * n - i - 1) / 2 + (j - i - 1);
-}
-
 /* ---- bar close ------------------------------------------------------------ */
 
 static void day_roll(fsym *s, int64_t bar_start)
@@ -466,7 +458,7 @@ static void day_roll(fsym *s, int64_t bar_start)
 
 /* Per-symbol part of a close: bar stats, indicators, own windows. q is this
  * bar's quantised log return (0 when undefined). */
-static void close_sym_own(rs_features *f, uint16_t i, int64_t q)
+static void close_sym_own(rs_features *f, uint16_t i, int64_t q, const double tod3[3])
 {
     const rs_features_params *p = &f->p;
     fsym *s = &f->s[i];
@@ -573,7 +565,9 @@ static void close_sym_own(rs_features *f, uint16_t i, int64_t q)
         double secs = (double)(b->end_ns - b->start_ns) / 1e9;
         iv[4] = (double)b->count / secs;
         iv[5] = s->bar_ev.volume / secs;
-        tod(&iv[6], b->end_ns);
+        iv[6] = tod3[0];
+        iv[7] = tod3[1];
+        iv[8] = tod3[2];
     }
     if (s->nbars < UINT32_MAX)
         s->nbars++;
@@ -623,6 +617,8 @@ static void close_all(rs_features *f)
 
     /* 1. each symbol's bar, its return and its own indicators */
     int64_t q[RS_MAX_SYMBOLS];
+    double tod3[3];
+    tod(tod3, f->cur_end);
     for (uint16_t i = 0; i < n; i++) {
         fsym *s = &f->s[i];
         q[i] = 0;
@@ -631,7 +627,7 @@ static void close_all(rs_features *f)
             continue;
         if (s->prev_close > 0)
             q[i] = quantise(log(px_d(f, i, s->bar.close) / px_d(f, i, s->prev_close)));
-        close_sym_own(f, i, q[i]);
+        close_sym_own(f, i, q[i], tod3);
         s->emit = 1;
     }
     /* 2. return windows and the beta cross sums against the reference */
@@ -646,32 +642,40 @@ static void close_all(rs_features *f)
             s->b_sr += (rs_i128)q[i] * q[f->ref] - (rs_i128)o * orf;
         }
     }
-    /* 3. pairwise correlation sums; average over warmed pairs */
-    double csum = 0;
-    uint32_t cnt = 0;
+    /* 3. average pairwise correlation. With standardised returns
+     * z_i = x_i / sd_i (population sd over the window), the variance of
+     * y = sum_i z_i is N + sum_{i != j} corr_ij, so the average over pairs is
+     * (Var(y) - N) / (N (N-1)): O(N*W) per close instead of O(N^2) pair
+     * sums (50 symbols: 2400 multiply-adds vs 1225 128-bit pair updates).
+     * Recomputed from the window each close, in a fixed order: no drift. */
+    double corr_avg = 0.0;
     {
         const uint32_t W = p->corr;
-        int64_t old[RS_MAX_SYMBOLS];
-        bool warm[RS_MAX_SYMBOLS];
-        for (uint32_t i = 0; i < n; i++) {
-            old[i] = g >= W ? f->s[i].q_ring[(g - W) & RMASK] : 0;
-            warm[i] = f->s[i].nbars >= W + 1 && f->s[i].c_sd > 0;
-        }
-        size_t k = 0;
+        double y[RS_FEAT_WINDOW_MAX + 1];
+        memset(y, 0, W * sizeof(double));
+        uint32_t nv = 0;
         for (uint32_t i = 0; i < n; i++) {
             const fsym *si = &f->s[i];
-            for (uint32_t j = i + 1; j < n; j++, k++) {
-                f->pair_sxy[k] += (rs_i128)q[i] * q[j] - (rs_i128)old[i] * old[j];
-                if (warm[i] && warm[j]) {
-                    const fsym *sj = &f->s[j];
-                    rs_i128 cov = (rs_i128)W * f->pair_sxy[k] - si->c_s * sj->c_s;
-                    csum += (double)cov / (si->c_sd * sj->c_sd);
-                    cnt++;
-                }
-            }
+            if (si->nbars < W + 1 || !(si->c_sd > 0))
+                continue;
+            double inv = (double)W / si->c_sd;   /* 1 / population sd, in q units */
+            uint64_t t0 = g + 1 - W;
+            for (uint32_t t = 0; t < W; t++)
+                y[t] += (double)si->q_ring[(t0 + t) & RMASK] * inv;
+            nv++;
+        }
+        if (nv >= 2) {
+            double m = 0;
+            for (uint32_t t = 0; t < W; t++)
+                m += y[t];
+            m /= (double)W;
+            double var = 0;
+            for (uint32_t t = 0; t < W; t++)
+                var += (y[t] - m) * (y[t] - m);
+            var /= (double)W;
+            corr_avg = (var - (double)nv) / ((double)nv * (double)(nv - 1));
         }
     }
-    double corr_avg = cnt ? csum / (double)cnt : 0.0;
 
     /* 4. cross-asset features, momentum, lags, readiness */
     const fsym *r = &f->s[f->ref];
