@@ -66,7 +66,7 @@ static int setup(bctx *c, int nsym, int64_t intrabar_ns)
     c->seed = 12345;
     for (int i = 0; i < nsym; i++) {
         rs_instrument ins = {0};
-        snprintf(ins.symbol, sizeof ins.symbol, "B%02dUSDT", i);
+        snprintf(ins.symbol, sizeof ins.symbol, "B%02dUSDT", i & 63);
         ins.px_exp = 2;
         ins.qty_exp = 6;
         rs_universe_add(&c->u, &ins);

@@ -18,7 +18,7 @@ static inline void ft_universe(rs_universe *u, int n, int px_exp, int qty_exp)
     memset(u, 0, sizeof *u);
     for (int i = 0; i < n; i++) {
         rs_instrument ins = {0};
-        snprintf(ins.symbol, sizeof ins.symbol, "S%02dUSDT", i);
+        snprintf(ins.symbol, sizeof ins.symbol, "S%02dUSDT", i & 63);
         ins.px_exp = (uint8_t)px_exp;
         ins.qty_exp = (uint8_t)qty_exp;
         ins.tick = 1;
