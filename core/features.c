@@ -924,10 +924,23 @@ int rs_features_on_event(rs_features *f, const rs_rec *in, rs_emit *out)
             return RS_BAD;
         }
         const rs_ev_trade *t = (const rs_ev_trade *)in;
-        int64_t tt = t->trade_ms > 0 ? t->trade_ms * 1000000 : in->ts;
         const char *bad = NULL;
         uint16_t reason = RS_BAD_RANGE;
-        if (t->sym >= f->nsym) {
+        int64_t tt = in->ts;
+        if (t->trade_ms > 0) {
+            if (t->trade_ms > INT64_MAX / 1000000)
+                bad = "trade_ms";
+            else
+                tt = t->trade_ms * 1000000;
+        }
+        /* A venue time far ahead of the record's own time is a broken
+         * stamp: accepting it would jump the bar clock and make every later
+         * trade late. */
+        if (!bad && in->ts > 0 && tt > in->ts + RS_FEAT_FUTURE_NS)
+            bad = "trade_ms";
+        if (bad) {
+            /* reported below */
+        } else if (t->sym >= f->nsym) {
             bad = "sym";
             reason = RS_BAD_SYMBOL;
         } else if (t->px <= 0 || t->px > RS_BAR_MANT_MAX) {

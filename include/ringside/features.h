@@ -45,6 +45,9 @@
 #define RS_FEAT_MAX_PERIODS 4      /* per list parameter (ema, sma, rv, mom) */
 #define RS_FEAT_WINDOW_MAX 511     /* longest return window / horizon, bars */
 #define RS_FEAT_DAY_NS (INT64_C(86400) * 1000000000)
+/* A trade whose venue time is more than this ahead of its record's rec.ts is
+ * rejected (RS_BAD_RANGE, field trade_ms) instead of moving the bar clock. */
+#define RS_FEAT_FUTURE_NS (INT64_C(60) * 1000000000)
 
 /* Parameters (the lead maps the YAML `features:` block onto this). Fill with
  * rs_features_params_default() and override. Periods are in bars. */

@@ -553,7 +553,13 @@ static void test_late_empty_timer_gap(void **s)
     assert_int_equal(rs_features_on_event(f, &t.h, &eb.e), RS_OK);
     t = ft_trade(9, T + 999999999, 5, 1, 1, 8);
     assert_int_equal(rs_features_on_event(f, &t.h, &eb.e), RS_OK);
-    assert_int_equal(collect(&eb, RS_EV_BAD_INPUT, bad, 4), 2);
+    /* a venue time 2 minutes ahead of the record's own time */
+    t = ft_trade(0, T + 999999999, 10300, 1, 1, 9);
+    t.h.ts -= INT64_C(120) * 1000000000;
+    assert_int_equal(rs_features_on_event(f, &t.h, &eb.e), RS_OK);
+    assert_int_equal(collect(&eb, RS_EV_BAD_INPUT, bad, 4), 3);
+    assert_string_equal(((const rs_ev_bad_input *)bad[2])->field, "trade_ms");
+    assert_int_equal(collect(&eb, RS_EV_BAR, bars, 16), 0);
     assert_int_equal(((const rs_ev_bad_input *)bad[0])->reason, RS_BAD_RANGE);
     assert_string_equal(((const rs_ev_bad_input *)bad[0])->field, "px");
     assert_int_equal(((const rs_ev_bad_input *)bad[1])->reason, RS_BAD_SYMBOL);
