@@ -311,7 +311,7 @@ static int parse_tree(ld *L, json_t *t, uint32_t n_features, ptree *pt, size_t t
         return bad(L, "tree_param.size_leaf_vector = %u: vector leaves (multi-target) are not supported", slv);
     if (nn == 0 || nn > (1u << 26))
         return bad(L, "tree_param.num_nodes = %u out of range", nn);
-    json_t *lc, *rcj, *si, *sc, *dl;
+    json_t *lc = NULL, *rcj = NULL, *si = NULL, *sc = NULL, *dl = NULL;
     if ((rc = arr(L, t, "left_children", nn, &lc)) || (rc = arr(L, t, "right_children", nn, &rcj)) ||
         (rc = arr(L, t, "split_indices", nn, &si)) || (rc = arr(L, t, "split_conditions", nn, &sc)) ||
         (rc = arr(L, t, "default_left", nn, &dl)))
@@ -337,8 +337,8 @@ static int parse_tree(ld *L, json_t *t, uint32_t n_features, ptree *pt, size_t t
     if (!pt->lc || !pt->rc || !pt->fi || !pt->cond || !pt->dl)
         return -ENOMEM;
     for (uint32_t i = 0; i < nn; i++) {
-        long long l, r, f, d, s = 0;
-        double c;
+        long long l = 0, r = 0, f = 0, d = 0, s = 0;
+        double c = 0;
         if ((rc = arr_int(L, lc, "left_children", i, &l)) || (rc = arr_int(L, rcj, "right_children", i, &r)) ||
             (rc = arr_int(L, si, "split_indices", i, &f)) || (rc = arr_num(L, sc, "split_conditions", i, &c)) ||
             (rc = arr_int(L, dl, "default_left", i, &d)))
@@ -474,8 +474,8 @@ static int base_margin_of(ld *L, int obj, float bs, float *out)
     switch (obj) {
     case RS_OBJ_LOGISTIC:
     case RS_OBJ_BINARY_LOGISTIC:
-    case RS_OBJ_BINARY_LOGITRAW:
-        /* XGBoost's LogisticRegression::ProbToMargin (logitraw inherits it). */
+        /* XGBoost's LogisticRegression::ProbToMargin, in float32. (logitraw
+         * keeps base_score as the margin: measured against XGBoost 1.7.) */
         if (!(bs > 0.0f && bs < 1.0f))
             return bad(L, "base_score %.9g must be in (0,1) for %s", (double)bs, rs_model_obj_name(obj));
         *out = -logf(1.0f / bs - 1.0f);

@@ -48,7 +48,7 @@ enum rs_model_obj {
     RS_OBJ_ABSOLUTEERROR,      /* reg:absoluteerror: identity */
     RS_OBJ_LOGISTIC,           /* reg:logistic: sigmoid, base_score is a probability */
     RS_OBJ_BINARY_LOGISTIC,    /* binary:logistic: sigmoid, base_score is a probability */
-    RS_OBJ_BINARY_LOGITRAW,    /* binary:logitraw: identity, base_score is a probability */
+    RS_OBJ_BINARY_LOGITRAW,    /* binary:logitraw: identity, base_score is the margin */
     RS_OBJ_POISSON,            /* count:poisson: exp, base margin log(base_score) */
     RS_OBJ_GAMMA,              /* reg:gamma: exp, base margin log(base_score) */
     RS_OBJ_TWEEDIE,            /* reg:tweedie: exp, base margin log(base_score) */
