@@ -356,6 +356,13 @@ static int parse_tree(ld *L, json_t *t, uint32_t n_features, ptree *pt, size_t t
         } else {
             if (l <= 0 || r <= 0 || l >= nn || r >= nn || l == r)
                 return bad(L, "node %u has child ids %lld/%lld outside 1..%u", i, l, r, nn - 1);
+            /* XGBoost allocates children in pairs and its predictor takes
+             * the right child as left + 1 (ignoring right_children): a file
+             * that breaks this was not written by XGBoost and XGBoost itself
+             * would mispredict it, so refuse rather than guess. */
+            if (r != l + 1)
+                return bad(L, "right_children[%u] = %lld is not left_children[%u]+1 = %lld (XGBoost's predictor "
+                           "requires adjacent children)", i, r, i, l + 1);
             if (s != 0)
                 return bad(L, "split_type[%u] = %lld: categorical splits are not supported", i, s);
             if (f < 0 || f >= n_features)
