@@ -410,9 +410,9 @@ static int compile_tree(ld *L, rs_model *m, const ptree *pt, uint32_t *next, siz
         if (d > maxd)
             maxd = d;
         if (pt->lc[src] == -1) {
-            m->feat[slot] = RS_NODE_LEAF;
-            m->thr[slot] = pt->cond[src];
-            m->left[slot] = (int32_t)slot;
+            m->nodes[slot].feat = RS_NODE_LEAF;
+            m->nodes[slot].thr = pt->cond[src];
+            m->nodes[slot].left4 = (int32_t)(slot * 4);
             continue;
         }
         uint32_t l = (uint32_t)pt->lc[src], r = (uint32_t)pt->rc[src];
@@ -425,9 +425,9 @@ static int compile_tree(ld *L, rs_model *m, const ptree *pt, uint32_t *next, siz
             snprintf(L->where, sizeof L->where, "learner.gradient_booster.model.trees[%zu]", tidx);
             return bad(L, "tree deeper than 65535");
         }
-        m->feat[slot] = (uint32_t)pt->fi[src] | (pt->dl[src] ? RS_NODE_DL : 0);
-        m->thr[slot] = pt->cond[src];
-        m->left[slot] = (int32_t)(base + tail);
+        m->nodes[slot].feat = (uint32_t)pt->fi[src] | (pt->dl[src] ? RS_NODE_DL : 0);
+        m->nodes[slot].thr = pt->cond[src];
+        m->nodes[slot].left4 = (int32_t)((base + tail) * 4);
         work[tail] = l;
         work[pt->n + tail] = d + 1;
         work[tail + 1] = r;
@@ -513,9 +513,7 @@ void rs_model_destroy(rs_model *m)
 {
     if (!m)
         return;
-    rs_mem_free(m->feat);
-    rs_mem_free(m->thr);
-    rs_mem_free(m->left);
+    rs_mem_free(m->nodes);
     rs_mem_free(m->root);
     rs_mem_free(m->depth);
     rs_mem_free(m->gdepth8);
@@ -660,7 +658,7 @@ static int load_json(rs_model *m, ld *L, json_t *root)
         if (pts[i].n > maxn)
             maxn = pts[i].n;
     }
-    if (!rc && total > (uint64_t)INT32_MAX / 2)
+    if (!rc && total > (1u << 28))
         rc = bad(L, "%llu nodes: model too large", (unsigned long long)total);
     m->n_trees = (uint32_t)nt;
     m->n_trees_pad = (uint32_t)RS_ALIGN_UP(nt, (size_t)RS_MODEL_PAD);
@@ -668,27 +666,25 @@ static int load_json(rs_model *m, ld *L, json_t *root)
         m->n_trees_pad = RS_MODEL_PAD;
     uint32_t *work = NULL, *seen = NULL;
     if (!rc) {
-        m->feat = rs_mem_alloc(total * 4, 64, "model nodes");
-        m->thr = rs_mem_alloc(total * 4, 64, "model nodes");
-        m->left = rs_mem_alloc(total * 4, 64, "model nodes");
+        m->nodes = rs_mem_alloc(total * sizeof(rs_node), 64, "model nodes");
         m->root = rs_mem_alloc(m->n_trees_pad * 4, 64, "model roots");
         m->depth = rs_mem_alloc(m->n_trees_pad * 2, 64, "model depth");
         m->gdepth8 = rs_mem_alloc(m->n_trees_pad / 8 * 2, 64, "model depth");
         m->gdepth16 = rs_mem_alloc(m->n_trees_pad / 16 * 2, 64, "model depth");
         work = rs_mem_alloc((size_t)maxn * 2 * 4, 64, "model compile");
         seen = rs_mem_alloc((size_t)maxn * 4, 64, "model compile");
-        if (!m->feat || !m->thr || !m->left || !m->root || !m->depth || !m->gdepth8 || !m->gdepth16 || !work ||
+        if (!m->nodes || !m->root || !m->depth || !m->gdepth8 || !m->gdepth16 || !work ||
             !seen)
             rc = -ENOMEM;
     }
     if (!rc) {
         /* slot 0: the dummy leaf (value 0) that padding trees point at */
-        m->feat[0] = RS_NODE_LEAF;
-        m->thr[0] = 0.0f;
-        m->left[0] = 0;
+        m->nodes[0].feat = RS_NODE_LEAF;
+        m->nodes[0].thr = 0.0f;
+        m->nodes[0].left4 = 0;
         uint32_t next = 1;
         for (size_t i = 0; i < nt && !rc; i++) {
-            m->root[i] = (int32_t)next;
+            m->root[i] = (int32_t)(next * 4);
             rc = compile_tree(L, m, &pts[i], &next, i, work, seen, (uint32_t)i + 1, &m->depth[i]);
             if (rc)
                 break;

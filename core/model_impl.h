@@ -7,13 +7,22 @@
 
 #include "ringside/model.h"
 
-/* Node encoding, structure of arrays over all trees (one flat index space):
- *   feat[i]  bits 0..29 feature index, bit 30 leaf, bit 31 default_left
- *   thr[i]   split threshold, or the leaf value for a leaf
- *   left[i]  index of the left child; the right child is left[i] + 1
- *            (children are renumbered to be adjacent); a leaf points to
- *            itself so that SIMD lanes which reached a leaf stay there.
+/* Node encoding: one 16-byte node per cache-line quarter, all trees in one
+ * array, so a visit touches one cache line. Nodes are addressed by their
+ * offset in 32-bit words (index * 4, "n4") so that SIMD gathers with scale 4
+ * reach each field directly:
+ *   feat   bits 0..29 feature index, bit 30 leaf, bit 31 default_left
+ *   thr    split threshold, or the leaf value for a leaf
+ *   left4  n4 of the left child; the right child is left4 + 4 (children are
+ *          renumbered to be adjacent); a leaf points to itself so that SIMD
+ *          lanes which reached a leaf stay there.
  * A leaf's feature index is 0 (always a valid read; its result is masked). */
+typedef struct rs_node {
+    uint32_t feat;
+    float thr;
+    int32_t left4;
+    uint32_t pad;
+} rs_node;
 #define RS_NODE_FMASK 0x3fffffffu
 #define RS_NODE_LEAF 0x40000000u
 #define RS_NODE_DL 0x80000000u
@@ -35,10 +44,8 @@ struct rs_model {
     uint32_t depth_hist[33];
     uint32_t version[3];
     uint8_t sha256[32];
-    uint32_t *feat;
-    float *thr;
-    int32_t *left;
-    int32_t *root;             /* n_trees_pad */
+    rs_node *nodes;
+    int32_t *root;             /* n_trees_pad: n4 of each root */
     uint16_t *depth;           /* n_trees_pad: steps from root to deepest leaf */
     uint16_t *gdepth8;         /* max depth per group of 8 trees */
     uint16_t *gdepth16;        /* max depth per group of 16 trees */
