@@ -43,6 +43,16 @@ typedef struct gord {
     uint32_t n_query;
 } gord;
 
+/* Orders already released: late or duplicate reports for them must not
+ * count twice (the fill stream may deliver after reconciliation). */
+typedef struct gdone {
+    uint64_t id;
+    int64_t filled;
+    uint16_t sym;
+    uint8_t side, pad[5];
+} gdone;
+#define DONE_RING 256u
+
 typedef struct gctl {
     uint64_t id, target;
     uint16_t sym;
@@ -80,7 +90,8 @@ struct rs_gate {
     rs_rate rate;
     gord ord[RS_GATE_MAX_ORDERS];
     gctl ctl[CTL_RING];
-    uint32_t ctl_head, pad2;
+    uint32_t ctl_head, done_head;
+    gdone done[DONE_RING];
     gsym s[RS_MAX_SYMBOLS];
     /* staging of output (see the top of this file) */
     rs_emit_buf stage;
@@ -731,6 +742,11 @@ static void release(rs_gate *g, gord *o)
         s->stop_id = 0;
     if (s->tp_id == o->id)
         s->tp_id = 0;
+    gdone *d = &g->done[g->done_head++ % DONE_RING];
+    d->id = o->id;
+    d->filled = o->filled;
+    d->sym = o->sym;
+    d->side = o->side;
     o->used = 0;
 }
 
@@ -898,6 +914,17 @@ static int on_exec(rs_gate *g, const rs_ev_exec_report *r)
                          (double)c->kind, "venue rejected a cancel/query");
                 }
                 return RS_OK;
+            }
+        }
+        for (uint32_t i = 0; i < DONE_RING; i++) {
+            gdone *d = &g->done[i];
+            if (d->id && d->id == r->client_id) {
+                int64_t add = r->is_fill ? (r->cum_qty > 0 ? r->cum_qty - d->filled : 0) : 0;
+                if (add > 0 && r->last_px > 0) {   /* a genuine later fill */
+                    d->filled += add;
+                    apply_fill(g, d->sym, d->side, r->last_px, add, r->fee);
+                }
+                return RS_OK;   /* otherwise a late duplicate of what we have */
             }
         }
         g->st.unknown_orders++;
@@ -1103,8 +1130,11 @@ static int on_pred(rs_gate *g, const rs_ev_prediction *p)
     verdict(&V[11], RS_GATE_POSITION, pos == 0 && !s->entry_id && !s->close_id,
             rs_portfolio_units(&g->pf, sym), 0);
 
-    /* sizing: edge net of cost per unit of per-bar volatility */
-    double ref = dir > 0 ? s->ask : s->bid;
+    /* sizing: edge net of cost per unit of per-bar volatility, in units
+     * at the entry's limit price so the order check sees the same notional */
+    double lp = dir > 0 ? s->ask * (1.0 + P->entry_slip_bps * 1e-4) : s->bid * (1.0 - P->entry_slip_bps * 1e-4);
+    int64_t lpx = dir != 0 ? round_px(ins, lp, dir > 0 ? 1 : -1) : 0;
+    double ref = lpx > 0 ? rs_px_to_double(ins, lpx) : 0.0;
     int64_t qty = 0;
     double minu = rs_qty_to_double(ins, ins->min_qty > ins->lot ? ins->min_qty : ins->lot);
     if (dir != 0 && sig > 0 && ref > 0) {
@@ -1139,8 +1169,7 @@ static int on_pred(rs_gate *g, const rs_ev_prediction *p)
     double size = 0;
     if (upto_ok) {
         uint8_t side = dir > 0 ? RS_SIDE_BUY : RS_SIDE_SELL;
-        double lp = dir > 0 ? s->ask * (1.0 + P->entry_slip_bps * 1e-4) : s->bid * (1.0 - P->entry_slip_bps * 1e-4);
-        int64_t px = round_px(ins, lp, dir > 0 ? 1 : -1);
+        int64_t px = lpx;
         double v = 0, l = 0;
         uint16_t c = px > 0 ? pretrade(g, sym, side, qty, px, 1, 0, K_ENTRY, &v, &l) : RS_CIRC_COLLAR;
         verdict(&V[13], RS_GATE_LIMITS, c == RS_CIRC_NONE, v, l);

@@ -445,7 +445,8 @@ static void test_sizing(void **s)
     double sig = h_v(h_dec(h), RS_GATE_SIGMA)->value;
     double k = (60.0 - 20.0) / sig;
     k = k < p.edge_cap ? k : p.edge_cap;
-    double units = p.capital * p.risk_frac * k / (PX + 0.5);
+    double lp = ceil((PX + 0.5) * (1 + 5e-4) * 100 - 1e-9) / 100;   /* the entry's limit price */
+    double units = p.capital * p.risk_frac * k / lp;
     assert_int_equal(in->qty, (int64_t)floor(units * 1e5 + 1e-9));
     h_free(h);
 
@@ -454,15 +455,15 @@ static void test_sizing(void **s)
     h = warm(&p);
     h_pred(h, 0, 200, 5, 1);
     in = h_intent(h, 0);
-    assert_true((double)in->qty / 1e5 * (PX + 0.5) <= 300.0);
-    assert_true((double)in->qty / 1e5 * (PX + 0.5) > 299.0);
+    assert_true((double)in->qty / 1e5 * (double)in->px / 100 <= 300.0);
+    assert_true((double)in->qty / 1e5 * (double)in->px / 100 > 299.0);
     h_free(h);
     h_params(&p);
     p.max_weight = 0.01;   /* 100 quote */
     h = warm(&p);
     h_pred(h, 0, 200, 5, 1);
     in = h_intent(h, 0);
-    assert_true((double)in->qty / 1e5 * (PX + 0.5) <= 100.0);
+    assert_true((double)in->qty / 1e5 * (double)in->px / 100 <= 100.0);
     h_free(h);
 
     /* below the minimum trade: SIZE fails */
