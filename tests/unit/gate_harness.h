@@ -28,6 +28,11 @@ typedef struct H {
     int64_t t;          /* current event time */
     int64_t bar_end;    /* last bar end sent */
     uint64_t seq;
+    int flip;
+    uint64_t alloc_bytes;   /* allocated inside rs_gate_on_event (jemalloc builds) */
+    /* transcript of every output record (ts_local zeroed), for determinism */
+    uint8_t *log;
+    size_t log_len, log_cap;
 } H;
 
 /* BTCUSDT: px 0.01, qty 0.00001; ETHUSDT: px 0.01, qty 0.0001. */
@@ -85,6 +90,7 @@ static inline H *h_new(const rs_gate_params *p)
 static inline void h_free(H *h)
 {
     rs_mem_free(h->g);
+    free(h->log);
     free(h->out);
     free(h);
 }
@@ -98,7 +104,26 @@ static inline int h_send(H *h, rs_rec *r, uint16_t type, uint32_t len, uint16_t 
     r->stream = stream;
     r->seq = ++h->seq;
     r->ts = h->t;
-    return rs_gate_on_event(h->g, r, &h->eb.e);
+    size_t from = h->eb.used;
+    uint64_t a0 = rs_mem_thread_allocated();
+    int rc = rs_gate_on_event(h->g, r, &h->eb.e);
+    uint64_t a1 = rs_mem_thread_allocated();
+    if (a0 != UINT64_MAX)
+        h->alloc_bytes += a1 - a0;
+    size_t n = h->eb.used - from;
+    if (h->log_len + n > h->log_cap) {
+        h->log_cap = (h->log_len + n) * 2 + 4096;
+        h->log = realloc(h->log, h->log_cap);
+        assert_non_null(h->log);
+    }
+    memcpy(h->log + h->log_len, h->out + from, n);
+    for (size_t off = 0; off < n;) {
+        rs_rec *o = (rs_rec *)(h->log + h->log_len + off);
+        o->ts_local = 0;   /* the one field replay does not compare */
+        off += rs_rec_padded(o->len);
+    }
+    h->log_len += n;
+    return rc;
 }
 
 static inline int h_mark(H *h, uint16_t sym, double last, double bid, double ask)
@@ -193,10 +218,9 @@ static inline int h_fresh(H *h, uint16_t sym, uint8_t state)
  * close so sigma is ~ 20 bps), with a mark at the bar close. */
 static inline void h_next_bar(H *h, uint16_t sym, double px)
 {
-    static int flip;
-    flip ^= 1;
+    h->flip ^= 1;
     h->t += H_BAR;
-    double c = flip ? px * 1.002 : px * 0.998;
+    double c = h->flip ? px * 1.002 : px * 0.998;
     h_mark(h, sym, px, px - 0.5, px + 0.5);
     h_bar(h, sym, px, px * 1.003, px * 0.997, c);
     h_mark(h, sym, px, px - 0.5, px + 0.5);
