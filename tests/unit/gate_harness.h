@@ -116,7 +116,8 @@ static inline int h_send(H *h, rs_rec *r, uint16_t type, uint32_t len, uint16_t 
         h->log = realloc(h->log, h->log_cap);
         assert_non_null(h->log);
     }
-    memcpy(h->log + h->log_len, h->out + from, n);
+    if (n)
+        memcpy(h->log + h->log_len, h->out + from, n);
     for (size_t off = 0; off < n;) {
         rs_rec *o = (rs_rec *)(h->log + h->log_len + off);
         o->ts_local = 0;   /* the one field replay does not compare */

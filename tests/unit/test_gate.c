@@ -590,8 +590,12 @@ static void test_no_alloc(void **s)
             h_ctl(h, RS_CTL_RESUME, 0xffff);
         h_clear(h);
     }
-    if (a0 == UINT64_MAX)
-        rs_test_skip("rs_mem_thread_allocated unavailable in this build (sanitizer)");
+    if (a0 == UINT64_MAX) {
+        /* not rs_test_skip: that would mark the whole binary skipped */
+        print_message("allocation counter unavailable in this build (sanitizer): not checked\n");
+        h_free(h);
+        return;
+    }
     assert_true(rs_gate_get_stats(h->g)->intents > 10);
     assert_int_equal(h->alloc_bytes, 0);   /* measured around each rs_gate_on_event */
     h_free(h);

@@ -114,8 +114,10 @@ static void test_no_alloc(void **s)
     }
     uint64_t a1 = rs_mem_thread_allocated();
     rs_mem_free(q);
-    if (a0 == UINT64_MAX)
-        rs_test_skip("rs_mem_thread_allocated unavailable under sanitizers");
+    if (a0 == UINT64_MAX) {
+        print_message("allocation counter unavailable in this build (sanitizer): not checked\n");
+        return;
+    }
     assert_int_equal(a0, a1);
 }
 
