@@ -13,7 +13,7 @@ enum { ST_IDLE = 0, ST_TCP, ST_TLS, ST_UPGRADE, ST_OPEN, ST_CLOSING };
 
 #define MAX_OPEN_MSGS 16
 #define OPEN_MSG_BYTES 8192
-#define TX_SCRATCH (64 * 1024)
+#define TX_SCRATCH (256 * 1024)
 #define CLOSE_TIMEOUT_NS 2000000000ll
 
 typedef struct ws_conn {
@@ -24,6 +24,8 @@ typedef struct ws_conn {
     int64_t started_ns, opened_ns, last_rx_ns, last_ping_ns, close_sent_ns;
     bool got_msg;          /* delivered at least one message (rotation switch-over) */
     bool retiring;         /* the old connection of a rotation */
+    bool linger;           /* closing: let queued bytes (close frame) drain, then tear down */
+    char why[256];         /* reason reported when a lingering connection is torn down */
     char key[32];
     uint8_t *pt;           /* plaintext: upgrade response, then frames */
     uint32_t pt_len, pt_pos;
@@ -127,7 +129,7 @@ static void conn_reset(rs_ws_client *c, ws_conn *w)
     w->state = ST_IDLE;
     w->pt_len = w->pt_pos = w->msg_len = 0;
     w->msg_op = -1;
-    w->got_msg = w->retiring = false;
+    w->got_msg = w->retiring = w->linger = false;
 }
 
 void rs_ws_client_destroy(rs_ws_client *c)
@@ -253,6 +255,20 @@ static void send_close(rs_ws_client *c, ws_conn *w, uint16_t code, const char *r
     w->close_sent_ns = c->now;
 }
 
+/* End the connection gracefully: the close frame we queued must reach the
+ * peer before the socket goes, so teardown waits until the tx drained (or
+ * CLOSE_TIMEOUT_NS). Nothing more is parsed or delivered meanwhile. */
+static void close_linger(rs_ws_client *c, ws_conn *w, const char *why)
+{
+    snprintf(w->why, sizeof w->why, "%s", why);
+    w->linger = true;
+    if (w->state != ST_CLOSING) {
+        w->state = ST_CLOSING;
+        w->close_sent_ns = c->now;
+    }
+    flush_tls(c, w);
+}
+
 static void start_conn(rs_ws_client *c, ws_conn *w)
 {
     conn_reset(c, w);
@@ -303,6 +319,7 @@ static void deliver(rs_ws_client *c, ws_conn *w, const uint8_t *p, uint32_t n, i
     if (op == RS_WS_TEXT && c->cfg.utf8_check && !rs_ws_utf8_valid(p, n)) {
         c->st.proto_errors++;
         send_close(c, w, 1007, "invalid UTF-8");
+        close_linger(c, w, "ws: text message is not valid UTF-8");
         return;
     }
     c->st.msgs++;
@@ -331,8 +348,7 @@ static bool process_frames(rs_ws_client *c, ws_conn *w, int64_t rx_ns)
             else
                 snprintf(err, sizeof err, "ws: protocol error: %s", rs_ws_err_str(f.err));
             send_close(c, w, f.err == RS_WS_ERR_TOO_BIG ? 1009 : 1002, f.err == RS_WS_ERR_TOO_BIG ? "too big" : "protocol error");
-            flush_tls(c, w);
-            conn_fail(c, w, err);
+            close_linger(c, w, err);
             return false;
         }
         w->pt_pos += (uint32_t)used;
@@ -390,15 +406,17 @@ static bool process_frames(rs_ws_client *c, ws_conn *w, int64_t rx_ns)
                 uint8_t b[2] = {p[0], n >= 2 ? p[1] : 0};
                 send_frame(c, w, RS_WS_CLOSE, b, n >= 2 ? 2 : 0);
             }
-            flush_tls(c, w);
-            snprintf(err, sizeof err, "ws: server closed the connection (code %u%s%.*s)", code,
-                     n > 2 ? ", reason: " : "", n > 2 ? (int)(n - 2 > 100 ? 100 : n - 2) : 0,
-                     n > 2 ? (const char *)p + 2 : "");
-            conn_fail(c, w, err);
+            if (w->state == ST_CLOSING && !w->linger)
+                snprintf(err, sizeof err, "%s", w->retiring ? "retired after rotation" : "closed by us");
+            else
+                snprintf(err, sizeof err, "ws: server closed the connection (code %u%s%.*s)", code,
+                         n > 2 ? ", reason: " : "", n > 2 ? (int)(n - 2 > 100 ? 100 : n - 2) : 0,
+                         n > 2 ? (const char *)p + 2 : "");
+            close_linger(c, w, err);
             return false;
         }
         }
-        if (w->state == ST_IDLE)
+        if (w->state == ST_IDLE || w->linger)
             return false;
     }
     /* Keep the unparsed tail at the front: the caller has seen every
@@ -413,8 +431,7 @@ too_big:
     c->st.proto_errors++;
     snprintf(err, sizeof err, "ws: fragmented message exceeds max_msg %u", c->cfg.max_msg);
     send_close(c, w, 1009, "too big");
-    flush_tls(c, w);
-    conn_fail(c, w, err);
+    close_linger(c, w, err);
     return false;
 }
 
@@ -445,7 +462,7 @@ static void on_data(rs_ws_client *c, ws_conn *w, const uint8_t *p, uint32_t n, i
 {
     c->st.rx_chunks++;
     w->last_rx_ns = c->now;
-    while (w->state != ST_IDLE) {
+    while (w->state != ST_IDLE && !w->linger) {
         if (c->cfg.plain) {
             uint32_t room = c->pt_cap - w->pt_len;
             uint32_t k = n < room ? n : room;
@@ -534,6 +551,11 @@ static void timers(rs_ws_client *c)
             conn_fail(c, w, e);
             continue;
         }
+        if (w->linger && ((flush_tls(c, w) == 0 && rs_net_tx_pending(c->net, w->slot) == 0) ||
+                          now - w->close_sent_ns > CLOSE_TIMEOUT_NS)) {
+            conn_fail(c, w, w->why);
+            continue;
+        }
         if (w->state == ST_CLOSING && now - w->close_sent_ns > CLOSE_TIMEOUT_NS) {
             conn_fail(c, w, w->retiring ? "retired after rotation" : "close handshake timed out");
             continue;
@@ -619,7 +641,7 @@ int rs_ws_client_poll(rs_ws_client *c, int64_t now_ns)
             snprintf(e, sizeof e, "connection closed by peer%s%s", evs[i].err ? ": " : " (EOF)",
                      evs[i].err ? strerror(-evs[i].err) : "");
             w->slot = -1;
-            conn_fail(c, w, e);
+            conn_fail(c, w, w->linger ? w->why : e);
             break;
         }
         }
