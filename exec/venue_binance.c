@@ -180,10 +180,10 @@ static int build_params(rs_bn *b, const rs_vreq *r, int ch, int with_key, kvs *l
     l->n = 0;
     l->used = 0;
     const rs_universe *u = b->p.u;
-    if (r->kind != RS_VREQ_TIME && r->kind != RS_VREQ_LOGON && r->kind != RS_VREQ_USER_SUB &&
-        r->sym >= u->n)
+    int has_sym = r->kind != RS_VREQ_TIME && r->kind != RS_VREQ_LOGON && r->kind != RS_VREQ_USER_SUB;
+    if (has_sym && r->sym >= u->n)
         return -1;
-    const rs_instrument *ins = r->sym < u->n ? &u->ins[r->sym] : NULL;
+    const rs_instrument *ins = has_sym ? &u->ins[r->sym] : NULL;
     char clid[RS_CLID_LEN + 1];
     int signed_req = r->kind != RS_VREQ_TIME && r->kind != RS_VREQ_USER_SUB;
     if (with_key && signed_req)
@@ -223,7 +223,7 @@ static int build_params(rs_bn *b, const rs_vreq *r, int ch, int with_key, kvs *l
     }
     if (r->kind == RS_VREQ_MY_TRADES && !r->from_trade_id && r->from_ms > 0)
         kv_addf(l, "startTime", fmt_i64(r->from_ms, kv_room(l)), 1);
-    if (ins && r->kind != RS_VREQ_LOGON)
+    if (ins)
         kv_add(l, "symbol", ins->symbol, (int)strlen(ins->symbol), 0);
     if (r->kind == RS_VREQ_PLACE && r->ord_type == RS_ORD_LIMIT)
         kv_add(l, "timeInForce", tif_str(r->tif), 3, 0);
@@ -300,6 +300,7 @@ int rs_bn_ws_request(rs_bn *b, const rs_vreq *r, char *out, size_t cap)
         if (np < 0 || !b->ws_key)
             return -1;
         ns = rs_sign(b->ws_key, pl, (size_t)np, NULL, 0, sig, sizeof sig);
+        OPENSSL_cleanse(pl, (size_t)np); /* it holds the API key */
         if (ns < 0)
             return -1;
     }
