@@ -802,9 +802,11 @@ int rs_bn_parse_ws(const rs_bn *b, const char *s, size_t n, uint8_t req_kind, rs
     if (js_get(&obj, "e", &v) == 1)
         return account_event(&c, &obj);
     int64_t x;
-    if (js_get(&obj, "id", &v) != 1 || js_int(&v, &x))
+    if (js_get(&obj, "id", &v) != 1)
         return RS_BAD;
-    c.base.req_id = (uint32_t)x;
+    /* Our requests use numeric ids; a string id (other clients, the docs'
+     * UUIDs) is not one of ours: req_id 0. */
+    c.base.req_id = js_int(&v, &x) == 0 && x > 0 && x <= UINT32_MAX ? (uint32_t)x : 0;
     if (js_get(&obj, "status", &v) != 1 || js_int(&v, &x))
         return RS_BAD;
     c.base.http = (int16_t)x;
