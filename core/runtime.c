@@ -25,8 +25,8 @@
 #define RS_STAGE_HEADROOM (RS_REC_MAX)
 #define RS_BATCH 64
 
-static const char *const stage_names[RS_STAGE_MAX] = {"feed", "features", "model", "gate", "exec"};
-const char *rs_stage_name(unsigned id) { return id < RS_STAGE_MAX ? stage_names[id] : "?"; }
+static const char *const stage_names[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
+const char *rs_stage_name(unsigned id) { return id < RS_SID_MAX ? stage_names[id] : "?"; }
 
 /* ---- ring-backed emitter -------------------------------------------------- */
 
@@ -127,9 +127,9 @@ struct rs_engine {
     rs_spsc_prod prod[RS_STREAM_MAX];
     rs_spsc_cons cons[RS_STREAM_MAX];
     rs_ring_emit emit[RS_STREAM_MAX];
-    route_emit route[RS_STAGE_MAX];
+    route_emit route[RS_SID_MAX];
     thread_rt threads[RS_MAX_THREADS];
-    rs_atomic_u64 stage_events[RS_STAGE_MAX]; /* written by the owning thread */
+    rs_atomic_u64 stage_events[RS_SID_MAX]; /* written by the owning thread */
     atomic_bool no_sources;                /* stop pulling new input */
     atomic_bool stop;                      /* leave the loop */
     atomic_uint running;
@@ -282,7 +282,7 @@ static void idle_wait(const rs_thread_def *d, uint32_t *idle)
         rs_cpu_relax();
         return;
     }
-    if (d->idle == RS_IDLE_YIELD || n < d->spin_iters + 100) {
+    if (d->idle == RS_IDLE_SPIN_YIELD || n < d->spin_iters + 100) {
         sched_yield();
         return;
     }

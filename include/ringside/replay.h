@@ -26,7 +26,7 @@ typedef struct rs_replay_report {
     uint64_t compared;           /* output records compared */
     uint64_t inputs;             /* input records fed to handlers */
     uint64_t divergences;        /* 0 expected */
-    uint64_t per_stage_compared[RS_STAGE_MAX];
+    uint64_t per_stage_compared[RS_SID_MAX];
     int first_stage;             /* stage of the first divergence, -1 if none */
     const rs_rec *first_input;   /* the input being handled at the first divergence */
     const rs_rec *expected;      /* journaled record (NULL: journal had none) */

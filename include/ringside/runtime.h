@@ -19,12 +19,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ringside/config.h"   /* enum rs_idle */
 #include "ringside/event.h"
 #include "ringside/region.h"
 #include "ringside/ring.h"
 #include "ringside/stage.h"
 
-enum rs_stage_id { RS_STAGE_FEED = 0, RS_STAGE_FEATURES, RS_STAGE_MODEL, RS_STAGE_GATE, RS_STAGE_EXEC, RS_STAGE_MAX };
+enum rs_stage_id { RS_SID_FEED = 0, RS_SID_FEATURES, RS_SID_MODEL, RS_SID_GATE, RS_SID_EXEC, RS_SID_MAX };
 const char *rs_stage_name(unsigned id);
 
 typedef int (*rs_stage_fn)(void *state, const rs_rec *in, rs_emit *out);
@@ -53,7 +54,6 @@ typedef struct rs_source_def {
     uint16_t out;                        /* stream it publishes on */
 } rs_source_def;
 
-enum rs_idle { RS_IDLE_SPIN = 0, RS_IDLE_YIELD, RS_IDLE_BACKOFF };
 
 #define RS_MAX_THREADS 8
 #define RS_THREAD_MAX_STAGES 5
@@ -62,7 +62,7 @@ enum rs_idle { RS_IDLE_SPIN = 0, RS_IDLE_YIELD, RS_IDLE_BACKOFF };
 typedef struct rs_thread_def {
     char name[16];
     int cpu;                             /* -1: not pinned */
-    int idle;                            /* enum rs_idle */
+    int idle;                            /* enum rs_idle (config.h) */
     uint32_t spin_iters;                 /* spins before yielding / sleeping */
     uint32_t max_sleep_us;               /* back-off cap */
     unsigned stages[RS_THREAD_MAX_STAGES]; /* indexes into rs_engine_def.stages */
@@ -75,7 +75,7 @@ typedef struct rs_engine_def {
     const char *instance;
     uint32_t ring_capacity[RS_STREAM_MAX];  /* 0: stream not used */
     bool recorder;                           /* rings gate on a recorder cursor */
-    rs_stage_def stages[RS_STAGE_MAX];
+    rs_stage_def stages[RS_SID_MAX];
     unsigned n_stages;
     rs_source_def sources[RS_MAX_THREADS * RS_THREAD_MAX_SOURCES];
     unsigned n_sources;

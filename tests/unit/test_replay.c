@@ -71,7 +71,7 @@ static int stage_b(void *st, const rs_rec *in, rs_emit *out)
 static void defs(rs_stage_def *st, a_state *a, b_state *b)
 {
     memset(st, 0, 2 * sizeof *st);
-    st[0].id = RS_STAGE_FEED;
+    st[0].id = RS_SID_FEED;
     st[0].state = a;
     st[0].on_event = stage_a;
     st[0].inputs[0] = RS_STREAM_RAW;
@@ -79,7 +79,7 @@ static void defs(rs_stage_def *st, a_state *a, b_state *b)
     st[0].out = RS_STREAM_MD;
     st[0].route[RS_EV_MARK] = RS_STREAM_MARK;
     st[0].dup[RS_EV_MARK] = RS_STREAM_MARK_X;
-    st[1].id = RS_STAGE_GATE;
+    st[1].id = RS_SID_GATE;
     st[1].state = b;
     st[1].on_event = stage_b;
     st[1].inputs[0] = RS_STREAM_MD;
@@ -130,7 +130,7 @@ static void test_verify(void **s)
     rs_engine *e;
     assert_int_equal(rs_engine_create(&e, &d), 0);
     assert_int_equal(rs_engine_start(e), 0);
-    for (int i = 0; i < 5000 && rs_engine_stage_events(e, RS_STAGE_GATE) < 20000 + 20000 / 3; i++) {
+    for (int i = 0; i < 5000 && rs_engine_stage_events(e, RS_SID_GATE) < 20000 + 20000 / 3; i++) {
         struct timespec t = {0, 1000000};
         nanosleep(&t, NULL);
     }
@@ -158,7 +158,7 @@ static void test_verify(void **s)
     defs(st, &a3, &b3);
     assert_int_equal(rs_replay_verify(&set, st, 2, &rep), 0);
     assert_true(rep.divergences > 0);
-    assert_int_equal(rep.first_stage, RS_STAGE_FEED);
+    assert_int_equal(rep.first_stage, RS_SID_FEED);
     assert_non_null(rep.first_input);
     assert_int_equal(rep.first_input->seq, 1);
     rs_replay_print_divergence(stdout, &set, &rep, 3);

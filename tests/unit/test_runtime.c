@@ -80,7 +80,7 @@ static void test_pipeline(void **s)
     d.sources[0] = (rs_source_def){"timer", &src, src_poll, RS_STREAM_RAW};
     d.n_sources = 1;
     rs_stage_def *a = &d.stages[0];
-    a->id = RS_STAGE_FEED;
+    a->id = RS_SID_FEED;
     a->on_event = stage_a;
     a->inputs[0] = RS_STREAM_RAW;
     a->n_inputs = 1;
@@ -88,7 +88,7 @@ static void test_pipeline(void **s)
     a->route[RS_EV_MARK] = RS_STREAM_MARK;
     a->dup[RS_EV_MARK] = RS_STREAM_MARK_X;
     rs_stage_def *bb = &d.stages[1];
-    bb->id = RS_STAGE_GATE;
+    bb->id = RS_SID_GATE;
     bb->state = &b;
     bb->on_event = stage_b;
     bb->inputs[0] = RS_STREAM_MD;
@@ -104,14 +104,14 @@ static void test_pipeline(void **s)
     rs_engine *e;
     assert_int_equal(rs_engine_create(&e, &d), 0);
     assert_int_equal(rs_engine_start(e), 0);
-    for (int i = 0; i < 2000 && rs_engine_stage_events(e, RS_STAGE_GATE) < 20000; i++) {
+    for (int i = 0; i < 2000 && rs_engine_stage_events(e, RS_SID_GATE) < 20000; i++) {
         struct timespec t = {0, 1000000};
         nanosleep(&t, NULL);
     }
     rs_engine_stop(e);
     const char *why = NULL;
     assert_true(rs_engine_healthy(e, &why));
-    assert_int_equal(rs_engine_stage_events(e, RS_STAGE_FEED), 10000);
+    assert_int_equal(rs_engine_stage_events(e, RS_SID_FEED), 10000);
     assert_int_equal(b.n, 20000);
     assert_int_equal(b.sum, 10000ull * 10001ull / 2);
     assert_int_equal(rs_engine_stream_published(e, RS_STREAM_MARK_X), 10000);
