@@ -92,7 +92,6 @@ struct rs_features {
     rs_ev_trade bad_trade;
     uint16_t bad_reason;
     char bad_field[16];
-    uint16_t intra_sym;
     double ivec[RS_FEAT_MAX];
     int64_t intra_ts;
     rs_features_stats st;
@@ -877,7 +876,6 @@ static void intrabar(rs_features *f, uint16_t i, int64_t t)
     iv[4] = (double)b->count / secs;
     iv[5] = rs_i128_scale(b->volume, ins->qty_exp) / secs;
     tod(&iv[6], t);
-    f->intra_sym = i;
     f->intra_ts = t;
     f->pq[f->pend_n++] = (pend){PK_INTRA, i};
 }
