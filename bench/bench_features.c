@@ -117,11 +117,11 @@ static uint64_t one_bar(bctx *c, int trades_per_sym)
     return t1 - t0;
 }
 
-static void bench_trades(const rs_bench_opts *o, int nsym, int64_t intrabar_ns, const char *name)
+static int bench_trades(const rs_bench_opts *o, int nsym, int64_t intrabar_ns, const char *name)
 {
-    bctx c;
+    static bctx c;
     if (setup(&c, nsym, intrabar_ns))
-        return;
+        return 1;
     for (int b = 0; b < 200; b++)
         one_bar(&c, 3);
     static rs_hist h;
@@ -155,13 +155,14 @@ static void bench_trades(const rs_bench_opts *o, int nsym, int64_t intrabar_ns, 
     r.note = "per trade, mean of 32-call batches";
     rs_bench_emit(o, &r);
     teardown(&c);
+    return 0;
 }
 
-static void bench_close(const rs_bench_opts *o, int nsym, const char *name)
+static int bench_close(const rs_bench_opts *o, int nsym, const char *name)
 {
-    bctx c;
+    static bctx c;
     if (setup(&c, nsym, 0))
-        return;
+        return 1;
     for (int b = 0; b < 200; b++)
         one_bar(&c, 2);
     static rs_hist h;
@@ -181,16 +182,18 @@ static void bench_close(const rs_bench_opts *o, int nsym, const char *name)
     r.note = "one timer closing every symbol's bar, 2 records/symbol emitted";
     rs_bench_emit(o, &r);
     teardown(&c);
+    return 0;
 }
 
 int rs_bench_features(const rs_bench_opts *o)
 {
     rs_bench_pin(o->cpu_a);
     rs_bench_header(o, "features", "per-trade and bar-close feature updates");
-    bench_trades(o, 1, 0, "trade_update_1sym");
-    bench_trades(o, 50, 0, "trade_update_50sym");
-    bench_trades(o, 1, 1, "trade_update_intrabar_1sym");
-    bench_close(o, 1, "bar_close_1sym");
-    bench_close(o, 50, "bar_close_50sym");
-    return 0;
+    int fail = 0;
+    fail |= bench_trades(o, 1, 0, "trade_update_1sym");
+    fail |= bench_trades(o, 50, 0, "trade_update_50sym");
+    fail |= bench_trades(o, 1, 1, "trade_update_intrabar_1sym");
+    fail |= bench_close(o, 1, "bar_close_1sym");
+    fail |= bench_close(o, 50, "bar_close_50sym");
+    return fail ? 1 : 0;
 }

@@ -92,7 +92,6 @@ struct rs_features {
     rs_ev_trade bad_trade;
     uint16_t bad_reason;
     char bad_field[16];
-    uint16_t intra_sym;
     double ivec[RS_FEAT_MAX];
     int64_t intra_ts;
     rs_features_stats st;
@@ -877,7 +876,6 @@ static void intrabar(rs_features *f, uint16_t i, int64_t t)
     iv[4] = (double)b->count / secs;
     iv[5] = rs_i128_scale(b->volume, ins->qty_exp) / secs;
     tod(&iv[6], t);
-    f->intra_sym = i;
     f->intra_ts = t;
     f->pq[f->pend_n++] = (pend){PK_INTRA, i};
 }
@@ -905,10 +903,12 @@ static int apply_trade(rs_features *f, const rs_ev_trade *t, int64_t tt)
     return RS_OK;
 }
 
-int rs_features_on_event(rs_features *f, const rs_rec *in, rs_emit *out)
+/* A call after RS_FULL (the same input again) first finishes the output
+ * queued by the last call. Returns RS_FULL (still full), RS_OK (the input was
+ * already applied: nothing left to do) or -1 (process the input now). */
+static int resume(rs_features *f, rs_emit *out)
 {
     if (f->pend_i < f->pend_n) {
-        /* resuming after RS_FULL: finish what the last call queued */
         if (drain(f, out))
             return RS_FULL;
         if (f->input_done) {
@@ -917,6 +917,14 @@ int rs_features_on_event(rs_features *f, const rs_rec *in, rs_emit *out)
         }
     }
     f->input_done = false;
+    return -1;
+}
+
+int rs_features_on_event(rs_features *f, const rs_rec *in, rs_emit *out)
+{
+    int rc = resume(f, out);
+    if (rc >= 0)
+        return rc;
     switch (in->type) {
     case RS_EV_TRADE: {
         if (in->len < sizeof(rs_ev_trade)) {
@@ -992,15 +1000,9 @@ int rs_features_on_event(rs_features *f, const rs_rec *in, rs_emit *out)
 
 int rs_features_on_kline(rs_features *f, uint16_t sym, const rs_bar *b, rs_emit *out)
 {
-    if (f->pend_i < f->pend_n) {
-        if (drain(f, out))
-            return RS_FULL;
-        if (f->input_done) {
-            f->input_done = false;
-            return RS_OK;
-        }
-    }
-    f->input_done = false;
+    int rc = resume(f, out);
+    if (rc >= 0)
+        return rc;
     if (sym >= f->nsym || b->end_ns - b->start_ns != f->p.bar_ns || b->start_ns % f->p.bar_ns != 0)
         return RS_BAD;
     if (b->count > 0 && (b->open <= 0 || b->high < b->low || b->close <= 0 || b->high > RS_BAR_MANT_MAX ||

@@ -138,6 +138,36 @@ check(r.returncode == 2, "bad --bar is a usage error")
 r = run("--trades", f1, "--klines", kl, ok=False)
 check(r.returncode == 2, "mixing --trades and --klines is a usage error")
 
+# two symbols merged in time order: cross-asset features against BTCUSDT
+btc = os.path.join(tmp, "BTCUSDT-trades-x.csv")
+with open(btc, "w") as fh:
+    rb = random.Random(5)
+    bp = 40000.0
+    for b in range(NBARS):
+        for t in sorted(T0 + b * BAR_MS + rb.randrange(BAR_MS) for _ in range(rb.randint(1, 30))):
+            bp *= math.exp(rb.gauss(0, 0.001))
+            fh.write(f"{t},{bp:.2f},0.01000000,1,{t},false,True\n")
+out_m = os.path.join(tmp, "multi.csv")
+r = run("--trades", f1, "--trades", btc, "--trades", f2, "--out", out_m)
+check("2 symbol(s), reference BTCUSDT" in r.stderr, f"BTCUSDT is the default reference: {r.stderr}")
+mrows = [x.split(",") for x in open(out_m).read().splitlines()[1:]]
+check(len(mrows) == 2 * NBARS, f"one row per symbol per bar: {len(mrows)}")
+check([x[1] for x in mrows[:2]] == ["ETHUSDT", "BTCUSDT"], "symbols in order of appearance at each bar")
+ib = hdr.index("beta_48")
+ready_btc = [x for x in mrows if x[1] == "BTCUSDT" and x[2] == "1"]
+check(ready_btc and all(abs(float(x[ib]) - 1.0) < 1e-12 for x in ready_btc), "beta of the reference is 1")
+ready_eth = [x for x in mrows if x[1] == "ETHUSDT" and x[2] == "1"]
+check(ready_eth and any(abs(float(x[ib])) > 1e-6 for x in ready_eth), "ETHUSDT beta is computed")
+# ETH's own (non cross-asset) features do not depend on BTC being there
+own = [i for i, n in enumerate(hdr) if i >= 3 and not n.startswith(("beta_", "resid_", "corr_avg_"))
+       and n in names]
+eth_m = [x for x in mrows if x[1] == "ETHUSDT"]
+check(len(eth_m) == NBARS and all([a[k] for k in own] == [b.split(",")[k] for k in own]
+                                  for a, b in zip(eth_m, rows[1:])),
+      "ETHUSDT's own features unchanged by adding BTCUSDT")
+r = run("--trades", f1, "--trades", btc, "--ref", "ETHUSDT", ok=False)
+check(r.returncode == 0 and "reference ETHUSDT" in r.stderr, "--ref picks the reference")
+
 # the real Binance trade sample (REST JSON -> public-data CSV layout)
 src = os.path.join(SHARED, "vectors/exchange/binance/thirdparty_nautilus_recorded_rest_trades_btcusdt_2021.json")
 if os.path.exists(src):
