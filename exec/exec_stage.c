@@ -627,15 +627,17 @@ static void apply_fill(rs_exec *x, const rs_vevt *e, req_ent *q, rs_order *o)
         x->st.bad_msgs++;
         return;
     }
+    sym_state *ss = &x->sym[e->sym];
+    int backfill = q && q->kind == RS_VREQ_MY_TRADES;
+    /* The watermark moves on every trade the venue lists, known or not, so
+     * the next back-fill starts after it. */
+    if (backfill && e->trade_id > ss->max_tid)
+        ss->max_tid = e->trade_id;
     if (rs_fillset_add(&x->fs, e->venue, e->sym, e->trade_id) == RS_SKIP) {
         x->st.dup_fills++;
         return;
     }
-    sym_state *ss = &x->sym[e->sym];
     ss->active = 1;
-    int backfill = q && q->kind == RS_VREQ_MY_TRADES;
-    if (backfill && e->trade_id > ss->max_tid)
-        ss->max_tid = e->trade_id;
     uint8_t side = o ? o->side : e->side;
     int64_t sq = side == RS_SIDE_BUY ? e->qty : -e->qty;
     ss->pos += sq;
