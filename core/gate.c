@@ -300,6 +300,18 @@ static void risk(rs_gate *g, uint16_t circ, uint16_t sym, uint8_t action, double
     g->st.risk_events++;
 }
 
+/* Operator-facing alarm next to the risk record for the trips a human must
+ * act on (pause, kill, escalation, flip, drawdown). code = circuit id. */
+static void alarm(rs_gate *g, uint16_t circ, const char *text)
+{
+    rs_ev_alarm *a = (rs_ev_alarm *)st_claim(g, RS_EV_ALARM, sizeof(rs_ev_alarm));
+    if (!a)
+        return;
+    a->code = circ;
+    text_copy(a->text, sizeof a->text, text);
+    st_commit(g, &a->h);
+}
+
 static void emit_position(rs_gate *g, uint16_t sym)
 {
     rs_ev_position *r = (rs_ev_position *)st_claim(g, RS_EV_POSITION, sizeof(rs_ev_position));
@@ -618,6 +630,7 @@ static void kill_start(rs_gate *g, double value, const char *why)
     g->killed = 1;
     g->kill_attempt = 0;
     risk(g, RS_CIRC_KILL, NOSYM, RS_RISK_KILL, value, 0, why);
+    alarm(g, RS_CIRC_KILL, why);
     kill_step(g);
 }
 
@@ -631,6 +644,9 @@ static int all_flat(const rs_gate *g)
 
 static void kill_timer(rs_gate *g)
 {
+    if (g->killed == 2 && (any_live(g) || !all_flat(g)))
+        g->killed = 1;   /* a late fill reopened a position: keep flattening
+                          * (the attempt budget is not refilled) */
     if (g->killed != 1)
         return;
     if (!any_live(g) && all_flat(g)) {
@@ -649,6 +665,7 @@ static void kill_timer(rs_gate *g)
         g->kill_escalated = 1;
         risk(g, RS_CIRC_KILL, NOSYM, RS_RISK_ESCALATE, g->kill_attempt, g->p.kill_max_retries + 1,
              "kill retries exhausted: orders or positions remain");
+        alarm(g, RS_CIRC_KILL, "kill switch: retries exhausted, orders or positions remain: act now");
     }
 }
 
@@ -668,6 +685,7 @@ static void dd_check(rs_gate *g)
     if (!g->dd_active && g->p.dd_limit > 0 && dd >= g->p.dd_limit) {
         g->dd_active = 1;
         risk(g, RS_CIRC_DRAWDOWN, NOSYM, RS_RISK_CUT, dd, g->p.dd_limit, "drawdown limit: cutting exposure");
+        alarm(g, RS_CIRC_DRAWDOWN, "drawdown limit: exposure cut, entries scaled down");
         if (g->p.dd_cut > 0)
             for (uint16_t i = 0; i < g->u.n; i++)
                 if (g->pf.pos[i].qty != 0)
@@ -693,6 +711,7 @@ static void on_position_change(rs_gate *g, uint16_t sym, int64_t before, int64_t
                 s->paused = 1;
                 risk(g, RS_CIRC_FLIP, sym, RS_RISK_PAUSE, rs_portfolio_units(&g->pf, sym),
                      rs_qty_to_double(&g->u.ins[sym], before), "position flipped sign: symbol paused");
+                alarm(g, RS_CIRC_FLIP, "position flipped sign without an intent: symbol paused");
                 cancel_children(g, sym);
             }
             s->state = ST_OPEN;
@@ -896,6 +915,7 @@ static void on_reject(rs_gate *g, gord *o)
         g->paused = 1;
         risk(g, RS_CIRC_REJECTS, NOSYM, RS_RISK_PAUSE, g->consec_rejects, g->p.reject_pause_k,
              "consecutive rejects: paused until resume");
+        alarm(g, RS_CIRC_REJECTS, "consecutive order rejects: trading paused until `ringside ctl resume`");
     }
 }
 
@@ -1004,6 +1024,7 @@ static void health_scan(rs_gate *g)
             g->s[o->sym].paused = 1;
             risk(g, RS_CIRC_FILL_HEALTH, o->sym, RS_RISK_ESCALATE, o->n_query, g->p.max_queries,
                  "reconciliation unanswered: symbol paused");
+            alarm(g, RS_CIRC_FILL_HEALTH, "fill health: reconciliation unanswered, symbol paused");
         }
     }
 }
@@ -1244,10 +1265,9 @@ int rs_gate_on_event(rs_gate *g, const rs_rec *in, rs_emit *out)
             g->st.full_retries++;
             return RS_FULL;
         }
-        if (same) {
-            g->pending_valid = 0;
+        g->pending_valid = 0;
+        if (same)
             return g->pend.rc;
-        }
     }
     g->st.events++;
     if (in->ts > g->now)

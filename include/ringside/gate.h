@@ -11,7 +11,9 @@
  *   RS_EV_CONTROL     -> kill / pause / resume / flatten
  *   RS_EV_TIMER       -> fill-health queries, kill retries, position records
  *   RS_EV_FRESHNESS   -> feed state (stale / gap / disconnected blocks orders)
- * and emits RS_EV_DECISION, RS_EV_INTENT, RS_EV_RISK and RS_EV_POSITION.
+ * and emits RS_EV_DECISION, RS_EV_INTENT, RS_EV_RISK, RS_EV_POSITION and RS_EV_ALARM
+ * (operator-facing, next to the risk record of a pause, kill, escalation,
+ * flip or drawdown cut; code = circuit id).
  * Other record types are ignored (RS_SKIP). It never reads a clock: "now" is
  * the largest input ts seen. Client order ids are (instance << 40) | seq.
  *

@@ -139,7 +139,7 @@ static H *sc_kill_cancel_rejected(void)
     assert_int_equal(h_count_intents(h, RS_INT_NEW, RS_PUR_STOP), 1);
     h_clear(h);
     h_ctl(h, RS_CTL_KILL, 0xffff);
-    int cancel_alls = 0, flattens = 0, handled = 0, escalations = 0;
+    int cancel_alls = 0, flattens = 0, handled = 0, escalations = 0, alarms = 0;
     for (int step = 0; step < 3000; step++) {   /* 5 minutes of 100 ms timers */
         /* the venue rejects every cancel and every flatten it is sent */
         size_t off = 0;
@@ -156,6 +156,7 @@ static H *sc_kill_cancel_rejected(void)
                 flattens += in->kind == RS_INT_NEW && in->purpose == RS_PUR_KILL;
             }
         escalations += h_count_risk(h, RS_CIRC_KILL, RS_RISK_ESCALATE);
+        alarms += h_count(h, RS_EV_ALARM);
         h_clear(h);
         for (int i = 0; i < n; i++) {
             h->t += 1000;
@@ -177,6 +178,8 @@ static H *sc_kill_cancel_rejected(void)
     assert_int_equal(flattens, 5);
     assert_true(handled >= 10);
     assert_int_equal(escalations, 1);
+    /* kill start, the reject pause (the flattens are rejected too), escalation */
+    assert_int_equal(alarms, 3);
     /* 5 cancel-alls + the 2 child cancels sent with the first flatten */
     assert_int_equal(rs_gate_get_stats(h->g)->cancel_rejects, 7);
     return h;

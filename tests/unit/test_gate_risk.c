@@ -51,6 +51,8 @@ static void test_reject_pause(void **s)
     h_exec(h, entry_id(h), 0, RS_OS_REJECTED, RS_SIDE_BUY, 0, 0, 0, 0, 0);   /* 5th in a row */
     assert_true(rs_gate_paused(h->g));
     assert_int_equal(h_count_risk(h, RS_CIRC_REJECTS, RS_RISK_PAUSE), 1);
+    assert_int_equal(h_count(h, RS_EV_ALARM), 1);
+    assert_int_equal(((const rs_ev_alarm *)h_nth(h, RS_EV_ALARM, 0))->code, RS_CIRC_REJECTS);
     const rs_ev_risk *r = (const rs_ev_risk *)h_nth(h, RS_EV_RISK, -1);
     assert_true(r->value == 5 && r->limit == 5);
     h_clear(h);
