@@ -956,10 +956,16 @@ static int on_exec(rs_gate *g, const rs_ev_exec_report *r)
         return RS_OK;
     }
     uint16_t sym = o->sym;
+    uint8_t prev = o->state;
     o->last_ts = g->now;
     o->state = r->state;
     if (r->cum_qty > o->venue_cum)
         o->venue_cum = r->cum_qty;
+    /* FILLED means the venue executed the whole order, whatever cum_qty the
+     * report carries (the exec stage reports the fills it has seen): a fill
+     * stream that lost executions shows up here as filled < qty. */
+    if (r->state == RS_OS_FILLED && o->qty > o->venue_cum)
+        o->venue_cum = o->qty;
     if (r->is_fill) {
         /* fills are applied by cumulative quantity, so a replayed or late
          * duplicate (after reconciliation) adds nothing */
@@ -986,7 +992,15 @@ static int on_exec(rs_gate *g, const rs_ev_exec_report *r)
         }
     }
     if (r->state == RS_OS_REJECTED) {
-        on_reject(g, o);
+        /* only a refused placement counts toward the reject pause; a REJECTED
+         * after an ack answers a cancel or query of a gone order */
+        if (prev == RS_OS_PENDING_NEW || prev == RS_OS_UNKNOWN)
+            on_reject(g, o);
+    } else if (r->reject_code != 0) {
+        /* a live order with a reject code: the venue refused to cancel it */
+        g->st.cancel_rejects++;
+        risk(g, RS_CIRC_CANCEL_REJECT, sym, RS_RISK_INFO, (double)r->reject_code, (double)r->state,
+             "venue rejected a cancel");
     } else if (r->state == RS_OS_ACKED || r->state == RS_OS_PARTIAL || r->state == RS_OS_FILLED) {
         g->consec_rejects = 0;
     }
