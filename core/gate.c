@@ -106,6 +106,18 @@ struct rs_gate {
     /* per-symbol quantile windows follow */
 };
 
+const char *rs_gate_name(uint16_t id)
+{
+    static const char *const n[RS_GATE_COUNT] = {
+        [RS_GATE_NONE] = "none",         [RS_GATE_READY] = "ready",       [RS_GATE_WARMUP] = "warmup",
+        [RS_GATE_SIGMA] = "sigma",       [RS_GATE_ZEDGE] = "zedge",       [RS_GATE_EV] = "ev",
+        [RS_GATE_QUANTILE] = "quantile", [RS_GATE_VOTE] = "vote",         [RS_GATE_COOLDOWN] = "cooldown",
+        [RS_GATE_RISK] = "risk",         [RS_GATE_FRESH_MD] = "fresh_md", [RS_GATE_FRESH_POS] = "fresh_pos",
+        [RS_GATE_POSITION] = "position", [RS_GATE_SIZE] = "size",         [RS_GATE_LIMITS] = "limits",
+    };
+    return id < RS_GATE_COUNT ? n[id] : "?";
+}
+
 /* ---- params ----------------------------------------------------------------- */
 
 void rs_gate_params_default(rs_gate_params *p)

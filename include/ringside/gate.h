@@ -58,6 +58,10 @@ enum rs_gate_id {
     RS_GATE_COUNT = 15     /* verdicts per decision: RS_GATE_COUNT - 1 */
 };
 
+/* Short name of a gate id ("zedge", "ev", ...) or "?" -- for journal
+ * printers. Static storage. */
+const char *rs_gate_name(uint16_t id);
+
 /* Bits in the RS_GATE_RISK verdict's value. */
 #define RS_GATE_RISK_KILLED 1u
 #define RS_GATE_RISK_PAUSED 2u

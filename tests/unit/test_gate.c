@@ -72,8 +72,11 @@ static void test_decision_lists_every_gate(void **s)
     const rs_ev_decision *d = h_dec(h);
     assert_int_equal(d->n, RS_GATE_COUNT - 1);
     assert_int_equal(d->h.len, sizeof(rs_ev_decision) + (RS_GATE_COUNT - 1) * sizeof(rs_gate_verdict));
+    assert_string_equal(rs_gate_name(RS_GATE_FRESH_POS), "fresh_pos");
+    assert_string_equal(rs_gate_name(RS_GATE_COUNT), "?");
     for (int i = 0; i < d->n; i++) {
         assert_int_equal(d->g[i].gate, i + 1);
+        assert_string_not_equal(rs_gate_name(d->g[i].gate), "?");
         assert_true(d->g[i].pass);
     }
     assert_int_equal(d->action, RS_ACT_ENTER_LONG);
