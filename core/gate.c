@@ -73,6 +73,10 @@ typedef struct gsym {
     int8_t votes[RS_GATE_VOTE_MAX];
     uint32_t vote_head, vote_n;
     uint64_t entry_id, close_id, stop_id, tp_id;
+    /* internal bar from marks (while no RS_EV_BAR arrives) */
+    uint8_t ext_bars, ib_open, pad2[6];
+    int64_t ib_id;
+    double ib_h, ib_l, ib_c;
     rs_quantile *q;
 } gsym;
 
@@ -172,6 +176,7 @@ void rs_gate_params_default(rs_gate_params *p)
     p->dd_recover = 0.025;
     p->dd_kill = 0.10;
     p->pos_period_ns = 60000000000LL;
+    p->bar_ns = 300000000000LL;
 }
 
 #define CHK(cond, field, ...)                                                                 \
@@ -226,6 +231,7 @@ int rs_gate_params_check(const rs_gate_params *p)
         "dd_limit/dd_cut/dd_recover/dd_kill", "must be fractions in [0, 1]");
     CHK(p->dd_recover <= p->dd_limit, "dd_recover", "must be <= dd_limit");
     CHK(p->pos_period_ns >= 0, "pos_period_ns", "must be >= 0");
+    CHK(p->bar_ns > 0, "bar_ns", "must be > 0");
     return 0;
 }
 
@@ -833,20 +839,16 @@ static int bad(rs_gate *g, uint16_t type, double field, const char *why)
     return RS_BAD;
 }
 
-static int on_bar(rs_gate *g, const rs_ev_bar *b)
+/* One closed bar into ATR (Wilder) and the EWMA per-bar variance. */
+static void bar_update(rs_gate *g, uint16_t sym, double high, double low, double close)
 {
-    if (b->sym >= g->u.n)
-        return bad(g, RS_EV_BAR, 0, "bar: sym out of range");
-    if (!isfinite(b->high) || !isfinite(b->low) || !isfinite(b->close) || !(b->close > 0) ||
-        b->high < b->low)
-        return bad(g, RS_EV_BAR, 1, "bar: high/low/close not finite or inconsistent");
-    gsym *s = &g->s[b->sym];
-    double tr = b->high - b->low;
+    gsym *s = &g->s[sym];
+    double tr = high - low;
     if (s->prev_close > 0) {
-        double a = fabs(b->high - s->prev_close), c = fabs(b->low - s->prev_close);
+        double a = fabs(high - s->prev_close), c = fabs(low - s->prev_close);
         tr = tr > a ? tr : a;
         tr = tr > c ? tr : c;
-        double r = b->close / s->prev_close - 1.0;
+        double r = close / s->prev_close - 1.0;
         double alpha = 2.0 / ((double)g->p.sigma_n + 1.0);
         s->var = s->n_ret == 0 ? r * r : (1.0 - alpha) * s->var + alpha * r * r;
         s->n_ret++;
@@ -860,9 +862,53 @@ static int on_bar(rs_gate *g, const rs_ev_bar *b)
     } else {
         s->atr = (s->atr * (n - 1) + tr) / n;   /* Wilder */
     }
-    s->prev_close = b->close;
+    s->prev_close = close;
+}
+
+static int on_bar(rs_gate *g, const rs_ev_bar *b)
+{
+    if (b->sym >= g->u.n)
+        return bad(g, RS_EV_BAR, 0, "bar: sym out of range");
+    if (!isfinite(b->high) || !isfinite(b->low) || !isfinite(b->close) || !(b->close > 0) ||
+        b->high < b->low)
+        return bad(g, RS_EV_BAR, 1, "bar: high/low/close not finite or inconsistent");
+    gsym *s = &g->s[b->sym];
+    s->ext_bars = 1;   /* the features stage's bars win over the gate's own */
+    s->ib_open = 0;
+    bar_update(g, b->sym, b->high, b->low, b->close);
     bar_advance(g, b->sym, b->end_ns);
     return RS_OK;
+}
+
+/* The gate's own bars from marks, used while no RS_EV_BAR reaches it: the
+ * mark ring is the gate's guaranteed input, the bar ring is not. */
+static void ib_close(rs_gate *g, uint16_t sym)
+{
+    gsym *s = &g->s[sym];
+    if (!s->ib_open || s->ext_bars)
+        return;
+    s->ib_open = 0;
+    bar_update(g, sym, s->ib_h, s->ib_l, s->ib_c);
+    bar_advance(g, sym, (s->ib_id + 1) * g->p.bar_ns);
+}
+
+static void ib_mark(rs_gate *g, uint16_t sym, int64_t ts, double px)
+{
+    gsym *s = &g->s[sym];
+    if (s->ext_bars)
+        return;
+    int64_t id = ts / g->p.bar_ns;
+    if (s->ib_open && id > s->ib_id)
+        ib_close(g, sym);
+    if (!s->ib_open) {
+        s->ib_open = 1;
+        s->ib_id = id;
+        s->ib_h = s->ib_l = s->ib_c = px;
+        return;
+    }
+    s->ib_h = px > s->ib_h ? px : s->ib_h;
+    s->ib_l = px < s->ib_l ? px : s->ib_l;
+    s->ib_c = px;
 }
 
 static int on_mark(rs_gate *g, const rs_ev_mark *m)
@@ -879,6 +925,7 @@ static int on_mark(rs_gate *g, const rs_ev_mark *m)
     s->ask = m->ask_px > 0 ? rs_px_to_double(ins, m->ask_px) : s->last_px;
     s->md_ts = m->md_ts > 0 ? m->md_ts : m->h.ts;
     s->have_mark = 1;
+    ib_mark(g, sym, s->md_ts, s->last_px);
     rs_portfolio_mark(&g->pf, sym, s->last_px);
 
     int64_t pos = g->pf.pos[sym].qty;
@@ -1057,6 +1104,9 @@ static void health_scan(rs_gate *g)
 
 static int on_timer(rs_gate *g)
 {
+    for (uint16_t i = 0; i < g->u.n; i++)
+        if (g->s[i].ib_open && g->now / g->p.bar_ns > g->s[i].ib_id)
+            ib_close(g, i);
     health_scan(g);
     kill_timer(g);
     if (g->p.pos_period_ns > 0 && g->now - g->last_pos_ts >= g->p.pos_period_ns) {

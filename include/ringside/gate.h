@@ -5,6 +5,8 @@
  *   RS_EV_PREDICTION  -> one RS_EV_DECISION (every gate's verdict and the
  *                        values it compared), maybe an RS_EV_INTENT
  *   RS_EV_BAR         -> ATR (Wilder) and per-bar sigma, warm-up, bar clock
+ *                        (optional: without them the gate builds bar_ns bars
+ *                        from the marks' last price)
  *   RS_EV_MARK        -> mark to market, catastrophic-move guard, trailing
  *                        stop, drawdown circuit, market-data age
  *   RS_EV_EXEC_REPORT -> positions, fills, rejects, OCO, fill health
@@ -130,6 +132,8 @@ typedef struct rs_gate_params {
     double dd_kill;           /* drawdown fraction that trips the kill switch; 0: off */
 
     int64_t pos_period_ns;    /* position records on timers this often; 0: only on fills */
+    int64_t bar_ns;           /* bar length of the gate's own bars from marks (used for
+                               * ATR/sigma/bar clock while no RS_EV_BAR arrives) */
 } rs_gate_params;
 
 /* Fill p with the documented defaults. */
