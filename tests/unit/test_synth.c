@@ -95,7 +95,8 @@ static void test_correlated_and_surge(void **st)
     double next = 60;
     double pb = lb0, pe = le0;
     rs_synth_trade t;
-    while (s.t < 86400.0) {
+    double horizon = 86400.0 * rs_test_scale();   /* shorter under sanitizers */
+    while (s.t < horizon) {
         rs_synth_next(&s, &t);
         if (s.t >= next) {
             double x = s.logp[0] - pb, y = s.logp[1] - pe;
@@ -111,10 +112,12 @@ static void test_correlated_and_surge(void **st)
     double sol_ret = exp(s.logp[2] - sol0) - 1.0;
     printf("  1 day: %llu trades, BTC/ETH minute-return correlation %.2f, SOL surge %+.0f%%, jumps %llu, regime changes %llu\n",
            (unsigned long long)s.count, corr, sol_ret * 100, (unsigned long long)s.jumps, (unsigned long long)s.regime_changes);
-    assert_true(corr > 0.3);   /* betas 0.90/0.85, diluted by own volatility and jumps */
-    assert_true(sol_ret > 0.4);   /* +100% drift, plus noise */
-    assert_true(s.jumps > 0);
-    assert_true(s.count > 1000000);
+    if (n >= 50) assert_true(corr > 0.3);   /* betas 0.90/0.85, diluted by own volatility and jumps */
+    if (horizon >= 86400.0) {
+        assert_true(sol_ret > 0.4);   /* +100% drift, plus noise */
+        assert_true(s.jumps > 0);
+        assert_true(s.count > 1000000);
+    }
 }
 
 static void test_bad_cfg(void **st)
