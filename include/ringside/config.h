@@ -414,6 +414,10 @@ const rs_config *rs_config_defaults(void);
  * -RS_EBADCFG with a message. u is caller memory; it is cleared first. */
 int rs_config_universe(const rs_config *cfg, rs_universe *u);
 
+/* Configured capacity in bytes of the ring of `stream` (enum rs_stream_id:
+ * RS_STREAM_MD -> rings.md_bytes, ...), or 0 for a stream without a ring. */
+uint64_t rs_config_ring_bytes(const rs_config *cfg, uint16_t stream);
+
 /* Index of the thread that runs `stage` (one enum rs_stage_bit), or -1. */
 int rs_config_stage_thread(const rs_config *cfg, uint32_t stage);
 
