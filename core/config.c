@@ -983,6 +983,15 @@ static void cross_check(vctx *c, rs_config *cfg)
         snprintf(vs->listen_host, sizeof vs->listen_host, "%.*s", (int)hl, h);
         vs->listen_port = (uint16_t)port;
     }
+    if (vs->surge_symbol[0]) {
+        for (char *q = vs->surge_symbol; *q; q++)
+            *q = (char)toupper((unsigned char)*q);
+        uint32_t i = 0;
+        while (i < cfg->instruments_count && strcmp(cfg->instruments[i].symbol, vs->surge_symbol))
+            i++;
+        if (i == cfg->instruments_count)
+            perr(c, "venue_sim.surge_symbol", "%s is not in instruments", vs->surge_symbol);
+    }
     if (vs->source == RS_SIMSRC_CSV && !vs->csv_dir[0])
         perr(c, "venue_sim.csv_dir", "required when venue_sim.source is csv");
 }

@@ -330,9 +330,10 @@ typedef struct rs_cfg_venue_sim {
     int32_t source;                    /* enum rs_sim_source */
     char csv_dir[RS_CFG_PATH_MAX];     /* csv: Binance trade CSVs, <SYMBOL>*.csv */
     uint64_t seed;                     /* synthetic generator seed */
-    double speed;                      /* x real time; 0 = as fast as possible */
-    uint32_t duration_s;               /* market time to play, s; 0 = until stopped */
-    double vol_bps;                    /* synthetic: typical volatility per bar, bps */
+    double speed;                      /* market seconds per wall second; 0 = max */
+    uint32_t duration_s;               /* wall time to run, s; 0 = until stopped */
+    double rate_scale;                 /* synthetic: multiplier of every symbol's trade rate */
+    char surge_symbol[RS_SYMBOL_MAX];  /* synthetic: this symbol starts a +100% day; "" = none */
     /* derived at load (not keys) */
     char listen_host[RS_CFG_NAME_MAX * 2];
     uint16_t listen_port;

@@ -479,6 +479,7 @@ static void test_err_cross_field(void **s)
     expect_err_base("model2: 1\n", "t.yml:12: model2: unknown key (did you mean 'model'?)");
     expect_err_base("venue_sim: {listen: localhost}\n",
                     "t.yml:12: venue_sim.listen: 'localhost' must be host:port (port 1..65535)");
+    expect_err_base("venue_sim: {surge_symbol: doge}\n", "t.yml:12: venue_sim.surge_symbol: DOGE is not in instruments");
     expect_err_base("venue_sim:\n  source: csv\n", "t.yml:12: venue_sim.csv_dir: required when venue_sim.source is csv");
     expect_err("instance: a\nfeed: {url: wss://x/}\n"
                "instruments:\n  - {symbol: A, px_exp: 2, qty_exp: 2, tick: '0.01', lot: '1'}\n"
