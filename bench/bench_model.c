@@ -12,6 +12,8 @@
  *   peer single    XGBoosterPredictFromDense with one row (array interface
  *                  strings prepared outside the timed region)
  *   peer batch     XGBoosterPredictFromDense with 4096 rows, one thread
+ * Single-row figures are percentiles of per-call latency; batch figures are
+ * the fastest of several calls (least disturbed by other load).
  * ratio_vs_peer = peer ns / our ns (above 1: ringside is faster). Every
  * prediction is also checked against libxgboost's (float32 equal). */
 #include <math.h>
@@ -164,7 +166,7 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
         rows[i] = bu() < 0.02 ? NAN : bn();
     double ghz = rs_tsc_ghz(), tick_ns = 1.0 / ghz;
     int iters = o->quick ? 300 : 5000, peer_iters = o->quick ? 50 : 1000;
-    int brep = o->quick ? 1 : 5, peer_brep = o->quick ? 1 : 2;
+    int brep = o->quick ? 2 : 7, peer_brep = o->quick ? 2 : 5;
     if (in.n_trees >= 1000 && !o->quick)
         peer_iters = 500;
     static rs_hist h;
@@ -199,10 +201,16 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
     XGBoosterPredictFromDense(bh, aib, cfg, NULL, &shape, &dim, &res);   /* warm-up */
     memcpy(refb, res, sizeof(float) * NROWS);
     ref = refb;
-    uint64_t t0 = rs_rdtscp();
-    for (int r = 0; r < peer_brep; r++)
+    /* batch figures: the fastest of several calls (the least disturbed by
+     * other load on the machine), for both sides */
+    uint64_t best = UINT64_MAX;
+    for (int r = 0; r < peer_brep; r++) {
+        uint64_t t0 = rs_rdtscp();
         XGBoosterPredictFromDense(bh, aib, cfg, NULL, &shape, &dim, &res);
-    peer_batch = (double)(rs_rdtscp() - t0) * tick_ns / ((double)peer_brep * NROWS);
+        uint64_t dt = rs_rdtscp() - t0;
+        best = dt < best ? dt : best;
+    }
+    peer_batch = (double)best * tick_ns / NROWS;
     rs_hist_init(&h);
     for (int i = 0; i < peer_iters; i++) {
         uint64_t a = rs_rdtscp();
@@ -276,10 +284,14 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
         }
         rs_bench_emit(o, &r);
 
-        uint64_t t0 = rs_rdtscp();
-        for (int k = 0; k < brep; k++)
+        uint64_t best = UINT64_MAX;
+        for (int k = 0; k < brep; k++) {
+            uint64_t t0 = rs_rdtscp();
             rs_model_predict_margin_batch(m, rows, NROWS, nf, out);
-        double per_row = (double)(rs_rdtscp() - t0) * tick_ns / ((double)brep * NROWS);
+            uint64_t dt = rs_rdtscp() - t0;
+            best = dt < best ? dt : best;
+        }
+        double per_row = (double)best * tick_ns / NROWS;
         g_sink += out[0];
         rs_bench_result b = {.bench = "model", .unit = "ns/row"};
         snprintf(cname, sizeof cname, "%s batch %s", label, rs_model_isa_name(isa));

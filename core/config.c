@@ -814,6 +814,11 @@ static void cross_check(vctx *c, rs_config *cfg)
             snprintf(p, sizeof p, "engine.threads[%u].backoff_max_us", t);
             perr(c, p, "must be >= backoff_min_us (%u)", th->backoff_min_us);
         }
+        if (th->idle == RS_IDLE_SPIN && th->cpu == RS_CPU_NONE) {
+            snprintf(p, sizeof p, "engine.threads[%u].cpu", t);
+            pwarn(c, p, "a spinning thread that is not pinned can share a core with another thread; "
+                  "pin it (a CPU number or auto)");
+        }
         for (uint32_t u = 0; u < t && th->cpu >= 0; u++)
             if (e->threads[u].cpu == th->cpu &&
                 (th->idle == RS_IDLE_SPIN || e->threads[u].idle == RS_IDLE_SPIN)) {
@@ -977,6 +982,15 @@ static void cross_check(vctx *c, rs_config *cfg)
         }
         snprintf(vs->listen_host, sizeof vs->listen_host, "%.*s", (int)hl, h);
         vs->listen_port = (uint16_t)port;
+    }
+    if (vs->surge_symbol[0]) {
+        for (char *q = vs->surge_symbol; *q; q++)
+            *q = (char)toupper((unsigned char)*q);
+        uint32_t i = 0;
+        while (i < cfg->instruments_count && strcmp(cfg->instruments[i].symbol, vs->surge_symbol))
+            i++;
+        if (i == cfg->instruments_count)
+            perr(c, "venue_sim.surge_symbol", "%s is not in instruments", vs->surge_symbol);
     }
     if (vs->source == RS_SIMSRC_CSV && !vs->csv_dir[0])
         perr(c, "venue_sim.csv_dir", "required when venue_sim.source is csv");
@@ -1194,6 +1208,22 @@ void rs_config_destroy(rs_config *cfg)
         return;
     rs_mem_free(cfg->raw);
     rs_mem_free(cfg);
+}
+
+uint64_t rs_config_ring_bytes(const rs_config *cfg, uint16_t stream)
+{
+    const rs_cfg_rings *r = &cfg->rings;
+    switch (stream) {
+    case RS_STREAM_MD: return r->md_bytes;
+    case RS_STREAM_MARK: return r->mark_bytes;
+    case RS_STREAM_FEAT: return r->feat_bytes;
+    case RS_STREAM_PRED: return r->pred_bytes;
+    case RS_STREAM_INTENT: return r->intent_bytes;
+    case RS_STREAM_EXEC: return r->exec_bytes;
+    case RS_STREAM_CTL: return r->ctl_bytes;
+    case RS_STREAM_RAW: return r->raw_bytes;
+    default: return 0;
+    }
 }
 
 int rs_config_stage_thread(const rs_config *cfg, uint32_t stage)

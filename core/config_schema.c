@@ -325,7 +325,8 @@ static const cyaml_schema_field_t venue_sim_fields[] = {
     CYAML_FIELD_UINT("seed", OPT, rs_cfg_venue_sim, seed),
     CYAML_FIELD_FLOAT("speed", OPT, rs_cfg_venue_sim, speed),
     CYAML_FIELD_UINT("duration_s", OPT, rs_cfg_venue_sim, duration_s),
-    CYAML_FIELD_FLOAT("vol_bps", OPT, rs_cfg_venue_sim, vol_bps),
+    CYAML_FIELD_FLOAT("rate_scale", OPT, rs_cfg_venue_sim, rate_scale),
+    CYAML_FIELD_STRING("surge_symbol", OPT, rs_cfg_venue_sim, surge_symbol, 0),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t log_fields[] = {
@@ -526,14 +527,15 @@ static const rs_config defaults = {
     },
     .venue_sim = {
         .listen = "127.0.0.1:9443",
-        .cert_file = "certs/localhost.pem",
-        .key_file = "certs/localhost.key",
+        .cert_file = "certs/server.pem",
+        .key_file = "certs/server.key",
         .source = RS_SIMSRC_SYNTHETIC,
         .csv_dir = "",
         .seed = 1,
-        .speed = 60.0,
+        .speed = 1.0,
         .duration_s = 0,
-        .vol_bps = 20.0,
+        .rate_scale = 1.0,
+        .surge_symbol = "",
     },
     .log = {.level = RS_LOG_INFO},
 };
@@ -762,16 +764,17 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"exec.sim.faults.disconnect_account_after_ms", IN(0, 86400000), "Fault: drop the account stream after this long, ms (0 = never)."},
     {"exec.sim.faults.clock_skew_ms", IN(-3600000, 3600000), "Fault: skew the venue's clock by this, ms."},
 
-    {"venue_sim.listen", ANY, "`ringside venue-sim`: `host:port` its TLS server listens on (market streams, WebSocket API, REST)."},
-    {"venue_sim.cert_file", ANY, "`ringside venue-sim`: server certificate chain, PEM (created with the throw-away CA by `make run`)."},
+    {"venue_sim.listen", ANY, "`ringside venue-sim`: `host:port` its TLS server listens on (its --bind and --port)."},
+    {"venue_sim.cert_file", ANY, "`ringside venue-sim`: server certificate chain, PEM (`tools/make-certs.sh` creates it with the throw-away CA)."},
     {"venue_sim.key_file", ANY, "`ringside venue-sim`: the certificate's private key, PEM."},
     {"venue_sim.source", ANY, "`ringside venue-sim` market data: `synthetic` (seeded generator: correlated symbols, volatility "
                               "clustering, jumps, regime changes) or `csv` (Binance public-data trade files from csv_dir)."},
-    {"venue_sim.csv_dir", ANY, "`source: csv`: directory of Binance trade CSV files, one or more per symbol (`<SYMBOL>*.csv`)."},
+    {"venue_sim.csv_dir", ANY, "`source: csv`: directory of Binance trade CSV files, named `<SYMBOL>*.csv`."},
     {"venue_sim.seed", ANY, "Seed of the synthetic generator (same seed, same market)."},
-    {"venue_sim.speed", IN(0, 1000000), "Market time per wall-clock time (60 = one 5-minute bar every 5 s); 0 = as fast as possible."},
-    {"venue_sim.duration_s", IN(0, 31536000), "Market time to play, s; 0 = until stopped (csv: until the files end)."},
-    {"venue_sim.vol_bps", GT_LE(0, 10000), "Synthetic generator: typical volatility per 5-minute bar, bps (clustering varies it)."},
+    {"venue_sim.speed", IN(0, 1000000), "Market seconds per wall-clock second (288 = a day in 5 minutes); 0 = as fast as each connection takes it."},
+    {"venue_sim.duration_s", IN(0, 31536000), "Stop the simulator after this many wall-clock seconds; 0 = until stopped."},
+    {"venue_sim.rate_scale", GT_LE(0, 1000), "Synthetic generator: multiplier of every symbol's trade rate."},
+    {"venue_sim.surge_symbol", ANY, "Synthetic generator: this instrument starts a +100% one-day surge at t=0 (must be in instruments); empty = none."},
 
     {"log.level", ANY, "Minimum log level: `debug`, `info`, `warn`, `error` (the RS_LOG environment variable overrides it)."},
 };

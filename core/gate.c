@@ -73,6 +73,10 @@ typedef struct gsym {
     int8_t votes[RS_GATE_VOTE_MAX];
     uint32_t vote_head, vote_n;
     uint64_t entry_id, close_id, stop_id, tp_id;
+    /* internal bar from marks (while no RS_EV_BAR arrives) */
+    uint8_t ext_bars, ib_open, pad2[6];
+    int64_t ib_id;
+    double ib_h, ib_l, ib_c;
     rs_quantile *q;
 } gsym;
 
@@ -105,6 +109,18 @@ struct rs_gate {
     uint8_t stage_mem[STAGE_BYTES] RS_ALIGNED(8);
     /* per-symbol quantile windows follow */
 };
+
+const char *rs_gate_name(uint16_t id)
+{
+    static const char *const n[RS_GATE_COUNT] = {
+        [RS_GATE_NONE] = "none",         [RS_GATE_READY] = "ready",       [RS_GATE_WARMUP] = "warmup",
+        [RS_GATE_SIGMA] = "sigma",       [RS_GATE_ZEDGE] = "zedge",       [RS_GATE_EV] = "ev",
+        [RS_GATE_QUANTILE] = "quantile", [RS_GATE_VOTE] = "vote",         [RS_GATE_COOLDOWN] = "cooldown",
+        [RS_GATE_RISK] = "risk",         [RS_GATE_FRESH_MD] = "fresh_md", [RS_GATE_FRESH_POS] = "fresh_pos",
+        [RS_GATE_POSITION] = "position", [RS_GATE_SIZE] = "size",         [RS_GATE_LIMITS] = "limits",
+    };
+    return id < RS_GATE_COUNT ? n[id] : "?";
+}
 
 /* ---- params ----------------------------------------------------------------- */
 
@@ -160,6 +176,7 @@ void rs_gate_params_default(rs_gate_params *p)
     p->dd_recover = 0.025;
     p->dd_kill = 0.10;
     p->pos_period_ns = 60000000000LL;
+    p->bar_ns = 300000000000LL;
 }
 
 #define CHK(cond, field, ...)                                                                 \
@@ -214,6 +231,7 @@ int rs_gate_params_check(const rs_gate_params *p)
         "dd_limit/dd_cut/dd_recover/dd_kill", "must be fractions in [0, 1]");
     CHK(p->dd_recover <= p->dd_limit, "dd_recover", "must be <= dd_limit");
     CHK(p->pos_period_ns >= 0, "pos_period_ns", "must be >= 0");
+    CHK(p->bar_ns > 0, "bar_ns", "must be > 0");
     return 0;
 }
 
@@ -298,6 +316,18 @@ static void risk(rs_gate *g, uint16_t circ, uint16_t sym, uint8_t action, double
     text_copy(r->text, sizeof r->text, text);
     st_commit(g, &r->h);
     g->st.risk_events++;
+}
+
+/* Operator-facing alarm next to the risk record for the trips a human must
+ * act on (pause, kill, escalation, flip, drawdown). code = circuit id. */
+static void alarm(rs_gate *g, uint16_t circ, const char *text)
+{
+    rs_ev_alarm *a = (rs_ev_alarm *)st_claim(g, RS_EV_ALARM, sizeof(rs_ev_alarm));
+    if (!a)
+        return;
+    a->code = circ;
+    text_copy(a->text, sizeof a->text, text);
+    st_commit(g, &a->h);
 }
 
 static void emit_position(rs_gate *g, uint16_t sym)
@@ -618,6 +648,7 @@ static void kill_start(rs_gate *g, double value, const char *why)
     g->killed = 1;
     g->kill_attempt = 0;
     risk(g, RS_CIRC_KILL, NOSYM, RS_RISK_KILL, value, 0, why);
+    alarm(g, RS_CIRC_KILL, why);
     kill_step(g);
 }
 
@@ -631,6 +662,9 @@ static int all_flat(const rs_gate *g)
 
 static void kill_timer(rs_gate *g)
 {
+    if (g->killed == 2 && (any_live(g) || !all_flat(g)))
+        g->killed = 1;   /* a late fill reopened a position: keep flattening
+                          * (the attempt budget is not refilled) */
     if (g->killed != 1)
         return;
     if (!any_live(g) && all_flat(g)) {
@@ -649,6 +683,7 @@ static void kill_timer(rs_gate *g)
         g->kill_escalated = 1;
         risk(g, RS_CIRC_KILL, NOSYM, RS_RISK_ESCALATE, g->kill_attempt, g->p.kill_max_retries + 1,
              "kill retries exhausted: orders or positions remain");
+        alarm(g, RS_CIRC_KILL, "kill switch: retries exhausted, orders or positions remain: act now");
     }
 }
 
@@ -668,6 +703,7 @@ static void dd_check(rs_gate *g)
     if (!g->dd_active && g->p.dd_limit > 0 && dd >= g->p.dd_limit) {
         g->dd_active = 1;
         risk(g, RS_CIRC_DRAWDOWN, NOSYM, RS_RISK_CUT, dd, g->p.dd_limit, "drawdown limit: cutting exposure");
+        alarm(g, RS_CIRC_DRAWDOWN, "drawdown limit: exposure cut, entries scaled down");
         if (g->p.dd_cut > 0)
             for (uint16_t i = 0; i < g->u.n; i++)
                 if (g->pf.pos[i].qty != 0)
@@ -693,6 +729,7 @@ static void on_position_change(rs_gate *g, uint16_t sym, int64_t before, int64_t
                 s->paused = 1;
                 risk(g, RS_CIRC_FLIP, sym, RS_RISK_PAUSE, rs_portfolio_units(&g->pf, sym),
                      rs_qty_to_double(&g->u.ins[sym], before), "position flipped sign: symbol paused");
+                alarm(g, RS_CIRC_FLIP, "position flipped sign without an intent: symbol paused");
                 cancel_children(g, sym);
             }
             s->state = ST_OPEN;
@@ -802,20 +839,16 @@ static int bad(rs_gate *g, uint16_t type, double field, const char *why)
     return RS_BAD;
 }
 
-static int on_bar(rs_gate *g, const rs_ev_bar *b)
+/* One closed bar into ATR (Wilder) and the EWMA per-bar variance. */
+static void bar_update(rs_gate *g, uint16_t sym, double high, double low, double close)
 {
-    if (b->sym >= g->u.n)
-        return bad(g, RS_EV_BAR, 0, "bar: sym out of range");
-    if (!isfinite(b->high) || !isfinite(b->low) || !isfinite(b->close) || !(b->close > 0) ||
-        b->high < b->low)
-        return bad(g, RS_EV_BAR, 1, "bar: high/low/close not finite or inconsistent");
-    gsym *s = &g->s[b->sym];
-    double tr = b->high - b->low;
+    gsym *s = &g->s[sym];
+    double tr = high - low;
     if (s->prev_close > 0) {
-        double a = fabs(b->high - s->prev_close), c = fabs(b->low - s->prev_close);
+        double a = fabs(high - s->prev_close), c = fabs(low - s->prev_close);
         tr = tr > a ? tr : a;
         tr = tr > c ? tr : c;
-        double r = b->close / s->prev_close - 1.0;
+        double r = close / s->prev_close - 1.0;
         double alpha = 2.0 / ((double)g->p.sigma_n + 1.0);
         s->var = s->n_ret == 0 ? r * r : (1.0 - alpha) * s->var + alpha * r * r;
         s->n_ret++;
@@ -829,9 +862,53 @@ static int on_bar(rs_gate *g, const rs_ev_bar *b)
     } else {
         s->atr = (s->atr * (n - 1) + tr) / n;   /* Wilder */
     }
-    s->prev_close = b->close;
+    s->prev_close = close;
+}
+
+static int on_bar(rs_gate *g, const rs_ev_bar *b)
+{
+    if (b->sym >= g->u.n)
+        return bad(g, RS_EV_BAR, 0, "bar: sym out of range");
+    if (!isfinite(b->high) || !isfinite(b->low) || !isfinite(b->close) || !(b->close > 0) ||
+        b->high < b->low)
+        return bad(g, RS_EV_BAR, 1, "bar: high/low/close not finite or inconsistent");
+    gsym *s = &g->s[b->sym];
+    s->ext_bars = 1;   /* the features stage's bars win over the gate's own */
+    s->ib_open = 0;
+    bar_update(g, b->sym, b->high, b->low, b->close);
     bar_advance(g, b->sym, b->end_ns);
     return RS_OK;
+}
+
+/* The gate's own bars from marks, used while no RS_EV_BAR reaches it: the
+ * mark ring is the gate's guaranteed input, the bar ring is not. */
+static void ib_close(rs_gate *g, uint16_t sym)
+{
+    gsym *s = &g->s[sym];
+    if (!s->ib_open || s->ext_bars)
+        return;
+    s->ib_open = 0;
+    bar_update(g, sym, s->ib_h, s->ib_l, s->ib_c);
+    bar_advance(g, sym, (s->ib_id + 1) * g->p.bar_ns);
+}
+
+static void ib_mark(rs_gate *g, uint16_t sym, int64_t ts, double px)
+{
+    gsym *s = &g->s[sym];
+    if (s->ext_bars)
+        return;
+    int64_t id = ts / g->p.bar_ns;
+    if (s->ib_open && id > s->ib_id)
+        ib_close(g, sym);
+    if (!s->ib_open) {
+        s->ib_open = 1;
+        s->ib_id = id;
+        s->ib_h = s->ib_l = s->ib_c = px;
+        return;
+    }
+    s->ib_h = px > s->ib_h ? px : s->ib_h;
+    s->ib_l = px < s->ib_l ? px : s->ib_l;
+    s->ib_c = px;
 }
 
 static int on_mark(rs_gate *g, const rs_ev_mark *m)
@@ -848,6 +925,7 @@ static int on_mark(rs_gate *g, const rs_ev_mark *m)
     s->ask = m->ask_px > 0 ? rs_px_to_double(ins, m->ask_px) : s->last_px;
     s->md_ts = m->md_ts > 0 ? m->md_ts : m->h.ts;
     s->have_mark = 1;
+    ib_mark(g, sym, s->md_ts, s->last_px);
     rs_portfolio_mark(&g->pf, sym, s->last_px);
 
     int64_t pos = g->pf.pos[sym].qty;
@@ -896,6 +974,7 @@ static void on_reject(rs_gate *g, gord *o)
         g->paused = 1;
         risk(g, RS_CIRC_REJECTS, NOSYM, RS_RISK_PAUSE, g->consec_rejects, g->p.reject_pause_k,
              "consecutive rejects: paused until resume");
+        alarm(g, RS_CIRC_REJECTS, "consecutive order rejects: trading paused until `ringside ctl resume`");
     }
 }
 
@@ -936,10 +1015,16 @@ static int on_exec(rs_gate *g, const rs_ev_exec_report *r)
         return RS_OK;
     }
     uint16_t sym = o->sym;
+    uint8_t prev = o->state;
     o->last_ts = g->now;
     o->state = r->state;
     if (r->cum_qty > o->venue_cum)
         o->venue_cum = r->cum_qty;
+    /* FILLED means the venue executed the whole order, whatever cum_qty the
+     * report carries (the exec stage reports the fills it has seen): a fill
+     * stream that lost executions shows up here as filled < qty. */
+    if (r->state == RS_OS_FILLED && o->qty > o->venue_cum)
+        o->venue_cum = o->qty;
     if (r->is_fill) {
         /* fills are applied by cumulative quantity, so a replayed or late
          * duplicate (after reconciliation) adds nothing */
@@ -966,7 +1051,15 @@ static int on_exec(rs_gate *g, const rs_ev_exec_report *r)
         }
     }
     if (r->state == RS_OS_REJECTED) {
-        on_reject(g, o);
+        /* only a refused placement counts toward the reject pause; a REJECTED
+         * after an ack answers a cancel or query of a gone order */
+        if (prev == RS_OS_PENDING_NEW || prev == RS_OS_UNKNOWN)
+            on_reject(g, o);
+    } else if (r->reject_code != 0) {
+        /* a live order with a reject code: the venue refused to cancel it */
+        g->st.cancel_rejects++;
+        risk(g, RS_CIRC_CANCEL_REJECT, sym, RS_RISK_INFO, (double)r->reject_code, (double)r->state,
+             "venue rejected a cancel");
     } else if (r->state == RS_OS_ACKED || r->state == RS_OS_PARTIAL || r->state == RS_OS_FILLED) {
         g->consec_rejects = 0;
     }
@@ -1004,12 +1097,16 @@ static void health_scan(rs_gate *g)
             g->s[o->sym].paused = 1;
             risk(g, RS_CIRC_FILL_HEALTH, o->sym, RS_RISK_ESCALATE, o->n_query, g->p.max_queries,
                  "reconciliation unanswered: symbol paused");
+            alarm(g, RS_CIRC_FILL_HEALTH, "fill health: reconciliation unanswered, symbol paused");
         }
     }
 }
 
 static int on_timer(rs_gate *g)
 {
+    for (uint16_t i = 0; i < g->u.n; i++)
+        if (g->s[i].ib_open && g->now / g->p.bar_ns > g->s[i].ib_id)
+            ib_close(g, i);
     health_scan(g);
     kill_timer(g);
     if (g->p.pos_period_ns > 0 && g->now - g->last_pos_ts >= g->p.pos_period_ns) {
@@ -1244,10 +1341,9 @@ int rs_gate_on_event(rs_gate *g, const rs_rec *in, rs_emit *out)
             g->st.full_retries++;
             return RS_FULL;
         }
-        if (same) {
-            g->pending_valid = 0;
+        g->pending_valid = 0;
+        if (same)
             return g->pend.rc;
-        }
     }
     g->st.events++;
     if (in->ts > g->now)

@@ -125,39 +125,71 @@ T_AVX2 float rs_model_margin_avx2(const struct rs_model *m, const float *row)
     return acc;
 }
 
-/* Rows in lanes: lane i is row r0 + i; one tree at a time for all 8 rows, so
- * each lane's additions stay in tree order. Two trees are traversed together
- * for instruction-level parallelism; their leaves are added in order. */
+/* Rows in lanes: lane i of vector k is row r0 + 8k + i. One tree at a time
+ * for a block of 32 rows (four independent vectors in flight), trees in
+ * blocks of RS_TREE_BLOCK so the block stays in cache while the rows stream
+ * by; margins are kept in out[] between tree blocks. Each row's additions
+ * still happen tree after tree, in tree order. */
+#define RS_TREE_BLOCK 64
+
 T_AVX2 void rs_model_batch_avx2(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out)
 {
-    size_t i = 0;
-    if (stride < (1u << 27)) {
+    size_t full = 0;
+    if (stride < (1u << 24) && n >= 8) {
+        full = n & ~(size_t)7;
         const __m256i off = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
                                                _mm256_set1_epi32((int)stride));
-        for (; i + 8 <= n; i += 8) {
-            const float *base = rows + i * stride;
-            __m256 acc = _mm256_set1_ps(m->base_margin);
-            uint32_t t = 0;
-            for (; t + 2 <= m->n_trees; t += 2) {
-                __m256i a = _mm256_set1_epi32(m->root[t]), b = _mm256_set1_epi32(m->root[t + 1]);
-                uint32_t da = m->depth[t], db = m->depth[t + 1], d = da > db ? da : db;
-                for (; d; d--) {
-                    a = step8(m, base, off, a);
-                    b = step8(m, base, off, b);
+        for (uint32_t t0 = 0; t0 < m->n_trees; t0 += RS_TREE_BLOCK) {
+            uint32_t t1 = t0 + RS_TREE_BLOCK < m->n_trees ? t0 + RS_TREE_BLOCK : m->n_trees;
+            size_t i = 0;
+            for (; i + 32 <= full; i += 32) {
+                const float *b0 = rows + i * stride, *b1 = b0 + 8 * stride, *b2 = b1 + 8 * stride,
+                            *b3 = b2 + 8 * stride;
+                __m256 c0, c1, c2, c3;
+                if (t0 == 0) {
+                    c0 = c1 = c2 = c3 = _mm256_set1_ps(m->base_margin);
+                } else {
+                    c0 = _mm256_loadu_ps(out + i);
+                    c1 = _mm256_loadu_ps(out + i + 8);
+                    c2 = _mm256_loadu_ps(out + i + 16);
+                    c3 = _mm256_loadu_ps(out + i + 24);
                 }
-                acc = _mm256_add_ps(acc, _mm256_i32gather_ps(LEAF_BASE(m), a, 4));
-                acc = _mm256_add_ps(acc, _mm256_i32gather_ps(LEAF_BASE(m), b, 4));
+                for (uint32_t t = t0; t < t1; t++) {
+                    __m256i r = _mm256_set1_epi32(m->root[t]);
+                    __m256i a0 = r, a1 = r, a2 = r, a3 = r;
+                    for (uint32_t d = m->depth[t]; d; d--) {
+                        a0 = step8(m, b0, off, a0);
+                        a1 = step8(m, b1, off, a1);
+                        a2 = step8(m, b2, off, a2);
+                        a3 = step8(m, b3, off, a3);
+                    }
+                    c0 = _mm256_add_ps(c0, _mm256_i32gather_ps(LEAF_BASE(m), a0, 4));
+                    c1 = _mm256_add_ps(c1, _mm256_i32gather_ps(LEAF_BASE(m), a1, 4));
+                    c2 = _mm256_add_ps(c2, _mm256_i32gather_ps(LEAF_BASE(m), a2, 4));
+                    c3 = _mm256_add_ps(c3, _mm256_i32gather_ps(LEAF_BASE(m), a3, 4));
+                }
+                _mm256_storeu_ps(out + i, c0);
+                _mm256_storeu_ps(out + i + 8, c1);
+                _mm256_storeu_ps(out + i + 16, c2);
+                _mm256_storeu_ps(out + i + 24, c3);
             }
-            for (; t < m->n_trees; t++) {
-                __m256i a = _mm256_set1_epi32(m->root[t]);
-                for (uint32_t d = m->depth[t]; d; d--)
-                    a = step8(m, base, off, a);
-                acc = _mm256_add_ps(acc, _mm256_i32gather_ps(LEAF_BASE(m), a, 4));
+            for (; i < full; i += 8) {
+                const float *b0 = rows + i * stride;
+                __m256 c0 = t0 == 0 ? _mm256_set1_ps(m->base_margin) : _mm256_loadu_ps(out + i);
+                for (uint32_t t = t0; t < t1; t++) {
+                    __m256i a0 = _mm256_set1_epi32(m->root[t]);
+                    for (uint32_t d = m->depth[t]; d; d--)
+                        a0 = step8(m, b0, off, a0);
+                    c0 = _mm256_add_ps(c0, _mm256_i32gather_ps(LEAF_BASE(m), a0, 4));
+                }
+                _mm256_storeu_ps(out + i, c0);
             }
-            _mm256_storeu_ps(out + i, acc);
         }
+        if (m->n_trees == 0)
+            for (size_t i = 0; i < full; i++)
+                out[i] = m->base_margin;
     }
-    for (; i < n; i++)
+    for (size_t i = full; i < n; i++)
         out[i] = rs_model_margin_avx2(m, rows + i * stride);
 }
 
@@ -240,36 +272,66 @@ T_AVX512 float rs_model_margin_avx512(const struct rs_model *m, const float *row
     return acc;
 }
 
+/* Rows in lanes, 64 rows (four vectors) per tree, trees in blocks: as the
+ * AVX2 batch kernel. */
 T_AVX512 void rs_model_batch_avx512(const struct rs_model *m, const float *rows, size_t n, size_t stride,
                                     float *out)
 {
-    size_t i = 0;
-    if (stride < (1u << 26)) {
+    size_t full = 0;
+    if (stride < (1u << 24) && n >= 16) {
+        full = n & ~(size_t)15;
         const __m512i off = _mm512_mullo_epi32(
             _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)stride));
-        for (; i + 16 <= n; i += 16) {
-            const float *base = rows + i * stride;
-            __m512 acc = _mm512_set1_ps(m->base_margin);
-            uint32_t t = 0;
-            for (; t + 2 <= m->n_trees; t += 2) {
-                __m512i a = _mm512_set1_epi32(m->root[t]), b = _mm512_set1_epi32(m->root[t + 1]);
-                uint32_t da = m->depth[t], db = m->depth[t + 1], d = da > db ? da : db;
-                for (; d; d--) {
-                    a = step16(m, base, off, a);
-                    b = step16(m, base, off, b);
+        for (uint32_t t0 = 0; t0 < m->n_trees; t0 += RS_TREE_BLOCK) {
+            uint32_t t1 = t0 + RS_TREE_BLOCK < m->n_trees ? t0 + RS_TREE_BLOCK : m->n_trees;
+            size_t i = 0;
+            for (; i + 64 <= full; i += 64) {
+                const float *b0 = rows + i * stride, *b1 = b0 + 16 * stride, *b2 = b1 + 16 * stride,
+                            *b3 = b2 + 16 * stride;
+                __m512 c0, c1, c2, c3;
+                if (t0 == 0) {
+                    c0 = c1 = c2 = c3 = _mm512_set1_ps(m->base_margin);
+                } else {
+                    c0 = _mm512_loadu_ps(out + i);
+                    c1 = _mm512_loadu_ps(out + i + 16);
+                    c2 = _mm512_loadu_ps(out + i + 32);
+                    c3 = _mm512_loadu_ps(out + i + 48);
                 }
-                acc = _mm512_add_ps(acc, _mm512_i32gather_ps(a, LEAF_BASE(m), 4));
-                acc = _mm512_add_ps(acc, _mm512_i32gather_ps(b, LEAF_BASE(m), 4));
+                for (uint32_t t = t0; t < t1; t++) {
+                    __m512i r = _mm512_set1_epi32(m->root[t]);
+                    __m512i a0 = r, a1 = r, a2 = r, a3 = r;
+                    for (uint32_t d = m->depth[t]; d; d--) {
+                        a0 = step16(m, b0, off, a0);
+                        a1 = step16(m, b1, off, a1);
+                        a2 = step16(m, b2, off, a2);
+                        a3 = step16(m, b3, off, a3);
+                    }
+                    c0 = _mm512_add_ps(c0, _mm512_i32gather_ps(a0, LEAF_BASE(m), 4));
+                    c1 = _mm512_add_ps(c1, _mm512_i32gather_ps(a1, LEAF_BASE(m), 4));
+                    c2 = _mm512_add_ps(c2, _mm512_i32gather_ps(a2, LEAF_BASE(m), 4));
+                    c3 = _mm512_add_ps(c3, _mm512_i32gather_ps(a3, LEAF_BASE(m), 4));
+                }
+                _mm512_storeu_ps(out + i, c0);
+                _mm512_storeu_ps(out + i + 16, c1);
+                _mm512_storeu_ps(out + i + 32, c2);
+                _mm512_storeu_ps(out + i + 48, c3);
             }
-            for (; t < m->n_trees; t++) {
-                __m512i a = _mm512_set1_epi32(m->root[t]);
-                for (uint32_t d = m->depth[t]; d; d--)
-                    a = step16(m, base, off, a);
-                acc = _mm512_add_ps(acc, _mm512_i32gather_ps(a, LEAF_BASE(m), 4));
+            for (; i < full; i += 16) {
+                const float *b0 = rows + i * stride;
+                __m512 c0 = t0 == 0 ? _mm512_set1_ps(m->base_margin) : _mm512_loadu_ps(out + i);
+                for (uint32_t t = t0; t < t1; t++) {
+                    __m512i a0 = _mm512_set1_epi32(m->root[t]);
+                    for (uint32_t d = m->depth[t]; d; d--)
+                        a0 = step16(m, b0, off, a0);
+                    c0 = _mm512_add_ps(c0, _mm512_i32gather_ps(a0, LEAF_BASE(m), 4));
+                }
+                _mm512_storeu_ps(out + i, c0);
             }
-            _mm512_storeu_ps(out + i, acc);
         }
+        if (m->n_trees == 0)
+            for (size_t i = 0; i < full; i++)
+                out[i] = m->base_margin;
     }
-    if (i < n)
-        rs_model_batch_avx2(m, rows + i * stride, n - i, stride, out + i);
+    if (full < n)
+        rs_model_batch_avx2(m, rows + full * stride, n - full, stride, out + full);
 }

@@ -121,11 +121,15 @@ static int journal_gap(rec_state *s, uint16_t stream, uint16_t reason, uint64_t 
     s->st.gaps++;
     if (to >= from)
         s->st.lost += to - from + 1;
-    rs_warn("recorder", "stream %s: records %llu..%llu %s", rs_stream_name(stream) ? rs_stream_name(stream) : "?",
-            (unsigned long long)from, (unsigned long long)to,
-            reason == 1 ? "were gone before the recorder attached (journaled as a gap)"
-                        : reason == 2 ? "missing in the ring (sequence gap, journaled)"
-                                      : "never produced: engine died");
+    const char *sn = rs_stream_name(stream) ? rs_stream_name(stream) : "?";
+    if (reason == 3)
+        rs_warn("recorder", "stream %s: nothing from seq %llu on: the engine died (journaled)", sn,
+                (unsigned long long)from);
+    else
+        rs_warn("recorder", "stream %s: records %llu..%llu %s", sn, (unsigned long long)from,
+                (unsigned long long)to,
+                reason == 1 ? "were gone before the recorder attached (journaled as a gap)"
+                            : "missing in the ring (sequence gap, journaled)");
     return own_record(s, &g.h, sizeof g, RS_EV_GAP);
 }
 

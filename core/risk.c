@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "ringside/common.h"
 #include "ringside/risk.h"
 
 static const char *const circ_names[RS_CIRC_MAX] = {
@@ -21,6 +22,12 @@ static const char *const circ_names[RS_CIRC_MAX] = {
 const char *rs_circuit_name(uint16_t id)
 {
     return id < RS_CIRC_MAX && circ_names[id] ? circ_names[id] : "?";
+}
+
+const char *rs_risk_action_name(uint8_t action)
+{
+    static const char *const n[] = {"info", "pause", "kill", "cut", "resume", "escalate", "block"};
+    return action < RS_ARRAY_LEN(n) ? n[action] : "?";
 }
 
 void rs_rate_init(rs_rate *r)

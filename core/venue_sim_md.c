@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1093,6 +1094,11 @@ int rs_mdsim_create(rs_mdsim **out, const rs_mdsim_cfg *cfg)
 
 int rs_mdsim_start(rs_mdsim *s)
 {
+    /* OpenSSL writes to the socket with write(2): a client that went away
+     * must not kill the process with SIGPIPE. */
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+        signal(SIGPIPE, SIG_IGN);
     s->t0_ns = rs_mono_ns();
     int rc = pthread_create(&s->acceptor, NULL, acceptor_main, s);
     if (rc)

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 
 #include "ringside/common.h"
 #include "ringside/exec_secrets.h"
@@ -74,12 +76,70 @@ static int hexval(int c)
     return -1;
 }
 
+/* OpenSSL 3.0 imports an Ed25519 private key (EVP_PKEY_new_raw_private_key,
+ * PEM) into its ordinary heap, not its secure heap, and PEM decoding leaves
+ * freed copies behind. Find every page of our own dumpable, writable memory
+ * that holds the key bytes and exclude it from core dumps (and swap). Read
+ * through /proc/self/mem so sanitizers do not see foreign heap reads.
+ * Control path, once per key load. Returns pages pinned or -errno. */
+static int pin_copies(const uint8_t *key, size_t n, uint8_t *scratch, size_t cap)
+{
+    FILE *f = fopen("/proc/self/smaps", "re");
+    int mem = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+    if (!f || mem < 0) {
+        if (f)
+            fclose(f);
+        if (mem >= 0)
+            close(mem);
+        return -errno;
+    }
+    size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+    char line[512], perms[8] = "";
+    unsigned long lo = 0, hi = 0;
+    int pinned = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long a, b;
+        char p[8];
+        if (sscanf(line, "%lx-%lx %7s", &a, &b, p) == 3) {
+            lo = a;
+            hi = b;
+            memcpy(perms, p, sizeof perms);
+            continue;
+        }
+        if (strncmp(line, "VmFlags:", 8) || strstr(line, " dd") || perms[0] != 'r' || perms[1] != 'w' ||
+            hi - lo > (1ul << 30))
+            continue;
+        for (unsigned long pos = lo; pos < hi;) {
+            size_t want = hi - pos < cap ? hi - pos : cap;
+            ssize_t r = pread(mem, scratch, want, (off_t)pos);
+            if (r <= (ssize_t)n)
+                break;
+            for (const uint8_t *q = scratch; (q = memmem(q, (size_t)(scratch + r - q), key, n)) != NULL; q++) {
+                unsigned long at = pos + (unsigned long)(q - scratch);
+                unsigned long p0 = at & ~(pg - 1), p1 = (at + n - 1) & ~(pg - 1);
+                if (madvise((void *)p0, p1 - p0 + pg, MADV_DONTDUMP) == 0) {
+                    mlock((void *)p0, p1 - p0 + pg);
+                    pinned++;
+                }
+            }
+            if ((size_t)r < want)
+                break;
+            pos += (unsigned long)r - n; /* overlap: a copy may straddle chunks */
+        }
+    }
+    fclose(f);
+    close(mem);
+    OPENSSL_cleanse(scratch, cap);
+    return pinned;
+}
+
 /* Scratch for parsing: lives in the same secure mapping as rs_secrets. */
 typedef struct secrets_blob {
     rs_secrets s;
     char file[SECRETS_FILE_MAX + 1];
     char pem[8192];
     uint8_t seed[32];
+    uint8_t scan[256 * 1024];   /* pin_copies() reads memory through here */
 } secrets_blob;
 
 static void trim(char **b, char **e)
@@ -169,6 +229,18 @@ static int parse_file(secrets_blob *sb, const char *where, size_t n)
         return rc;
     if (!pem_len && have_seed && (rc = rs_sign_init_ed25519(&sb->s.ed25519, sb->seed, 32, 1)) != 0)
         return rc;
+    if (sb->s.ed25519.kind == RS_SIGN_ED25519) {
+        size_t kl = sizeof sb->seed;
+        if (EVP_PKEY_get_raw_private_key(sb->s.ed25519.pkey, sb->seed, &kl) == 1 && kl == sizeof sb->seed) {
+            int pinned = pin_copies(sb->seed, kl, sb->scan, sizeof sb->scan);
+            if (pinned < 0)
+                rs_warn("exec", "%s: cannot scan /proc/self/mem (%s); OpenSSL's Ed25519 key copy may be dumpable",
+                        where, strerror(-pinned));
+            else
+                rs_debug("exec", "%s: %d page(s) holding OpenSSL's Ed25519 key copy excluded from core dumps",
+                         where, pinned);
+        }
+    }
     if (!sb->s.api_key_len)
         return rs_err_set(EINVAL, "%s: no api_key", where);
     if (sb->s.hmac.kind == RS_SIGN_NONE && sb->s.ed25519.kind == RS_SIGN_NONE)

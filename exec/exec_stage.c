@@ -372,6 +372,11 @@ static int64_t venue_ms_now(const rs_exec *x) { return x->now / NS_PER_MS + x->o
  * Returns the request id, or 0 if nothing could be sent. */
 static uint32_t send_req(rs_exec *x, rs_vreq *r, uint8_t channel, const rs_order *o)
 {
+    /* Queries add weight: none while banned or backing off (a ban grows
+     * with every request). Orders and cancels were gated by the caller. */
+    if (r->kind != RS_VREQ_PLACE && r->kind != RS_VREQ_CANCEL &&
+        (x->now < x->banned_until || x->now < x->backoff_until))
+        return 0;
     r->req_id = x->next_req;
     x->next_req = (x->next_req + 1) & 0x0fffffffu;
     if (!x->next_req)
@@ -434,9 +439,11 @@ static void send_time(rs_exec *x)
 static void send_status(rs_exec *x, rs_order *o)
 {
     rs_vreq r = {.kind = RS_VREQ_STATUS, .sym = o->sym, .client_id = o->client_id};
-    o->queries++;
-    x->st.queries++;
     uint32_t id = send_req(x, &r, query_channel(x), o);
+    if (id) {
+        o->queries++;
+        x->st.queries++;
+    }
     o->req_id = id;
     o->inflight = id ? RS_IF_STATUS : RS_IF_NONE;
     o->next_ts = x->now + (id ? x->p.query_timeout_ns : x->p.unknown_retry_ns);
@@ -627,15 +634,17 @@ static void apply_fill(rs_exec *x, const rs_vevt *e, req_ent *q, rs_order *o)
         x->st.bad_msgs++;
         return;
     }
+    sym_state *ss = &x->sym[e->sym];
+    int backfill = q && q->kind == RS_VREQ_MY_TRADES;
+    /* The watermark moves on every trade the venue lists, known or not, so
+     * the next back-fill starts after it. */
+    if (backfill && e->trade_id > ss->max_tid)
+        ss->max_tid = e->trade_id;
     if (rs_fillset_add(&x->fs, e->venue, e->sym, e->trade_id) == RS_SKIP) {
         x->st.dup_fills++;
         return;
     }
-    sym_state *ss = &x->sym[e->sym];
     ss->active = 1;
-    int backfill = q && q->kind == RS_VREQ_MY_TRADES;
-    if (backfill && e->trade_id > ss->max_tid)
-        ss->max_tid = e->trade_id;
     uint8_t side = o ? o->side : e->side;
     int64_t sq = side == RS_SIDE_BUY ? e->qty : -e->qty;
     ss->pos += sq;

@@ -2,7 +2,11 @@
 #include <errno.h>
 #include <string.h>
 
+/* SHA256_Init/Update/Final are deprecated in OpenSSL 3.0 but are the only
+ * allocation-free way to reuse precomputed HMAC states (see sign.h). */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -19,34 +23,30 @@ void rs_hex(const uint8_t *in, size_t n, char *out)
     out[2 * n] = 0;
 }
 
+static_assert(sizeof(SHA256_CTX) <= 128, "rs_sign_key.hst too small for SHA256_CTX");
+
 int rs_sign_init_hmac(rs_sign_key *k, const void *secret, size_t n)
 {
     memset(k, 0, sizeof *k);
     if (n > 4096)
         return rs_err_set(EINVAL, "sign.c: HMAC secret too long (%zu bytes)", n);
-    uint8_t key[64];
+    uint8_t key[64], pad[64];
     memset(key, 0, sizeof key);
-    if (n > 64) {
-        unsigned int len = 0;
-        if (!EVP_Digest(secret, n, key, &len, EVP_sha256(), NULL))
-            return rs_err_set(RS_ETLS, "sign.c: hashing long HMAC key failed");
-    } else {
+    if (n > 64)
+        SHA256(secret, n, key); /* RFC 2104: long keys are hashed first */
+    else
         memcpy(key, secret, n);
-    }
-    for (int i = 0; i < 64; i++) {
-        k->ipad[i] = key[i] ^ 0x36;
-        k->opad[i] = key[i] ^ 0x5c;
-    }
+    SHA256_CTX *in = (SHA256_CTX *)k->hst[0], *out = (SHA256_CTX *)k->hst[1];
+    for (int i = 0; i < 64; i++)
+        pad[i] = key[i] ^ 0x36;
+    SHA256_Init(in);
+    SHA256_Update(in, pad, 64);
+    for (int i = 0; i < 64; i++)
+        pad[i] = key[i] ^ 0x5c;
+    SHA256_Init(out);
+    SHA256_Update(out, pad, 64);
     OPENSSL_cleanse(key, sizeof key);
-    /* Two contexts built once: EVP_DigestInit_ex on a context that already
-     * holds SHA-256 reuses its provider state, so signing never allocates. */
-    k->md_in = EVP_MD_CTX_new();
-    k->md_out = EVP_MD_CTX_new();
-    if (!k->md_in || !k->md_out || !EVP_DigestInit_ex(k->md_in, EVP_sha256(), NULL) ||
-        !EVP_DigestInit_ex(k->md_out, EVP_sha256(), NULL)) {
-        rs_sign_fini(k);
-        return rs_err_set(ENOMEM, "sign.c: EVP_MD_CTX for HMAC-SHA256");
-    }
+    OPENSSL_cleanse(pad, sizeof pad);
     k->kind = RS_SIGN_HMAC;
     return 0;
 }
@@ -80,10 +80,6 @@ int rs_sign_init_ed25519(rs_sign_key *k, const void *src, size_t n, int raw)
 
 void rs_sign_fini(rs_sign_key *k)
 {
-    if (k->md_in)
-        EVP_MD_CTX_free(k->md_in);
-    if (k->md_out)
-        EVP_MD_CTX_free(k->md_out);
     if (k->pkey)
         EVP_PKEY_free(k->pkey);
     OPENSSL_cleanse(k, sizeof *k);
@@ -91,16 +87,19 @@ void rs_sign_fini(rs_sign_key *k)
 
 static int hmac_raw(rs_sign_key *k, const void *a, size_t na, const void *b, size_t nb, uint8_t mac[32])
 {
+    SHA256_CTX c;
     uint8_t inner[32];
-    unsigned int len = 0;
-    EVP_MD_CTX *in = k->md_in, *out = k->md_out;
-    int ok = EVP_DigestInit_ex(in, NULL, NULL) && EVP_DigestUpdate(in, k->ipad, 64) &&
-             EVP_DigestUpdate(in, a, na) && (!nb || EVP_DigestUpdate(in, b, nb)) &&
-             EVP_DigestFinal_ex(in, inner, &len) && EVP_DigestInit_ex(out, NULL, NULL) &&
-             EVP_DigestUpdate(out, k->opad, 64) && EVP_DigestUpdate(out, inner, 32) &&
-             EVP_DigestFinal_ex(out, mac, &len);
+    memcpy(&c, k->hst[0], sizeof c);
+    SHA256_Update(&c, a, na);
+    if (nb)
+        SHA256_Update(&c, b, nb);
+    SHA256_Final(inner, &c);
+    memcpy(&c, k->hst[1], sizeof c);
+    SHA256_Update(&c, inner, 32);
+    SHA256_Final(mac, &c);
     OPENSSL_cleanse(inner, sizeof inner);
-    return ok ? 0 : -1;
+    OPENSSL_cleanse(&c, sizeof c);
+    return 0;
 }
 
 static int ed_raw(rs_sign_key *k, const void *a, size_t na, const void *b, size_t nb, uint8_t sig[64])

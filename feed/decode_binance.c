@@ -21,7 +21,7 @@ static const char *const bn_names[J_SLOTS] = {
     [S_CODE] = "code", [S_MSG] = "msg", [S_LASTUPD] = "lastUpdateId",
 };
 
-static int bn_key(const uint8_t *k, uint32_t n)
+static inline __attribute__((always_inline)) int bn_key(const uint8_t *k, uint32_t n)
 {
     if (RS_LIKELY(n == 1)) {
         uint8_t ch = k[0];
@@ -207,7 +207,7 @@ static int bn_depth(jcur *c, rs_decoder *d, const jobj *o, rs_decoded *out)
     return RS_OK;
 }
 
-int rs_decode_binance(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
+static int bn_slow(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
 {
     jcur c = {p, p, p + n, &out->err};
     jobj top, data;
@@ -269,4 +269,366 @@ int rs_decode_binance(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out
         return RS_OK;
     }
     return j_fail(&c, RS_BAD_MISSING_FIELD, c.e, "e");
+}
+
+/* ---- template path: the documented field order, compact ---------------
+ * Binance emits trade/aggTrade/bookTicker with a fixed key order. Matching
+ * that layout literally (constant-size compares, numbers converted as they
+ * are read) is the cheapest way through; any deviation -- other order, a
+ * legacy or new key, whitespace, escapes -- drops to bn_fast (any order),
+ * which drops to the validating scanner. All three agree on what they
+ * accept. */
+#define T_LIT(s)                                                                   \
+    do {                                                                           \
+        if ((size_t)(e - p) < sizeof(s) - 1 || memcmp(p, s, sizeof(s) - 1) != 0)  \
+            return J_FB;                                                           \
+        p += sizeof(s) - 1;                                                        \
+    } while (0)
+
+static inline int t_int(const uint8_t **pp, const uint8_t *e, uint64_t *v)
+{
+    if (f_uint(pp, e, v))
+        return J_FB;
+    return 0;
+}
+
+static inline int t_sym(rs_decoder *d, const uint8_t **pp, const uint8_t *e, uint16_t *sym)
+{
+    const uint8_t *p = *pp, *s = p;
+    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
+        p++;
+    if (p >= e || *p != '"')
+        return J_FB;
+    int i = f_symbol(d, s, (uint32_t)(p - s), e);
+    if (i < 0)
+        return J_FB;
+    *sym = (uint16_t)i;
+    *pp = p;
+    return 0;
+}
+
+static inline int t_bool_tail(const uint8_t **pp, const uint8_t *e, uint8_t *side)
+{
+    /* "m":<bool>[,"M":<bool>]} */
+    const uint8_t *p = *pp;
+    if (e - p >= 4 && !memcmp(p, "true", 4)) {
+        *side = RS_SIDE_SELL;
+        p += 4;
+    } else if (e - p >= 5 && !memcmp(p, "false", 5)) {
+        *side = RS_SIDE_BUY;
+        p += 5;
+    } else {
+        return J_FB;
+    }
+    if (e - p >= 6 && !memcmp(p, ",\"M\":", 5)) {
+        p += 5;
+        if (e - p >= 4 && !memcmp(p, "true", 4))
+            p += 4;
+        else if (e - p >= 5 && !memcmp(p, "false", 5))
+            p += 5;
+        else
+            return J_FB;
+    }
+    if (p >= e || *p != '}')
+        return J_FB;
+    *pp = p + 1;
+    return 0;
+}
+
+/* After {"e":"trade","E": or {"e":"aggTrade","E": */
+static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out, int agg)
+{
+    const uint8_t *p = *pp;
+    uint64_t x;
+    rs_ev_trade *t = &out->trades[0];
+    memset(t, 0, sizeof *t);
+    if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
+        return J_FB;
+    t->event_ms = (int64_t)x;
+    T_LIT(",\"s\":\"");
+    if (t_sym(d, &p, e, &t->sym))
+        return J_FB;
+    const rs_instrument *ins = &d->u->ins[t->sym];
+    if (agg)
+        T_LIT("\",\"a\":");
+    else
+        T_LIT("\",\"t\":");
+    if (t_int(&p, e, &t->trade_id))
+        return J_FB;
+    T_LIT(",\"p\":\"");
+    if (f_dec(&p, e, ins->px_exp, &t->px) || t->px <= 0)
+        return J_FB;
+    T_LIT("\",\"q\":\"");
+    if (f_dec(&p, e, ins->qty_exp, &t->qty) || t->qty <= 0)
+        return J_FB;
+    if (agg) {
+        T_LIT("\",\"f\":");
+        if (t_int(&p, e, &out->first_trade_id))
+            return J_FB;
+        T_LIT(",\"l\":");
+        if (t_int(&p, e, &out->last_trade_id) || out->first_trade_id > out->last_trade_id)
+            return J_FB;
+        T_LIT(",\"T\":");
+        t->flags = RS_TRADE_F_AGG;
+    } else {
+        T_LIT("\",\"T\":");
+    }
+    if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
+        return J_FB;
+    t->trade_ms = (int64_t)x;
+    T_LIT(",\"m\":");
+    if (t_bool_tail(&p, e, &t->side))
+        return J_FB;
+    t->venue = d->venue;
+    out->sym = t->sym;
+    out->n_trades = 1;
+    out->kind = RS_DEC_TRADE;
+    *pp = p;
+    return 0;
+}
+
+/* p at the event object's '{'; on success *pp is past its '}'. */
+static int t_event(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out)
+{
+    const uint8_t *p = *pp;
+    if (e - p >= 17 && !memcmp(p, "{\"e\":\"trade\",\"E\":", 17)) {
+        *pp = p + 17;
+        return t_trade(d, pp, e, out, 0);
+    }
+    if (e - p >= 20 && !memcmp(p, "{\"e\":\"aggTrade\",\"E\":", 20)) {
+        *pp = p + 20;
+        return t_trade(d, pp, e, out, 1);
+    }
+    if (e - p >= 5 && !memcmp(p, "{\"u\":", 5)) {
+        p += 5;
+        rs_ev_bbo *b = &out->bbo;
+        memset(b, 0, sizeof *b);
+        if (t_int(&p, e, &b->update_id))
+            return J_FB;
+        T_LIT(",\"s\":\"");
+        if (t_sym(d, &p, e, &b->sym))
+            return J_FB;
+        const rs_instrument *ins = &d->u->ins[b->sym];
+        T_LIT("\",\"b\":\"");
+        if (f_dec(&p, e, ins->px_exp, &b->bid_px) || b->bid_px <= 0)
+            return J_FB;
+        T_LIT("\",\"B\":\"");
+        if (f_dec(&p, e, ins->qty_exp, &b->bid_qty))
+            return J_FB;
+        T_LIT("\",\"a\":\"");
+        if (f_dec(&p, e, ins->px_exp, &b->ask_px) || b->ask_px <= 0)
+            return J_FB;
+        T_LIT("\",\"A\":\"");
+        if (f_dec(&p, e, ins->qty_exp, &b->ask_qty))
+            return J_FB;
+        T_LIT("\"}");
+        b->venue = d->venue;
+        out->sym = b->sym;
+        out->kind = RS_DEC_BBO;
+        *pp = p;
+        return 0;
+    }
+    return J_FB;
+}
+
+static int bn_tmpl(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
+{
+    const uint8_t *p = p0, *e = p0 + n;
+    if (n > 11 && !memcmp(p, "{\"stream\":\"", 11)) {
+        p += 11;
+        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+            p++;
+        T_LIT("\",\"data\":");
+        if (t_event(d, &p, e, out))
+            return J_FB;
+        T_LIT("}");
+    } else if (t_event(d, &p, e, out)) {
+        return J_FB;
+    }
+    if (p != e)
+        return J_FB;
+    out->consumed = (uint32_t)n;
+    return RS_OK;
+}
+
+/* ---- fast path (compact, escape-free frames as Binance sends them) ---- */
+
+static int f_levels(const jcur *c, const fslot *a, const rs_instrument *ins, rs_level *lv, uint32_t cap,
+                    uint32_t *cnt)
+{
+    /* extent validated by f_obj: [] or [["p","q"(,"x")*](,[...])*] */
+    const uint8_t *p = c->b + a->off + 1, *e = c->b + a->off + a->len - 1;
+    uint32_t n = *cnt;
+    while (p < e) {
+        if (n >= cap)
+            return J_FB;
+        p += 2;   /* [" */
+        if (f_dec(&p, e, ins->px_exp, &lv[n].px) || *p != '"' || lv[n].px <= 0)
+            return J_FB;
+        p++;
+        if (*p != ',')
+            return J_FB;
+        p += 2;   /* ," */
+        if (f_dec(&p, e, ins->qty_exp, &lv[n].qty) || *p != '"')
+            return J_FB;
+        p++;
+        while (*p == ',') {   /* extra fields: escape-free strings (f_obj checked) */
+            p += 2;
+            while (*p != '"')
+                p++;
+            p++;
+        }
+        if (*p != ']')
+            return J_FB;
+        p++;
+        if (p < e && *p == ',')
+            p++;
+        n++;
+    }
+    *cnt = n;
+    return 0;
+}
+
+static int f_event(const jcur *c, rs_decoder *d, const fobj *o, rs_decoded *out)
+{
+    int agg = 0;
+    if (!F_HAS(o, L('e'))) {
+        if (F_HAS(o, L('u')) && F_HAS(o, L('b')) && F_HAS(o, L('a')))
+            goto bbo;
+        return J_FB;
+    }
+    const fslot *ev = &o->v[L('e')];
+    if (ev->type != J_STR)
+        return J_FB;
+    const uint8_t *es = c->b + ev->off;
+    switch (ev->len) {
+    case 5:
+        if (memcmp(es, "trade", 5))
+            return J_FB;
+        break;
+    case 8:
+        if (memcmp(es, "aggTrade", 8))
+            return J_FB;
+        agg = 1;
+        break;
+    case 10:
+        if (memcmp(es, "bookTicker", 10))
+            return J_FB;
+        goto bbo;
+    case 11:
+        if (memcmp(es, "depthUpdate", 11))
+            return J_FB;
+        goto depth;
+    default:
+        return J_FB;
+    }
+    {
+        rs_ev_trade *t = &out->trades[0];
+        memset(t, 0, sizeof *t);
+        if (f_sym(c, d, o, L('s'), &t->sym))
+            return J_FB;
+        const rs_instrument *ins = &d->u->ins[t->sym];
+        uint8_t m = o->v[L('m')].type;
+        if (f_int(o, agg ? L('a') : L('t'), &t->trade_id) || f_fixed(c, o, L('p'), ins->px_exp, 1, &t->px) ||
+            f_fixed(c, o, L('q'), ins->qty_exp, 1, &t->qty) || f_i64(o, L('E'), &t->event_ms) ||
+            f_i64(o, L('T'), &t->trade_ms) || !F_HAS(o, L('m')) || (m != J_TRUE && m != J_FALSE))
+            return J_FB;
+        t->side = m == J_TRUE ? RS_SIDE_SELL : RS_SIDE_BUY;
+        if (agg) {
+            out->first_trade_id = out->last_trade_id = 0;
+            if ((F_HAS(o, L('f')) && f_int(o, L('f'), &out->first_trade_id)) ||
+                (F_HAS(o, L('l')) && f_int(o, L('l'), &out->last_trade_id)) ||
+                out->first_trade_id > out->last_trade_id)
+                return J_FB;
+            t->flags = RS_TRADE_F_AGG;
+        }
+        t->venue = d->venue;
+        out->sym = t->sym;
+        out->n_trades = 1;
+        out->kind = RS_DEC_TRADE;
+        return 0;
+    }
+bbo : {
+    rs_ev_bbo *b = &out->bbo;
+    memset(b, 0, sizeof *b);
+    if (f_sym(c, d, o, L('s'), &b->sym))
+        return J_FB;
+    const rs_instrument *ins = &d->u->ins[b->sym];
+    if (f_int(o, L('u'), &b->update_id) || f_fixed(c, o, L('b'), ins->px_exp, 1, &b->bid_px) ||
+        f_fixed(c, o, L('B'), ins->qty_exp, 0, &b->bid_qty) || f_fixed(c, o, L('a'), ins->px_exp, 1, &b->ask_px) ||
+        f_fixed(c, o, L('A'), ins->qty_exp, 0, &b->ask_qty) ||
+        (F_HAS(o, L('E')) && f_i64(o, L('E'), &b->event_ms)))
+        return J_FB;
+    b->venue = d->venue;
+    out->sym = b->sym;
+    out->kind = RS_DEC_BBO;
+    return 0;
+}
+depth : {
+    rs_ev_depth *x = rs_decoded_depth(out);
+    memset(x, 0, sizeof *x);
+    if (f_sym(c, d, o, L('s'), &x->sym))
+        return J_FB;
+    const rs_instrument *ins = &d->u->ins[x->sym];
+    if (f_int(o, L('U'), &x->first_update_id) || f_int(o, L('u'), &x->final_update_id) ||
+        (F_HAS(o, S_PU) && f_int(o, S_PU, &x->prev_final_update_id)) || f_i64(o, L('E'), &x->event_ms) ||
+        x->first_update_id > x->final_update_id)
+        return J_FB;
+    if (!F_HAS(o, L('b')) || o->v[L('b')].type != J_ARR || !F_HAS(o, L('a')) || o->v[L('a')].type != J_ARR)
+        return J_FB;
+    uint32_t n = 0;
+    if (f_levels(c, &o->v[L('b')], ins, x->levels, RS_DEC_MAX_LEVELS, &n))
+        return J_FB;
+    uint32_t nb = n;
+    if (f_levels(c, &o->v[L('a')], ins, x->levels, RS_DEC_MAX_LEVELS, &n))
+        return J_FB;
+    x->n_bids = (uint16_t)nb;
+    x->n_asks = (uint16_t)(n - nb);
+    x->venue = d->venue;
+    out->sym = x->sym;
+    out->kind = RS_DEC_DEPTH;
+    return 0;
+}
+}
+
+static int bn_fast(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
+{
+    jcur c = {p, p, p + n, &out->err};
+    fobj o;
+    if (n < 2 || p[0] != '{' || n > RS_DEC_MAX_MSG)
+        return J_FB;
+    if (n > 11 && !memcmp(p, "{\"stream\":\"", 11)) {
+        /* combined wrapper: {"stream":"<name>","data":{...}} */
+        const uint8_t *q = p + 11, *e = p + n;
+        while (q < e && *q != '"' && *q != '\\' && *q >= 0x20)
+            q++;
+        if (e - q < 10 || memcmp(q, "\",\"data\":{", 10))
+            return J_FB;
+        c.p = q + 9;
+        if (f_obj(&c, &o, bn_key) || c.e - c.p != 1 || *c.p != '}')
+            return J_FB;
+    } else {
+        if (f_obj(&c, &o, bn_key) || c.p != c.e)
+            return J_FB;
+        if (o.mask & ((1ull << S_STREAM) | (1ull << S_DATA)))
+            return J_FB;
+    }
+    if (o.mask & ((1ull << S_STREAM) | (1ull << S_DATA) | (1ull << S_RESULT) | (1ull << S_ID) | (1ull << S_CODE) |
+                  (1ull << S_MSG) | (1ull << S_LASTUPD)))
+        return J_FB;
+    if (f_event(&c, d, &o, out))
+        return J_FB;
+    out->consumed = (uint32_t)n;
+    return RS_OK;
+}
+
+int rs_decode_binance(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
+{
+    out->venue = d->venue;
+    out->err.reason = 0;
+    out->n_trades = 0;
+    out->first_trade_id = out->last_trade_id = 0;
+    if (RS_LIKELY(bn_tmpl(d, p, n, out) == RS_OK) || bn_fast(d, p, n, out) == RS_OK)
+        return RS_OK;
+    return bn_slow(d, p, n, out);
 }

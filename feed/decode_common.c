@@ -204,13 +204,21 @@ int rs_decoder_init(rs_decoder *d, rs_universe *u, uint8_t venue)
 int rs_dec_symbol(rs_decoder *d, const uint8_t *s, uint32_t n)
 {
     uint64_t k[2];
-    if (make_key(s, n, k) < 0)
+    if (n == 0 || n >= RS_SYMBOL_MAX || memchr(s, 0, n))
         return -1;
     if (RS_UNLIKELY(d->n_keys != d->u->n))
         rebuild_keys(d);
-    for (uint16_t i = 0; i < d->n_keys; i++)
-        if (d->key[i][0] == k[0] && d->key[i][1] == k[1])
-            return i;
+    /* Venues send upper-case symbols: try them as they are first. */
+    uint8_t b[16] = {0};
+    memcpy(b, s, n);
+    memcpy(k, b, 16);
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint16_t i = 0; i < d->n_keys; i++)
+            if (d->key[i][0] == k[0] && d->key[i][1] == k[1])
+                return i;
+        if (pass == 0 && make_key(s, n, k) < 0)
+            return -1;
+    }
     if (!d->auto_add)
         return -1;
     /* Tools only (feed decode): a cold path that may grow the universe. */

@@ -556,9 +556,6 @@ static inline int j_get_u64_str(jcur *c, const jobj *o, int s, const char *name,
     return RS_OK;
 }
 
-/* Symbol lookup (rs_decoder's upper-case key table); auto-adds if allowed. */
-int rs_dec_symbol(rs_decoder *d, const uint8_t *s, uint32_t n);
-
 static inline int j_get_sym(jcur *c, rs_decoder *d, const jobj *o, int s, const char *name, uint16_t *sym)
 {
     if (!(o->mask & (1ull << s)))
@@ -587,6 +584,341 @@ static inline int j_str_eq(const jcur *c, const jval *v, const char *lit, uint32
     uint8_t buf[32];
     int k = j_unescape(c->b + v->off, v->len, buf, sizeof buf);
     return k == (int)n && memcmp(buf, lit, n) == 0;
+}
+
+/* ---- fast path ------------------------------------------------------------
+ * Venues send compact JSON without escapes. The fast path parses exactly
+ * that in one pass (numbers converted while scanned, no whitespace, no
+ * escapes, no nesting beyond what the message kind has) and returns J_FB
+ * ("fall back") on anything else; the validating slot scanner above then
+ * decides. So the fast path only ever accepts input the slow path accepts
+ * with the same result; every reject and RS_AGAIN comes from the slow path
+ * with its exact reason and offset. */
+#define J_FB (-1)
+
+typedef struct fslot {
+    uint32_t off, len;   /* strings: content; arrays: whole extent */
+    uint64_t num;        /* integers; booleans: 0/1 */
+    uint8_t type;
+} fslot;
+
+typedef struct fobj {
+    uint64_t mask;
+    fslot v[J_SLOTS];
+} fobj;
+
+static inline uint64_t f_ld8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* Leading digit bytes (0..8) of the 8 bytes in v (little endian). A borrow
+ * or carry can only disturb bytes above the first non-digit, so the lowest
+ * flagged byte is exact. */
+static inline unsigned f_digits8(uint64_t v)
+{
+    uint64_t x = v - 0x3030303030303030ull;
+    uint64_t nd = ((x + 0x7676767676767676ull) | x) & 0x8080808080808080ull;
+    return nd ? (unsigned)__builtin_ctzll(nd) >> 3 : 8u;
+}
+
+/* Value of the first k (1..8) digit bytes of v: SWAR, three multiplies. */
+static inline uint64_t f_parse8(uint64_t v, unsigned k)
+{
+    uint64_t x = (v - 0x3030303030303030ull) << ((8 - k) * 8);
+    x = x * 10 + (x >> 8);
+    x = (((x & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+         (((x >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+    return x;
+}
+
+/* Length of the run of digits at p (bounded by e). */
+static inline size_t f_run(const uint8_t *p, const uint8_t *e)
+{
+    const uint8_t *s = p;
+    while (e - p >= 8) {
+        unsigned k = f_digits8(f_ld8(p));
+        p += k;
+        if (k < 8)
+            return (size_t)(p - s);
+    }
+    while (p < e && j_isdigit(*p))
+        p++;
+    return (size_t)(p - s);
+}
+
+/* Value of the n (<= 19) digits at p. */
+static inline uint64_t f_val(const uint8_t *p, size_t n, const uint8_t *e)
+{
+    uint64_t x = 0;
+    while (n >= 8) {
+        x = x * 100000000u + f_parse8(f_ld8(p), 8);
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        if (e - p >= 8) {
+            x = x * (uint64_t)rs_ipow10_tab[n] + f_parse8(f_ld8(p), (unsigned)n);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                x = x * 10 + (uint64_t)(p[i] - '0');
+        }
+    }
+    return x;
+}
+
+/* Non-negative integer, at most 19 digits, no leading zero. Advances *pp. */
+static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    size_t n = f_run(p, e);
+    if (n == 0 || n > 19 || (n > 1 && *p == '0'))
+        return J_FB;
+    *out = f_val(p, n, e);
+    *pp = p + n;
+    return 0;
+}
+
+/* Plain decimal "123.4500" (no sign, no exponent): exact, fractional
+ * digits beyond exp must be zeros. Advances *pp past the number. */
+static inline int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
+{
+    const uint8_t *p = *pp;
+    size_t ni = f_run(p, e);
+    if (ni == 0 || ni > 18 || (ni > 1 && *p == '0'))
+        return J_FB;
+    uint64_t ip = f_val(p, ni, e);
+    p += ni;
+    uint64_t fp = 0;
+    if (p < e && *p == '.') {
+        p++;
+        size_t nf = f_run(p, e);
+        if (nf == 0)
+            return J_FB;
+        size_t keep = nf < exp ? nf : exp;
+        for (size_t i = keep; i < nf; i++)
+            if (p[i] != '0')
+                return J_FB;
+        if (keep)
+            fp = f_val(p, keep, e) * (uint64_t)rs_ipow10_tab[exp - keep];
+        p += nf;
+    }
+    uint64_t v;
+    if (__builtin_mul_overflow(ip, (uint64_t)rs_ipow10_tab[exp], &v) || __builtin_add_overflow(v, fp, &v) ||
+        v > (uint64_t)INT64_MAX)
+        return J_FB;
+    *pp = p;
+    *out = (int64_t)v;
+    return 0;
+}
+
+/* One compact object at c->p ('{') into fast slots. Values: strings without
+ * escapes, non-negative integers, true/false/null, and arrays of arrays of
+ * such strings (depth levels: extent only). */
+static inline __attribute__((always_inline)) int f_obj(jcur *c, fobj *o, j_keyfn kf)
+{
+    const uint8_t *p = c->p + 1, *e = c->e;
+    o->mask = 0;
+    if (p < e && *p == '}') {
+        c->p = p + 1;
+        return 0;
+    }
+    for (;;) {
+        if (p >= e || *p != '"')
+            return J_FB;
+        const uint8_t *k = ++p;
+        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+            p++;
+        if (p + 1 >= e || *p != '"' || p[1] != ':')
+            return J_FB;
+        int slot = kf(k, (uint32_t)(p - k));
+        p += 2;
+        if (p >= e)
+            return J_FB;
+        fslot tmp;
+        fslot *v = &tmp;
+        if (slot >= 0) {
+            if (o->mask & (1ull << slot))
+                return J_FB;
+            o->mask |= 1ull << slot;
+            v = &o->v[slot];
+        }
+        uint8_t ch = *p;
+        if (ch == '"') {
+            const uint8_t *s = ++p;
+            while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+                p++;
+            if (p >= e || *p != '"')
+                return J_FB;
+            v->type = J_STR;
+            v->off = (uint32_t)(s - c->b);
+            v->len = (uint32_t)(p - s);
+            p++;
+        } else if (j_isdigit(ch)) {
+            v->off = (uint32_t)(p - c->b);
+            if (f_uint(&p, e, &v->num))
+                return J_FB;
+            if (p >= e || *p == '.' || (*p | 0x20) == 'e')
+                return J_FB;
+            v->type = J_NUM;
+        } else if (ch == 't' || ch == 'f' || ch == 'n') {
+            v->off = (uint32_t)(p - c->b);
+            if (e - p >= 4 && !memcmp(p, "true", 4)) {
+                v->type = J_TRUE;
+                p += 4;
+            } else if (e - p >= 5 && !memcmp(p, "false", 5)) {
+                v->type = J_FALSE;
+                p += 5;
+            } else if (e - p >= 4 && !memcmp(p, "null", 4)) {
+                v->type = J_NULL;
+                p += 4;
+            } else {
+                return J_FB;
+            }
+        } else if (ch == '[') {
+            /* [] or [[str,str,...],...] */
+            const uint8_t *s = p++;
+            if (p < e && *p == ']') {
+                p++;
+            } else {
+                for (;;) {
+                    if (p >= e || *p != '[')
+                        return J_FB;
+                    p++;
+                    for (;;) {
+                        if (p >= e || *p != '"')
+                            return J_FB;
+                        p++;
+                        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+                            p++;
+                        if (p + 1 >= e || *p != '"')
+                            return J_FB;
+                        p++;
+                        if (*p == ',') {
+                            p++;
+                            continue;
+                        }
+                        if (*p == ']')
+                            break;
+                        return J_FB;
+                    }
+                    p++;
+                    if (p >= e)
+                        return J_FB;
+                    if (*p == ',') {
+                        p++;
+                        continue;
+                    }
+                    if (*p == ']')
+                        break;
+                    return J_FB;
+                }
+                p++;
+            }
+            v->type = J_ARR;
+            v->off = (uint32_t)(s - c->b);
+            v->len = (uint32_t)(p - s);
+        } else {
+            return J_FB;
+        }
+        if (p >= e)
+            return J_FB;
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p == '}') {
+            c->p = p + 1;
+            return 0;
+        }
+        return J_FB;
+    }
+}
+
+#define F_HAS(o, s) (((o)->mask >> (s)) & 1u)
+
+static inline int f_int(const fobj *o, int s, uint64_t *out)
+{
+    if (!F_HAS(o, s) || o->v[s].type != J_NUM)
+        return J_FB;
+    *out = o->v[s].num;
+    return 0;
+}
+
+static inline int f_i64(const fobj *o, int s, int64_t *out)
+{
+    if (!F_HAS(o, s) || o->v[s].type != J_NUM || o->v[s].num > (uint64_t)INT64_MAX)
+        return J_FB;
+    *out = (int64_t)o->v[s].num;
+    return 0;
+}
+
+static inline int f_fixed(const jcur *c, const fobj *o, int s, unsigned exp, int64_t min, int64_t *out)
+{
+    if (!F_HAS(o, s) || o->v[s].type != J_STR)
+        return J_FB;
+    const uint8_t *p = c->b + o->v[s].off, *e = p + o->v[s].len;
+    if (f_dec(&p, e, exp, out) || p != e || *out < min)
+        return J_FB;
+    return 0;
+}
+
+/* Decimal-integer string (OKX ids, times). */
+static inline int f_uint_str(const jcur *c, const fobj *o, int s, uint64_t *out)
+{
+    if (!F_HAS(o, s) || o->v[s].type != J_STR)
+        return J_FB;
+    const uint8_t *p = c->b + o->v[s].off, *e = p + o->v[s].len;
+    if (f_uint(&p, e, out) || p != e)
+        return J_FB;
+    return 0;
+}
+
+/* Symbol lookup for fast-path strings (escape-free, no byte < 0x20, so no
+ * NUL): the key is loaded straight from the frame when 16 bytes are
+ * readable. Misses go to rs_dec_symbol (case folding, auto-add). */
+static inline int f_symbol(rs_decoder *d, const uint8_t *s, uint32_t n, const uint8_t *e)
+{
+    if (n == 0 || n >= RS_SYMBOL_MAX || RS_UNLIKELY(d->n_keys != d->u->n))
+        return rs_dec_symbol(d, s, n);
+    uint64_t k0, k1;
+    if (e - s >= 16) {
+        k0 = f_ld8(s);
+        k1 = f_ld8(s + 8);
+        if (n < 8) {
+            k0 &= (1ull << (8 * n)) - 1;
+            k1 = 0;
+        } else {
+            k1 = n == 8 ? 0 : k1 & ((1ull << (8 * (n - 8))) - 1);
+        }
+    } else {
+        uint8_t b[16] = {0};
+        memcpy(b, s, n);
+        memcpy(&k0, b, 8);
+        memcpy(&k1, b + 8, 8);
+    }
+    for (uint16_t i = 0; i < d->n_keys; i++)
+        if (d->key[i][0] == k0 && d->key[i][1] == k1)
+            return i;
+    return rs_dec_symbol(d, s, n);
+}
+
+static inline int f_sym(const jcur *c, rs_decoder *d, const fobj *o, int s, uint16_t *sym)
+{
+    if (!F_HAS(o, s) || o->v[s].type != J_STR)
+        return J_FB;
+    int i = f_symbol(d, c->b + o->v[s].off, o->v[s].len, c->e);
+    if (i < 0)
+        return J_FB;
+    *sym = (uint16_t)i;
+    return 0;
+}
+
+static inline int f_str_eq(const jcur *c, const fobj *o, int s, const char *lit, uint32_t n)
+{
+    return F_HAS(o, s) && o->v[s].type == J_STR && o->v[s].len == n && !memcmp(c->b + o->v[s].off, lit, n);
 }
 
 #endif

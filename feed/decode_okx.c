@@ -14,7 +14,7 @@ static const char *const okx_names[J_SLOTS] = {
     "arg", "data", "event", "code", "msg", "channel", "instId", "tradeId", "px", "sz", "side", "ts", "count",
 };
 
-static int okx_key(const uint8_t *k, uint32_t n)
+static inline __attribute__((always_inline)) int okx_key(const uint8_t *k, uint32_t n)
 {
     switch (n) {
     case 2:
@@ -88,7 +88,7 @@ static int okx_trade(jcur *c, rs_decoder *d, const jobj *o, const jobj *arg, uin
     return RS_OK;
 }
 
-int rs_decode_okx(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
+static int okx_slow(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
 {
     jcur c = {p, p, p + n, &out->err};
     jobj top, arg, el;
@@ -190,4 +190,92 @@ int rs_decode_okx(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
     out->sym = out->trades[0].sym;
     out->kind = RS_DEC_TRADE;
     return RS_OK;
+}
+
+/* ---- fast path: {"arg":{"channel":"trades","instId":".."},"data":[{..},..]}
+ * compact and escape-free, arg first (as OKX sends it); elements in any key
+ * order via f_obj. Anything else goes to okx_slow, which accepts a superset
+ * with identical results. */
+static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
+{
+    const uint8_t *p = p0, *e = p0 + n;
+    static const char pre[] = "{\"arg\":{\"channel\":\"trades";
+    if (n < sizeof pre + 16 || memcmp(p, pre, sizeof pre - 1))
+        return J_FB;
+    p += sizeof pre - 1;
+    uint32_t flags;
+    if (e - p >= 2 && p[0] == '"' && p[1] == ',') {
+        flags = RS_TRADE_F_AGG;
+        p += 1;
+    } else if (e - p >= 5 && !memcmp(p, "-all\"", 5)) {
+        flags = 0;
+        p += 5;
+    } else {
+        return J_FB;
+    }
+    /* ,"instId":"..."},"data":[ */
+    if (e - p < 12 || memcmp(p, ",\"instId\":\"", 11))
+        return J_FB;
+    p += 11;
+    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+        p++;
+    if (e - p < 11 || memcmp(p, "\"},\"data\":[", 11))
+        return J_FB;
+    p += 11;
+    jcur c = {p0, p, e, &out->err};
+    fobj o;
+    uint32_t nt = 0;
+    for (;;) {
+        if (c.p >= e || *c.p != '{' || nt >= RS_DEC_MAX_TRADES)
+            return J_FB;
+        if (f_obj(&c, &o, okx_key))
+            return J_FB;
+        rs_ev_trade *t = &out->trades[nt];
+        memset(t, 0, sizeof *t);
+        uint64_t ts, cnt;
+        if (f_sym(&c, d, &o, K_INSTID, &t->sym))
+            return J_FB;
+        const rs_instrument *ins = &d->u->ins[t->sym];
+        if (f_uint_str(&c, &o, K_TRADEID, &t->trade_id) || f_fixed(&c, &o, K_PX, ins->px_exp, 1, &t->px) ||
+            f_fixed(&c, &o, K_SZ, ins->qty_exp, 1, &t->qty) || f_uint_str(&c, &o, K_TS, &ts) ||
+            ts > (uint64_t)INT64_MAX)
+            return J_FB;
+        if (F_HAS(&o, K_COUNT) && (f_uint_str(&c, &o, K_COUNT, &cnt) || cnt == 0))
+            return J_FB;
+        if (f_str_eq(&c, &o, K_SIDE, "buy", 3))
+            t->side = RS_SIDE_BUY;
+        else if (f_str_eq(&c, &o, K_SIDE, "sell", 4))
+            t->side = RS_SIDE_SELL;
+        else
+            return J_FB;
+        if (o.mask & ((1ull << K_ARG) | (1ull << K_DATA) | (1ull << K_EVENT) | (1ull << K_CHANNEL)))
+            return J_FB;   /* odd keys inside an element: let the slow path judge */
+        t->event_ms = t->trade_ms = (int64_t)ts;
+        t->venue = d->venue;
+        t->flags = flags;
+        nt++;
+        if (c.p < e && *c.p == ',') {
+            c.p++;
+            continue;
+        }
+        break;
+    }
+    if (e - c.p != 2 || c.p[0] != ']' || c.p[1] != '}')
+        return J_FB;
+    out->n_trades = (uint16_t)nt;
+    out->sym = out->trades[0].sym;
+    out->kind = RS_DEC_TRADE;
+    out->consumed = (uint32_t)n;
+    return RS_OK;
+}
+
+int rs_decode_okx(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
+{
+    out->venue = d->venue;
+    out->err.reason = 0;
+    out->n_trades = 0;
+    out->first_trade_id = out->last_trade_id = 0;
+    if (RS_LIKELY(okx_fast(d, p, n, out) == RS_OK))
+        return RS_OK;
+    return okx_slow(d, p, n, out);
 }

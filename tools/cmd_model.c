@@ -8,16 +8,19 @@
 #include "cli.h"
 #include "ringside/mem.h"
 #include "ringside/model.h"
+#include "ringside/model_stage.h"
 
 static const char usage[] =
     "usage: ringside model info M.json\n"
     "       ringside model predict --model M.json --csv rows.csv [--margin] [--isa scalar|avx2|avx512]\n"
-    "                              [--single]\n"
+    "                              [--single] [--calib FILE [--calib-key K]]\n"
     "  info     objective, trees, depth histogram, features, SHA-256\n"
     "  predict  one prediction per CSV row, %.9g, in the model's output space (like XGBoost's\n"
     "           predict); --margin prints raw margins. The CSV header names the columns; model\n"
     "           features are matched by name (positionally if the model has none); other columns\n"
-    "           are ignored; an empty cell is a missing value. Values are read as float32.\n"
+    "           are ignored; an empty cell is a missing value. Values are read as double\n"
+    "           and rounded to float32 (as XGBoost does with float64 input).\n"
+    "           --calib FILE [--calib-key K] applies a calibration (docs/model.md) to the output.\n"
     "           --isa forces an evaluation path (default: best for this CPU); --single evaluates\n"
     "           row by row instead of with the batch kernel.\n";
 
@@ -82,12 +85,14 @@ static void chomp(char *s)
 
 static int cmd_predict(int argc, char **argv)
 {
-    const char *model = NULL, *csv = NULL, *isa_s = NULL;
+    const char *model = NULL, *csv = NULL, *isa_s = NULL, *calib = NULL, *calib_key = NULL;
     int margin = 0, single = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
         else if (!strcmp(argv[i], "--isa") && i + 1 < argc) isa_s = argv[++i];
+        else if (!strcmp(argv[i], "--calib") && i + 1 < argc) calib = argv[++i];
+        else if (!strcmp(argv[i], "--calib-key") && i + 1 < argc) calib_key = argv[++i];
         else if (!strcmp(argv[i], "--margin")) margin = 1;
         else if (!strcmp(argv[i], "--single")) single = 1;
         else return rs_cli_usage_error(usage, "model predict: unknown argument '%s'", argv[i]);
@@ -97,7 +102,10 @@ static int cmd_predict(int argc, char **argv)
     int isa = RS_ISA_AUTO;
     if (isa_s && (isa = rs_model_isa_parse(isa_s)) < 0)
         return rs_cli_usage_error(usage, "model predict: unknown --isa '%s'", isa_s);
+    if (calib && margin)
+        return rs_cli_usage_error(usage, "model predict: --calib applies to outputs, not --margin");
     rs_model *m = NULL;
+    rs_calib *cal = NULL;
     FILE *fp = NULL;
     char *line = NULL, **hdr = NULL, **fld = NULL;
     uint32_t *idx = NULL;
@@ -105,6 +113,10 @@ static int cmd_predict(int argc, char **argv)
     size_t cap = 0, nrows = 0, lcap = 0;
     int rc = RS_EXIT_FAIL;
     if (rs_model_load(&m, model) < 0 || rs_model_set_isa(m, isa) < 0) {
+        fprintf(stderr, "ringside model: %s\n", rs_err_msg());
+        goto done;
+    }
+    if (calib && rs_calib_load(&cal, calib, calib_key) < 0) {
         fprintf(stderr, "ringside model: %s\n", rs_err_msg());
         goto done;
     }
@@ -173,9 +185,10 @@ static int cmd_predict(int argc, char **argv)
             float v = NAN;
             if (s[0]) {
                 char *end;
-                /* strtof: the correctly rounded float32, as XGBoost sees a
-                 * float32 feature */
-                v = strtof(s, &end);
+                /* read as double, then round to float32: what XGBoost does
+                 * with float64 input and what the model stage does with the
+                 * features stage's doubles */
+                v = (float)strtod(s, &end);
                 if (end == s || *end) {
                     fprintf(stderr, "ringside model: %s:%zu: column \"%s\": \"%s\" is not a number\n", csv, lineno,
                             hdr[c], s);
@@ -195,8 +208,12 @@ static int cmd_predict(int argc, char **argv)
             out[i] = rs_model_predict_margin(m, rows + i * in.n_features);
     else
         rs_model_predict_margin_batch(m, rows, nrows, in.n_features, out);
-    for (size_t i = 0; i < nrows; i++)
-        printf("%.9g\n", (double)(margin ? out[i] : rs_model_transform(m, out[i])));
+    for (size_t i = 0; i < nrows; i++) {
+        if (cal)
+            printf("%.17g\n", rs_calib_apply(cal, (double)rs_model_transform(m, out[i])));
+        else
+            printf("%.9g\n", (double)(margin ? out[i] : rs_model_transform(m, out[i])));
+    }
     rc = RS_EXIT_OK;
     goto done;
 oom:
@@ -214,6 +231,7 @@ done:
     if (fp)
         fclose(fp);
     rs_model_destroy(m);
+    rs_calib_destroy(cal);
     return rc;
 }
 

@@ -330,9 +330,10 @@ typedef struct rs_cfg_venue_sim {
     int32_t source;                    /* enum rs_sim_source */
     char csv_dir[RS_CFG_PATH_MAX];     /* csv: Binance trade CSVs, <SYMBOL>*.csv */
     uint64_t seed;                     /* synthetic generator seed */
-    double speed;                      /* x real time; 0 = as fast as possible */
-    uint32_t duration_s;               /* market time to play, s; 0 = until stopped */
-    double vol_bps;                    /* synthetic: typical volatility per bar, bps */
+    double speed;                      /* market seconds per wall second; 0 = max */
+    uint32_t duration_s;               /* wall time to run, s; 0 = until stopped */
+    double rate_scale;                 /* synthetic: multiplier of every symbol's trade rate */
+    char surge_symbol[RS_SYMBOL_MAX];  /* synthetic: this symbol starts a +100% day; "" = none */
     /* derived at load (not keys) */
     char listen_host[RS_CFG_NAME_MAX * 2];
     uint16_t listen_port;
@@ -413,6 +414,10 @@ const rs_config *rs_config_defaults(void);
  * venue from feed.venue, ref_sym from features.ref_symbol. Returns 0 or
  * -RS_EBADCFG with a message. u is caller memory; it is cleared first. */
 int rs_config_universe(const rs_config *cfg, rs_universe *u);
+
+/* Configured capacity in bytes of the ring of `stream` (enum rs_stream_id:
+ * RS_STREAM_MD -> rings.md_bytes, ...), or 0 for a stream without a ring. */
+uint64_t rs_config_ring_bytes(const rs_config *cfg, uint16_t stream);
 
 /* Index of the thread that runs `stage` (one enum rs_stage_bit), or -1. */
 int rs_config_stage_thread(const rs_config *cfg, uint32_t stage);

@@ -146,6 +146,12 @@ int rs_decode(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out);
 int rs_decode_binance(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out);
 int rs_decode_okx(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out);
 
+/* Hot path. Instrument index of symbol s[0..n) (case-insensitive), or -1.
+ * Two 8-byte compares per instrument (the decoder's key table, rebuilt when
+ * the universe grew); with d->auto_add an unknown symbol is added to the
+ * universe (cold: tools only). */
+int rs_dec_symbol(rs_decoder *d, const uint8_t *s, uint32_t n);
+
 /* Hot path. Exact decimal text s[0..n) ("123.4500", "1e-3", "0") to fixed
  * point with `exp` decimals (0..18): *v = value * 10^exp. No sign allowed
  * (JSON number grammar without '-'; an exponent part is accepted).

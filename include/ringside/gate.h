@@ -5,13 +5,17 @@
  *   RS_EV_PREDICTION  -> one RS_EV_DECISION (every gate's verdict and the
  *                        values it compared), maybe an RS_EV_INTENT
  *   RS_EV_BAR         -> ATR (Wilder) and per-bar sigma, warm-up, bar clock
+ *                        (optional: without them the gate builds bar_ns bars
+ *                        from the marks' last price)
  *   RS_EV_MARK        -> mark to market, catastrophic-move guard, trailing
  *                        stop, drawdown circuit, market-data age
  *   RS_EV_EXEC_REPORT -> positions, fills, rejects, OCO, fill health
  *   RS_EV_CONTROL     -> kill / pause / resume / flatten
  *   RS_EV_TIMER       -> fill-health queries, kill retries, position records
  *   RS_EV_FRESHNESS   -> feed state (stale / gap / disconnected blocks orders)
- * and emits RS_EV_DECISION, RS_EV_INTENT, RS_EV_RISK and RS_EV_POSITION.
+ * and emits RS_EV_DECISION, RS_EV_INTENT, RS_EV_RISK, RS_EV_POSITION and RS_EV_ALARM
+ * (operator-facing, next to the risk record of a pause, kill, escalation,
+ * flip or drawdown cut; code = circuit id).
  * Other record types are ignored (RS_SKIP). It never reads a clock: "now" is
  * the largest input ts seen. Client order ids are (instance << 40) | seq.
  *
@@ -55,6 +59,10 @@ enum rs_gate_id {
     RS_GATE_LIMITS = 14,   /* order limits / collar / rate (value, limit) */
     RS_GATE_COUNT = 15     /* verdicts per decision: RS_GATE_COUNT - 1 */
 };
+
+/* Short name of a gate id ("zedge", "ev", ...) or "?" -- for journal
+ * printers. Static storage. */
+const char *rs_gate_name(uint16_t id);
 
 /* Bits in the RS_GATE_RISK verdict's value. */
 #define RS_GATE_RISK_KILLED 1u
@@ -124,6 +132,8 @@ typedef struct rs_gate_params {
     double dd_kill;           /* drawdown fraction that trips the kill switch; 0: off */
 
     int64_t pos_period_ns;    /* position records on timers this often; 0: only on fills */
+    int64_t bar_ns;           /* bar length of the gate's own bars from marks (used for
+                               * ATR/sigma/bar clock while no RS_EV_BAR arrives) */
 } rs_gate_params;
 
 /* Fill p with the documented defaults. */

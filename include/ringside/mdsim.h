@@ -70,7 +70,9 @@ typedef struct rs_mdsim_stats {
  * Returns 0 or negative with rs_err set (naming the file/option). */
 int rs_mdsim_create(rs_mdsim **out, const rs_mdsim_cfg *cfg);
 
-/* Start the acceptor thread (market clock starts now). Returns 0 or -errno. */
+/* Start the acceptor thread (market clock starts now). Sets SIGPIPE to
+ * SIG_IGN if it is at its default (OpenSSL writes with write(2)).
+ * Returns 0 or -errno. */
 int rs_mdsim_start(rs_mdsim *s);
 
 /* The bound port. */

@@ -48,6 +48,8 @@ enum rs_risk_action {
 
 /* Short name of a circuit ("kill", "rejects", ...) or "?". Static storage. */
 const char *rs_circuit_name(uint16_t id);
+/* Short name of an enum rs_risk_action ("pause", "block", ...) or "?". */
+const char *rs_risk_action_name(uint8_t action);
 
 /* ---- message-rate throttle (event time) ---------------------------------- */
 

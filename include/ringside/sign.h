@@ -2,12 +2,16 @@
  * via OpenSSL.
  *
  * An rs_sign_key lives in CALLER memory; put it in locked, non-dumpable
- * memory (rs_secure_alloc, exec_secrets.h) because the HMAC variant holds the
- * key-derived pads. The Ed25519 private key is held by OpenSSL; it is placed
+ * memory (rs_secure_alloc, exec_secrets.h) because the HMAC variant holds
+ * key-derived hash states. The Ed25519 private key is held by OpenSSL; it is placed
  * in OpenSSL's secure heap (mlocked, MADV_DONTDUMP) when rs_secure_heap_init()
  * ran first (rs_secrets_load does that).
  *
- * Hot path: rs_sign_hmac_hex allocates nothing (pre-built EVP_MD_CTX).
+ * Hot path: HMAC signing allocates nothing: the inner/outer SHA-256 states
+ * are computed once at init (OpenSSL's SHA256_* block functions, which
+ * OpenSSL 3.0 marks deprecated but still ships, with its SHA-NI/AVX2 code),
+ * then copied per signature -- two compressions fewer than HMAC() and no
+ * EVP context churn (EVP_DigestInit_ex allocates 224 bytes a call in 3.0).
  * rs_sign_ed25519_b64 creates an OpenSSL EVP_MD_CTX per signature (OpenSSL
  * 3.0 cannot reuse an Ed25519 DigestSign context), so it allocates inside
  * libcrypto; this is measured in `ringside bench exec`. A WS API session that
@@ -27,8 +31,10 @@ enum rs_sign_kind { RS_SIGN_NONE = 0, RS_SIGN_HMAC = 1, RS_SIGN_ED25519 = 2 };
 
 typedef struct rs_sign_key {
     int kind;                         /* enum rs_sign_kind */
-    uint8_t ipad[64], opad[64];       /* HMAC: key ^ 0x36 / key ^ 0x5c */
-    void *md_in, *md_out;             /* HMAC: EVP_MD_CTX (OpenSSL), owned */
+    int pad;
+    /* HMAC: SHA-256 states after absorbing key^ipad and key^opad (OpenSSL
+     * SHA256_CTX, opaque here). Key-derived: keep in secure memory. */
+    _Alignas(16) uint8_t hst[2][128];
     void *pkey;                       /* Ed25519: EVP_PKEY, owned */
 } rs_sign_key;
 

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ringside/common.h"
+
 #define RS_SYNTH_MAX_SYMS 16
 
 typedef struct rs_synth_sym {

@@ -29,6 +29,9 @@ typedef struct rs_tls_cfg {
     const char *ca_file;   /* extra trusted CA bundle (PEM), e.g. the simulator's CA; NULL: none */
     bool no_system_ca;     /* true: trust only ca_file */
     bool insecure;         /* true: skip verification (logs a warning; never the default) */
+    bool tls13;            /* allow TLS 1.3. Default off: TLS 1.2 with ECDHE + AEAD ciphers
+                            * only, because OpenSSL 3.0 allocates ~48 bytes per received
+                            * TLS 1.3 record (breaks the zero-allocation hot path). */
 } rs_tls_cfg;
 
 /* Create a client context (SSL_CTX, TLS >= 1.2). Returns 0 or -RS_ETLS /

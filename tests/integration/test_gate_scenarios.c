@@ -49,9 +49,10 @@ static H *sc_status_without_fill(void)
     int64_t q = in->qty;
     h->t += 1000000;
     h_exec(h, id, 0, RS_OS_ACKED, RS_SIDE_BUY, 0, 0, 0, 0, 0);
-    /* the status stream says FILLED; the fill itself never arrives */
+    /* the status stream says FILLED; the fill itself never arrives (the exec
+     * stage reports cum_qty = the fills it has seen: 0) */
     h->t += 1000000;
-    h_exec(h, id, 0, RS_OS_FILLED, RS_SIDE_BUY, 0, 0, 0, q, 0);
+    h_exec(h, id, 0, RS_OS_FILLED, RS_SIDE_BUY, 0, 0, 0, 0, 0);
     assert_true(rs_gate_pos_stale(h->g, 0));
     assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, 0);
     /* strategy keeps predicting: no order while the position is stale */
@@ -137,30 +138,44 @@ static H *sc_kill_cancel_rejected(void)
     h_enter(h, 0, 1, PX);
     h_next_bar(h, 0, PX);   /* stop and take-profit rest at the venue */
     assert_int_equal(h_count_intents(h, RS_INT_NEW, RS_PUR_STOP), 1);
+    uint64_t children[2] = {0, 0};
+    for (int i = 0, k = 0; h_intent(h, i); i++)
+        if (h_intent(h, i)->kind == RS_INT_NEW && h_intent(h, i)->purpose != RS_PUR_ENTRY && k < 2)
+            children[k++] = h_intent(h, i)->client_id;
     h_clear(h);
     h_ctl(h, RS_CTL_KILL, 0xffff);
-    int cancel_alls = 0, flattens = 0, handled = 0, escalations = 0;
+    int cancel_alls = 0, flattens = 0, handled = 0, escalations = 0, alarms = 0;
     for (int step = 0; step < 3000; step++) {   /* 5 minutes of 100 ms timers */
-        /* the venue rejects every cancel and every flatten it is sent */
+        /* The venue refuses every cancel and every flatten. As the exec stage
+         * reports it: a refused cancel is a report for the live order with a
+         * reject code; a refused order is REJECTED. */
         size_t off = 0;
         const rs_rec *r;
         uint64_t ids[16];
-        uint8_t kinds[16];
+        int32_t codes[16];
+        uint8_t states[16];
         int n = 0;
-        while ((r = rs_emit_buf_next(&h->eb, &off)) && n < 16)
+        while ((r = rs_emit_buf_next(&h->eb, &off)) && n < 12)
             if (r->type == RS_EV_INTENT) {
                 const rs_ev_intent *in = (const rs_ev_intent *)r;
-                ids[n] = in->client_id;
-                kinds[n++] = in->kind;
-                cancel_alls += in->kind == RS_INT_CANCEL_ALL;
-                flattens += in->kind == RS_INT_NEW && in->purpose == RS_PUR_KILL;
+                if (in->kind == RS_INT_CANCEL_ALL) {
+                    cancel_alls++;
+                    for (int c = 0; c < 2; c++) {
+                        ids[n] = children[c], codes[n] = -2011, states[n++] = RS_OS_ACKED;
+                    }
+                } else if (in->kind == RS_INT_CANCEL) {
+                    ids[n] = in->target_id, codes[n] = -2011, states[n++] = RS_OS_ACKED;
+                } else if (in->kind == RS_INT_NEW) {
+                    flattens += in->purpose == RS_PUR_KILL;
+                    ids[n] = in->client_id, codes[n] = -2010, states[n++] = RS_OS_REJECTED;
+                }
             }
         escalations += h_count_risk(h, RS_CIRC_KILL, RS_RISK_ESCALATE);
+        alarms += h_count(h, RS_EV_ALARM);
         h_clear(h);
         for (int i = 0; i < n; i++) {
             h->t += 1000;
-            assert_int_equal(h_exec(h, ids[i], 0, RS_OS_REJECTED, kinds[i] == RS_INT_NEW ? RS_SIDE_SELL : 0,
-                                    0, 0, 0, 0, 0), RS_OK);
+            assert_int_equal(h_exec_rc(h, ids[i], 0, states[i], RS_SIDE_SELL, 0, 0, 0, 0, 0, codes[i]), RS_OK);
             handled++;
         }
         h->t += 100000000;
@@ -177,8 +192,12 @@ static H *sc_kill_cancel_rejected(void)
     assert_int_equal(flattens, 5);
     assert_true(handled >= 10);
     assert_int_equal(escalations, 1);
-    /* 5 cancel-alls + the 2 child cancels sent with the first flatten */
-    assert_int_equal(rs_gate_get_stats(h->g)->cancel_rejects, 7);
+    /* kill start, the reject pause (the flattens are rejected too), escalation */
+    assert_int_equal(alarms, 3);
+    /* 2 children refused on each of 5 cancel-alls + the 2 child cancels sent
+     * with the first flatten */
+    assert_int_equal(rs_gate_get_stats(h->g)->cancel_rejects, 12);
+    assert_int_equal(rs_gate_get_stats(h->g)->rejects, 5);
     return h;
 }
 

@@ -17,6 +17,7 @@
 static pid_t srv_pid;
 static FILE *srv_out;
 static int srv_port;
+static bool use_tls13;
 static char ca[4200];
 
 typedef struct rx {
@@ -104,7 +105,7 @@ static rs_ws_client *mk(const char *path, rx *r, uint32_t max_frame)
 {
     rs_ws_client_cfg cfg = {
         .host = "localhost", .port = (uint16_t)srv_port, .path = path,
-        .tls = {.ca_file = ca}, .on_msg = on_msg, .on_state = on_state, .user = r,
+        .tls = {.ca_file = ca, .tls13 = use_tls13}, .on_msg = on_msg, .on_state = on_state, .user = r,
         .max_frame = max_frame, .utf8_check = true, .backoff_min_ns = 50000000ll,
     };
     rs_ws_client *c = NULL;
@@ -154,7 +155,9 @@ static void test_stream_many(void **st)
 {
     (void)st;
     rx r = {0};
+    use_tls13 = true;   /* both protocol versions against the independent peer */
     rs_ws_client *c = mk("/stream?n=5000", &r, 0);
+    use_tls13 = false;
     RUN_UNTIL(c, r.n >= 5000, 20);
     assert_int_equal(r.n, 5000);
     assert_string_equal(r.last, "msg 4999");

@@ -168,8 +168,19 @@ static inline int h_pred(H *h, uint16_t sym, double w, double z, int ready)
     return h_send(h, &p.h, RS_EV_PREDICTION, sizeof p, RS_STREAM_PRED);
 }
 
+static inline int h_exec_rc(H *h, uint64_t id, uint16_t sym, uint8_t state, uint8_t side, int is_fill,
+                            double px, int64_t last_qty, int64_t cum, uint8_t source, int32_t rc);
 static inline int h_exec(H *h, uint64_t id, uint16_t sym, uint8_t state, uint8_t side, int is_fill,
                          double px, int64_t last_qty, int64_t cum, uint8_t source)
+{
+    return h_exec_rc(h, id, sym, state, side, is_fill, px, last_qty, cum, source,
+                     state == RS_OS_REJECTED ? -2010 : 0);
+}
+
+/* An exec report with an explicit venue reject code (a live order with a
+ * code is how the exec stage reports a refused cancel). */
+static inline int h_exec_rc(H *h, uint64_t id, uint16_t sym, uint8_t state, uint8_t side, int is_fill,
+                            double px, int64_t last_qty, int64_t cum, uint8_t source, int32_t rc)
 {
     rs_ev_exec_report r;
     memset(&r, 0, sizeof r);
@@ -183,7 +194,7 @@ static inline int h_exec(H *h, uint64_t id, uint16_t sym, uint8_t state, uint8_t
     r.last_qty = last_qty;
     r.cum_qty = cum;
     r.fee = is_fill ? 0.01 : 0.0;
-    r.reject_code = state == RS_OS_REJECTED ? -2010 : 0;
+    r.reject_code = rc;
     return h_send(h, &r.h, RS_EV_EXEC_REPORT, sizeof r, RS_STREAM_EXEC);
 }
 

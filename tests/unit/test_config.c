@@ -101,6 +101,9 @@ static void test_demo_loads(void **s)
     assert_int_equal(cfg->engine.threads[0].idle, RS_IDLE_BACKOFF);
     assert_int_equal(rs_config_stage_thread(cfg, RS_STAGE_FEED), 0);
     assert_int_equal(rs_config_stage_thread(cfg, RS_STAGE_GATE), 1);
+    assert_int_equal(rs_config_ring_bytes(cfg, RS_STREAM_MD), cfg->rings.md_bytes);
+    assert_int_equal(rs_config_ring_bytes(cfg, RS_STREAM_RAW), cfg->rings.raw_bytes);
+    assert_int_equal(rs_config_ring_bytes(cfg, 0), 0);
     assert_string_equal(cfg->feed.tls.ca_file, "certs/ca.pem");
     assert_true(cfg->feed.url_parsed.tls);
     assert_string_equal(cfg->feed.url_parsed.host, "127.0.0.1");
@@ -476,6 +479,7 @@ static void test_err_cross_field(void **s)
     expect_err_base("model2: 1\n", "t.yml:12: model2: unknown key (did you mean 'model'?)");
     expect_err_base("venue_sim: {listen: localhost}\n",
                     "t.yml:12: venue_sim.listen: 'localhost' must be host:port (port 1..65535)");
+    expect_err_base("venue_sim: {surge_symbol: doge}\n", "t.yml:12: venue_sim.surge_symbol: DOGE is not in instruments");
     expect_err_base("venue_sim:\n  source: csv\n", "t.yml:12: venue_sim.csv_dir: required when venue_sim.source is csv");
     expect_err("instance: a\nfeed: {url: wss://x/}\n"
                "instruments:\n  - {symbol: A, px_exp: 2, qty_exp: 2, tick: '0.01', lot: '1'}\n"
@@ -496,6 +500,20 @@ static void test_warnings(void **s)
     assert_int_equal(rc, 0);   /* a warning does not fail */
     assert_string_equal(got, "t.yml:4: feed.tls.verify: warning: certificate verification is OFF: "
                              "anyone on the path can impersonate the venue");
+    char buf[2048];
+    snprintf(buf, sizeof buf, "%s%s", BASE,
+             "engine:\n  threads:\n    - {stages: [feed, features, model, gate, exec], idle: spin}\n");
+    got = first_error(buf, &rc);
+    assert_int_equal(rc, 0);
+    assert_string_equal(got, "t.yml:14: engine.threads[0].cpu: warning: a spinning thread that is not pinned can "
+                             "share a core with another thread; pin it (a CPU number or auto)");
+    snprintf(buf, sizeof buf, "%s%s", BASE,
+             "engine:\n  threads:\n    - {stages: [feed, features, model], idle: spin, cpu: 2}\n"
+             "    - {stages: [gate, exec], cpu: 2}\n");
+    got = first_error(buf, &rc);
+    assert_int_equal(rc, 0);
+    assert_string_equal(got, "t.yml:15: engine.threads[1].cpu: warning: a spinning thread shares CPU 2 with "
+                             "engine.threads[0]");
 }
 
 /* ---- every key has metadata, a doc line, and a row in docs/config.md -------------------------- */

@@ -12,7 +12,7 @@
 
 static rs_universe U;
 static rs_decoder DB, DF, DO;
-static rs_decoded *OUT;
+static rs_decoded *OUT, *OUT2;
 
 static int setup(void **s)
 {
@@ -34,7 +34,9 @@ static int setup(void **s)
     assert_int_equal(rs_decoder_init(&DF, &U, RS_VENUE_BINANCE_FUT), 0);
     assert_int_equal(rs_decoder_init(&DO, &U, RS_VENUE_OKX), 0);
     OUT = calloc(1, sizeof *OUT);
+    OUT2 = calloc(1, sizeof *OUT2);
     assert_non_null(OUT);
+    assert_non_null(OUT2);
     return 0;
 }
 
@@ -42,7 +44,47 @@ static int teardown(void **s)
 {
     (void)s;
     free(OUT);
+    free(OUT2);
     return 0;
+}
+
+/* Same records from two decodes (payloads; headers are zero). */
+static void assert_same(const rs_decoded *a, const rs_decoded *b, const char *what)
+{
+    if (a->kind != b->kind)
+        fail_msg("%s: kind %d vs %d", what, a->kind, b->kind);
+    if (a->kind == RS_DEC_TRADE) {
+        if (a->n_trades != b->n_trades || memcmp(a->trades, b->trades, a->n_trades * sizeof(rs_ev_trade)) ||
+            a->first_trade_id != b->first_trade_id || a->last_trade_id != b->last_trade_id)
+            fail_msg("%s: trades differ", what);
+    } else if (a->kind == RS_DEC_BBO) {
+        if (memcmp(&a->bbo, &b->bbo, sizeof a->bbo))
+            fail_msg("%s: bbo differs", what);
+    } else if (a->kind == RS_DEC_DEPTH) {
+        uint32_t la = rs_decoded_depth_len(a);
+        if (la != rs_decoded_depth_len(b) || memcmp(a->depth_mem, b->depth_mem, la))
+            fail_msg("%s: depth differs", what);
+    }
+}
+
+
+
+/* The fast paths (compact frames) and the validating scanner (the same
+ * frame with a leading space, which no fast path takes) must agree. */
+static void differential(rs_decoder *d, const char *m, size_t n)
+{
+    char *sp = malloc(n + 1);
+    sp[0] = ' ';
+    memcpy(sp + 1, m, n);
+    int a = rs_decode(d, (const uint8_t *)m, n, OUT);
+    int b = rs_decode(d, (const uint8_t *)sp, n + 1, OUT2);
+    if (a != b)
+        fail_msg("fast %d vs slow %d on %.*s", a, b, (int)n, m);
+    if (a == RS_OK)
+        assert_same(OUT, OUT2, m);
+    else if (a == RS_BAD && OUT->err.reason != OUT2->err.reason)
+        fail_msg("reason %d vs %d on %.*s", OUT->err.reason, OUT2->err.reason, (int)n, m);
+    free(sp);
 }
 
 static int dec(rs_decoder *d, const char *s) { return rs_decode(d, (const uint8_t *)s, strlen(s), OUT); }
@@ -360,6 +402,8 @@ static void test_bad_table(void **s)
         if (rc == RS_BAD)
             assert_true(OUT->err.offset <= n);
         rs_guard_free(g, n);
+        if (rc != RS_AGAIN)
+            differential(d, c->in, n);
     }
 }
 
@@ -425,9 +469,10 @@ static void run_dir(const char *dir, rs_decoder *d, int venue_filter, int *count
         if (full != RS_OK)
             fail_msg("%s: rc %d %s field '%s' at %u", names[i], full, rs_dec_reason_name(OUT->err.reason),
                      OUT->err.field, OUT->err.offset);
-        uint8_t kind = OUT->kind;
+        memcpy(OUT2, OUT, sizeof *OUT);   /* pretty-printed: the validating scanner */
         assert_int_equal(rs_decode(d, (const uint8_t *)mini, mn, OUT), RS_OK);
-        assert_int_equal(OUT->kind, kind);
+        assert_same(OUT, OUT2, names[i]);
+        differential(d, mini, mn);
         prefixes(d, txt, len, full);
         prefixes(d, mini, mn, full);
         (*count)++;
@@ -483,13 +528,52 @@ static void test_big_depth(void **s)
     free(m);
 }
 
+/* Every single-byte mutation of compact samples: fast and slow paths agree
+ * (a mutation that the fast path accepts must mean the same thing). */
+static void test_mutations(void **s)
+{
+    (void)s;
+    static const char *const msgs[] = {
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"stream\":\"ethusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1639351062244,\"s\":\"ETHUSDT\",\"t\":705291099,\"p\":\"4149.74000000\",\"q\":\"0.43870000\",\"T\":1639351062243,\"m\":false}}",
+        "{\"e\":\"aggTrade\",\"E\":1,\"s\":\"BNBBTC\",\"a\":5,\"p\":\"0.01\",\"q\":\"100\",\"f\":100,\"l\":105,\"T\":2,\"m\":true}",
+        "{\"u\":400900217,\"s\":\"BNBUSDT\",\"b\":\"25.35190000\",\"B\":\"31.21000000\",\"a\":\"25.36520000\",\"A\":\"40.66000000\"}",
+        "{\"e\":\"depthUpdate\",\"E\":1,\"T\":1,\"s\":\"BTCUSDT\",\"U\":3,\"u\":9,\"pu\":2,\"b\":[[\"7403.89\",\"0.002\"]],\"a\":[[\"7405.96\",\"3.340\",\"x]\"]]}",
+    };
+    static const char repl[] = "0 9.-e\"\\{}[],:aTx\x01";
+    for (size_t m = 0; m < RS_ARRAY_LEN(msgs); m++) {
+        size_t n = strlen(msgs[m]);
+        char *b = malloc(n + 1);
+        for (size_t i = 0; i < n; i++)
+            for (size_t r = 0; r < sizeof repl - 1; r++) {
+                memcpy(b, msgs[m], n);
+                b[i] = repl[r];
+                differential(&DB, b, n);
+                differential(&DF, b, n);
+            }
+        free(b);
+    }
+    static const char *const okx[] = {
+        "{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":\"BTC-USDT\",\"tradeId\":\"130639474\",\"px\":\"42219.9\",\"sz\":\"0.12060306\",\"side\":\"buy\",\"ts\":\"1630048897897\",\"count\":\"3\",\"seqId\":1234},{\"instId\":\"ETH-USDT\",\"tradeId\":\"7\",\"px\":\"1\",\"sz\":\"1\",\"side\":\"sell\",\"ts\":\"1\"}]}",
+    };
+    size_t n = strlen(okx[0]);
+    char *b = malloc(n + 1);
+    for (size_t i = 0; i < n; i++)
+        for (size_t r = 0; r < sizeof repl - 1; r++) {
+            memcpy(b, okx[0], n);
+            b[i] = repl[r];
+            differential(&DO, b, n);
+        }
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixed),         cmocka_unit_test(test_binance_samples),
         cmocka_unit_test(test_okx_samples),   cmocka_unit_test(test_bad_table),
         cmocka_unit_test(test_vectors_and_prefixes), cmocka_unit_test(test_no_alloc),
-        cmocka_unit_test(test_big_depth),
+        cmocka_unit_test(test_big_depth), cmocka_unit_test(test_mutations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -72,8 +72,11 @@ static void test_decision_lists_every_gate(void **s)
     const rs_ev_decision *d = h_dec(h);
     assert_int_equal(d->n, RS_GATE_COUNT - 1);
     assert_int_equal(d->h.len, sizeof(rs_ev_decision) + (RS_GATE_COUNT - 1) * sizeof(rs_gate_verdict));
+    assert_string_equal(rs_gate_name(RS_GATE_FRESH_POS), "fresh_pos");
+    assert_string_equal(rs_gate_name(RS_GATE_COUNT), "?");
     for (int i = 0; i < d->n; i++) {
         assert_int_equal(d->g[i].gate, i + 1);
+        assert_string_not_equal(rs_gate_name(d->g[i].gate), "?");
         assert_true(d->g[i].pass);
     }
     assert_int_equal(d->action, RS_ACT_ENTER_LONG);
@@ -121,6 +124,43 @@ static void test_empty_history_and_warmup(void **s)
     d = h_dec(h);
     assert_true(h_v(d, RS_GATE_WARMUP)->pass);
     assert_int_equal(d->action, RS_ACT_ENTER_LONG);
+    h_free(h);
+}
+
+/* No RS_EV_BAR routed to the gate: it builds its own bars from the marks. */
+static void test_bars_from_marks(void **s)
+{
+    (void)s;
+    rs_gate_params p;
+    h_params(&p);
+    H *h = h_new(&p);
+    h->t = (H_T0 / H_BAR) * H_BAR;   /* bar aligned */
+    for (int i = 0; i < 6 * 5; i++) {   /* 6 bars of one mark a minute */
+        double px = PX * (1.0 + ((i % 5) - 2) * 0.001) * (i / 5 % 2 ? 1.002 : 0.998);
+        h_mark(h, 0, px, px - 0.5, px + 0.5);
+        h->t += H_BAR / 5;
+    }
+    h_clear(h);
+    h_timer(h);   /* closes the 6th bar */
+    h_mark(h, 0, PX, PX - 0.5, PX + 0.5);
+    h->bar_end = h->t - h->t % H_BAR;
+    h_pred(h, 0, 60, 2, 1);
+    const rs_ev_decision *d = h_dec(h);
+    assert_true(h_v(d, RS_GATE_WARMUP)->value == 6);
+    assert_true(h_v(d, RS_GATE_WARMUP)->pass);
+    assert_true(h_v(d, RS_GATE_SIGMA)->value > 10);
+    assert_int_equal(d->action, RS_ACT_ENTER_LONG);
+    /* once the features stage's bars arrive they are the only source */
+    h->t += H_BAR;
+    h_bar(h, 0, PX, PX + 10, PX - 10, PX);
+    for (int i = 0; i < 10; i++) {
+        h->t += H_BAR;
+        h_mark(h, 0, PX, PX - 0.5, PX + 0.5);
+        h_timer(h);
+    }
+    h_clear(h);
+    h_pred(h, 0, 60, 2, 1);
+    assert_true(h_v(h_dec(h), RS_GATE_WARMUP)->value == 7);
     h_free(h);
 }
 
@@ -608,6 +648,7 @@ int main(void)
         cmocka_unit_test(test_decision_lists_every_gate),
         cmocka_unit_test(test_empty_history_and_warmup),
         cmocka_unit_test(test_ready_and_nan),
+        cmocka_unit_test(test_bars_from_marks),
         cmocka_unit_test(test_zedge_boundary),
         cmocka_unit_test(test_ev_boundary),
         cmocka_unit_test(test_quantile_gate),

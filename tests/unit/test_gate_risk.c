@@ -51,6 +51,8 @@ static void test_reject_pause(void **s)
     h_exec(h, entry_id(h), 0, RS_OS_REJECTED, RS_SIDE_BUY, 0, 0, 0, 0, 0);   /* 5th in a row */
     assert_true(rs_gate_paused(h->g));
     assert_int_equal(h_count_risk(h, RS_CIRC_REJECTS, RS_RISK_PAUSE), 1);
+    assert_int_equal(h_count(h, RS_EV_ALARM), 1);
+    assert_int_equal(((const rs_ev_alarm *)h_nth(h, RS_EV_ALARM, 0))->code, RS_CIRC_REJECTS);
     const rs_ev_risk *r = (const rs_ev_risk *)h_nth(h, RS_EV_RISK, -1);
     assert_true(r->value == 5 && r->limit == 5);
     h_clear(h);
@@ -64,6 +66,36 @@ static void test_reject_pause(void **s)
     assert_false(rs_gate_paused(h->g));
     h_pred(h, 0, 60, 2, 1);
     assert_int_equal(h_count_intents(h, RS_INT_NEW, RS_PUR_ENTRY), 1);
+    h_free(h);
+}
+
+/* As the exec stage reports them: a refused cancel is a live order with a
+ * reject code (not a reject, does not reset the streak); REJECTED after an
+ * ack answers a cancel of a gone order (not a refused placement). */
+static void test_exec_style_rejects(void **s)
+{
+    (void)s;
+    rs_gate_params p;
+    h_params(&p);
+    H *h = warm(&p);
+    for (int i = 0; i < 4; i++) {
+        h_clear(h);
+        h_pred(h, 0, 60, 2, 1);
+        h_exec(h, entry_id(h), 0, RS_OS_REJECTED, RS_SIDE_BUY, 0, 0, 0, 0, 0);
+    }
+    h_clear(h);
+    h_pred(h, 0, 60, 2, 1);
+    uint64_t id = entry_id(h);
+    h_exec_rc(h, id, 0, RS_OS_ACKED, RS_SIDE_BUY, 0, 0, 0, 0, 0, -2011);
+    assert_int_equal(rs_gate_get_stats(h->g)->cancel_rejects, 1);
+    assert_int_equal(h_count_risk(h, RS_CIRC_CANCEL_REJECT, RS_RISK_INFO), 1);
+    h_exec(h, id, 0, RS_OS_REJECTED, RS_SIDE_BUY, 0, 0, 0, 0, 0);   /* after an ack */
+    assert_false(rs_gate_paused(h->g));
+    assert_int_equal(rs_gate_get_stats(h->g)->rejects, 4);
+    h_clear(h);
+    h_pred(h, 0, 60, 2, 1);
+    h_exec(h, entry_id(h), 0, RS_OS_REJECTED, RS_SIDE_BUY, 0, 0, 0, 0, 0);
+    assert_true(rs_gate_paused(h->g));   /* the streak of 5 placements survived */
     h_free(h);
 }
 
@@ -115,6 +147,7 @@ static void test_fill_health(void **s)
     H *h = warm(&p);
     h_pred(h, 0, 60, 2, 1);
     uint64_t id = entry_id(h);
+    int64_t q = h_intent(h, -1)->qty;
     h_exec(h, id, 0, RS_OS_ACKED, RS_SIDE_BUY, 0, 0, 0, 0, 0);
     h->t += 1000000000LL;   /* exactly T: not yet overdue */
     h_clear(h);
@@ -147,13 +180,13 @@ static void test_fill_health(void **s)
     assert_int_equal(h_count_risk(h, RS_CIRC_FILL_HEALTH, RS_RISK_ESCALATE), 1);
     /* the poll answers: filled; the position is reconciled and fresh */
     h_clear(h);
-    h_exec(h, id, 0, RS_OS_FILLED, RS_SIDE_BUY, 0, PX, 0, 1000, 1);
+    h_exec(h, id, 0, RS_OS_FILLED, RS_SIDE_BUY, 0, PX, 0, q, 1);
     assert_false(rs_gate_pos_stale(h->g, 0));
-    assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, 1000);
+    assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, q);
     assert_int_equal(h_count_risk(h, RS_CIRC_RECONCILED, -1), 1);
     /* the late websocket fill is a duplicate: not applied twice */
-    h_exec(h, id, 0, RS_OS_FILLED, RS_SIDE_BUY, 1, PX, 1000, 1000, 0);
-    assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, 1000);
+    h_exec(h, id, 0, RS_OS_FILLED, RS_SIDE_BUY, 1, PX, q, q, 0);
+    assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, q);
     h_free(h);
 }
 
@@ -390,7 +423,8 @@ static void test_position_records(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reject_pause),   cmocka_unit_test(test_freshness_md),
+        cmocka_unit_test(test_reject_pause),   cmocka_unit_test(test_exec_style_rejects),
+        cmocka_unit_test(test_freshness_md),
         cmocka_unit_test(test_fill_health),    cmocka_unit_test(test_flip),
         cmocka_unit_test(test_dup_close),      cmocka_unit_test(test_drawdown),
         cmocka_unit_test(test_limits),         cmocka_unit_test(test_kill),

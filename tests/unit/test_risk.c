@@ -62,6 +62,8 @@ static void test_order(void **s)
     assert_int_equal(rs_risk_check_order(&off, &big, &v, &lim), RS_CIRC_NONE);
     assert_string_equal(rs_circuit_name(RS_CIRC_COLLAR), "collar");
     assert_string_equal(rs_circuit_name(999), "?");
+    assert_string_equal(rs_risk_action_name(RS_RISK_BLOCK), "block");
+    assert_string_equal(rs_risk_action_name(99), "?");
 }
 
 static void test_rate(void **s)

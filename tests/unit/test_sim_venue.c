@@ -11,12 +11,24 @@
 static const double scale2[2] = {100.0, 100.0};   /* px_exp 2 */
 static const double scale3[2] = {1000.0, 1000.0}; /* qty_exp 3 */
 
+static void *allocs[64];
+static int n_allocs;
+
+static int free_all(void **st)
+{
+    (void)st;
+    while (n_allocs)
+        free(allocs[--n_allocs]);
+    return 0;
+}
+
 static rs_sim *mk(rs_sim_params *p)
 {
     p->n_syms = 2;
     p->px_scale = scale2;
     p->qty_scale = scale3;
     void *mem = aligned_alloc(64, (rs_sim_memsize(p) + 63) & ~(size_t)63);
+    allocs[n_allocs++] = mem;
     rs_sim *s;
     assert_int_equal(rs_sim_init(mem, p, &s), 0);
     return s;
@@ -341,5 +353,5 @@ int main(void)
         cmocka_unit_test(test_ioc_cancel_status_lists),  cmocka_unit_test(test_latency_models_deterministic),
         cmocka_unit_test(test_faults),                    cmocka_unit_test(test_clock_skew_and_disconnect),
     };
-    return cmocka_run_group_tests(t, NULL, NULL);
+    return cmocka_run_group_tests(t, NULL, free_all);
 }
