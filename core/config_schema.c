@@ -38,7 +38,7 @@ static const cyaml_strval_t rxts_strs[] = {
     {"software", RS_RXTS_SOFTWARE}, {"hardware", RS_RXTS_HARDWARE}, {"off", RS_RXTS_OFF},
 };
 static const cyaml_strval_t isa_strs[] = {
-    {"auto", RS_ISA_AUTO}, {"scalar", RS_ISA_SCALAR}, {"avx2", RS_ISA_AVX2}, {"avx512", RS_ISA_AVX512},
+    {"auto", RS_CFG_ISA_AUTO}, {"scalar", RS_CFG_ISA_SCALAR}, {"avx2", RS_CFG_ISA_AVX2}, {"avx512", RS_CFG_ISA_AVX512},
 };
 static const cyaml_strval_t mode_strs[] = {{"live", RS_EXEC_LIVE}, {"paper", RS_EXEC_PAPER}};
 static const cyaml_strval_t ordtype_strs[] = {{"market", RS_ORDTYPE_MARKET}, {"limit_ioc", RS_ORDTYPE_LIMIT_IOC}};
@@ -452,7 +452,7 @@ static const rs_config defaults = {
         .scale_bps = 1.0,
         .z_window = 288,
         .z_min_samples = 48,
-        .isa = RS_ISA_AUTO,
+        .isa = RS_CFG_ISA_AUTO,
     },
     .gate = {
         .z_threshold = 1.5,

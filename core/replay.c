@@ -116,8 +116,10 @@ static void cmp_commit(rs_emit *e, rs_rec *r)
     uint16_t s = c->claim_stream;
     r->seq = ++c->seq[s];
     compare(c, s, r);
-    uint16_t d = r->type < RS_EV_TYPE_MAX ? c->def->dup[r->type] : 0;
-    if (d) {
+    for (int k = 0; k < 2 && r->type < RS_EV_TYPE_MAX; k++) {
+        uint16_t d = c->def->dup[r->type][k];
+        if (!d)
+            break;
         r->stream = d;
         r->seq = ++c->seq[d];
         compare(c, d, r);

@@ -96,8 +96,12 @@ static void route_commit(rs_emit *e, rs_rec *r)
     route_emit *re = (route_emit *)e;
     uint16_t s = re->last == r ? re->last_stream : re->def->out;
     rs_emit_commit(&re->streams[s].e, r);
-    uint16_t d = r->type < RS_EV_TYPE_MAX ? re->def->dup[r->type] : 0;
-    if (d) {
+    if (r->type >= RS_EV_TYPE_MAX)
+        return;
+    for (int k = 0; k < 2; k++) {
+        uint16_t d = re->def->dup[r->type][k];
+        if (!d)
+            break;
         rs_rec *c = rs_emit_claim(&re->streams[d].e, r->type, r->len);
         if (RS_UNLIKELY(!c)) {
             re->failed++;
@@ -130,6 +134,10 @@ struct rs_engine {
     route_emit route[RS_SID_MAX];
     thread_rt threads[RS_MAX_THREADS];
     rs_atomic_u64 stage_events[RS_SID_MAX]; /* written by the owning thread */
+    rs_hist *lat[RS_SID_MAX];              /* written by the owning thread */
+    double ns_per_tick;
+    uint64_t tsc0;
+    int64_t ns0;
     atomic_bool no_sources;                /* stop pulling new input */
     atomic_bool stop;                      /* leave the loop */
     atomic_uint running;
@@ -146,6 +154,7 @@ int rs_engine_create(rs_engine **out, const rs_engine_def *def)
     if (!e)
         return -ENOMEM;
     e->def = *def;
+    e->region.fd = -1;
     /* validate the wiring before creating anything */
     for (unsigned i = 0; i < def->n_stages; i++) {
         const rs_stage_def *s = &def->stages[i];
@@ -186,7 +195,16 @@ int rs_engine_create(rs_engine **out, const rs_engine_def *def)
         rs_spsc_cons_init(&e->cons[s], mem, RS_SPSC_CONSUMER);
         rs_ring_emit_init(&e->emit[s], &e->prod[s], s, 1);
     }
+    e->ns_per_tick = 1.0 / rs_tsc_ghz();
+    e->tsc0 = rs_rdtsc();
+    e->ns0 = rs_now_ns();
     for (unsigned i = 0; i < def->n_stages; i++) {
+        e->lat[i] = rs_mem_alloc(sizeof(rs_hist), 64, "stage latency histogram");
+        if (!e->lat[i]) {
+            rs_engine_destroy(e);
+            return -ENOMEM;
+        }
+        rs_hist_init(e->lat[i]);
         route_emit *re = &e->route[i];
         re->e.claim = route_claim;
         re->e.commit = route_commit;
@@ -206,8 +224,9 @@ static bool stage_has_room(rs_engine *e, const rs_stage_def *s)
     for (unsigned t = 0; t < RS_EV_TYPE_MAX; t++) {
         if (s->route[t] && s->route[t] != s->out && !rs_spsc_has_room(&e->prod[s->route[t]], RS_STAGE_HEADROOM))
             return false;
-        if (s->dup[t] && !rs_spsc_has_room(&e->prod[s->dup[t]], RS_STAGE_HEADROOM))
-            return false;
+        for (int k = 0; k < 2; k++)
+            if (s->dup[t][k] && !rs_spsc_has_room(&e->prod[s->dup[t][k]], RS_STAGE_HEADROOM))
+                return false;
     }
     return true;
 }
@@ -218,8 +237,9 @@ static void commit_outputs(rs_engine *e, const rs_stage_def *s)
     for (unsigned t = 0; t < RS_EV_TYPE_MAX; t++) {
         if (s->route[t])
             rs_spsc_commit(&e->prod[s->route[t]]);
-        if (s->dup[t])
-            rs_spsc_commit(&e->prod[s->dup[t]]);
+        for (int k = 0; k < 2; k++)
+            if (s->dup[t][k])
+                rs_spsc_commit(&e->prod[s->dup[t][k]]);
     }
 }
 
@@ -257,6 +277,11 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
             int rc = s->on_event(s->state, r, &re->e);
             if (step)
                 step->count++;
+            if (r->ts_local) {
+                /* handling latency: published (or received) -> handled */
+                int64_t now = e->ns0 + (int64_t)((double)(rs_rdtsc() - e->tsc0) * e->ns_per_tick);
+                rs_hist_add(e->lat[si], now > r->ts_local ? (uint64_t)(now - r->ts_local) : 0);
+            }
             if (RS_UNLIKELY(rc == RS_FULL || re->failed)) {
                 snprintf(err, errn, "stage %s: an output record did not fit (ring too small for a burst)",
                          rs_stage_name(s->id));
@@ -438,6 +463,28 @@ void rs_engine_destroy(rs_engine *e)
     if (!e)
         return;
     rs_engine_stop(e);
-    rs_region_destroy(&e->region);
+    if (e->region.hdr)
+        rs_region_destroy(&e->region);
+    for (unsigned i = 0; i < RS_SID_MAX; i++)
+        rs_mem_free(e->lat[i]);
     rs_mem_free(e);
+}
+
+rs_emit *rs_engine_emitter(rs_engine *e, uint16_t stream)
+{
+    return stream < RS_STREAM_MAX && e->emit[stream].p ? &e->emit[stream].e : NULL;
+}
+
+void rs_engine_commit(rs_engine *e, uint16_t stream)
+{
+    if (stream < RS_STREAM_MAX && e->emit[stream].p)
+        rs_spsc_commit(&e->prod[stream]);
+}
+
+const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage)
+{
+    for (unsigned i = 0; i < e->def.n_stages; i++)
+        if (e->def.stages[i].id == stage)
+            return e->lat[i];
+    return NULL;
 }

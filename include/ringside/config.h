@@ -193,7 +193,7 @@ typedef struct rs_cfg_features {
 
 /* ---- model ------------------------------------------------------------------ */
 
-enum rs_isa_pick { RS_ISA_AUTO = 0, RS_ISA_SCALAR = 1, RS_ISA_AVX2 = 2, RS_ISA_AVX512 = 3 };
+enum rs_isa_pick { RS_CFG_ISA_AUTO = 0, RS_CFG_ISA_SCALAR = 1, RS_CFG_ISA_AVX2 = 2, RS_CFG_ISA_AVX512 = 3 };
 
 typedef struct rs_cfg_model_entry {
     char name[RS_CFG_NAME_MAX];  /* default "h<horizon_bars>" */

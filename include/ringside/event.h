@@ -71,6 +71,7 @@ enum rs_stream_id {        /* one per ring; also the journal stream id */
     RS_STREAM_VENUE = 9,   /* exec input: venue responses (journaled inputs) */
     RS_STREAM_MARK_X = 10, /* feed -> exec: marks + timers (simulated venue pricing, timeouts) */
     RS_STREAM_CTL_MODEL = 11, /* control commands -> model (hot swap) */
+    RS_STREAM_BAR_G = 12,  /* features -> gate: closed bars (ATR, sigma, bar clock) */
     RS_STREAM_MAX = 16
 };
 

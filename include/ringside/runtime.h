@@ -21,6 +21,7 @@
 
 #include "ringside/config.h"   /* enum rs_idle */
 #include "ringside/event.h"
+#include "ringside/hist.h"
 #include "ringside/region.h"
 #include "ringside/ring.h"
 #include "ringside/stage.h"
@@ -40,7 +41,7 @@ typedef struct rs_stage_def {
     unsigned n_inputs;
     uint16_t out;                        /* default output stream */
     uint16_t route[RS_EV_TYPE_MAX];      /* per record type: output stream (0: out) */
-    uint16_t dup[RS_EV_TYPE_MAX];        /* per record type: also copy to this stream (0: none) */
+    uint16_t dup[RS_EV_TYPE_MAX][2];     /* per record type: also copy to these streams (0: none) */
 } rs_stage_def;
 
 /* A non-pure edge (I/O): called every loop of its thread. `emit` publishes
@@ -104,6 +105,17 @@ bool rs_engine_healthy(rs_engine *e, const char **why);
 uint64_t rs_engine_stage_events(rs_engine *e, unsigned stage);
 /* Total records published on a stream so far. */
 uint64_t rs_engine_stream_published(rs_engine *e, uint16_t stream);
+/* The emitter of a stream whose producer is NOT a stage or source (the
+ * supervisor's control streams): claim/commit through it, then
+ * rs_engine_commit publishes. One producer per stream: never use it for a
+ * stream a thread produces. */
+rs_emit *rs_engine_emitter(rs_engine *e, uint16_t stream);
+void rs_engine_commit(rs_engine *e, uint16_t stream);
+/* Per-stage handling latency histogram (ns from the input record's
+ * ts_local to the end of its handler), merged over the run; NULL if the
+ * stage does not exist. Read after rs_engine_stop. */
+const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage);
+
 /* True when every input ring is empty (drained). */
 bool rs_engine_idle(rs_engine *e);
 

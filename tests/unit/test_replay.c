@@ -78,7 +78,7 @@ static void defs(rs_stage_def *st, a_state *a, b_state *b)
     st[0].n_inputs = 1;
     st[0].out = RS_STREAM_MD;
     st[0].route[RS_EV_MARK] = RS_STREAM_MARK;
-    st[0].dup[RS_EV_MARK] = RS_STREAM_MARK_X;
+    st[0].dup[RS_EV_MARK][0] = RS_STREAM_MARK_X;
     st[1].id = RS_SID_GATE;
     st[1].state = b;
     st[1].on_event = stage_b;

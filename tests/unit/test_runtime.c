@@ -86,7 +86,7 @@ static void test_pipeline(void **s)
     a->n_inputs = 1;
     a->out = RS_STREAM_MD;
     a->route[RS_EV_MARK] = RS_STREAM_MARK;
-    a->dup[RS_EV_MARK] = RS_STREAM_MARK_X;
+    a->dup[RS_EV_MARK][0] = RS_STREAM_MARK_X;
     rs_stage_def *bb = &d.stages[1];
     bb->id = RS_SID_GATE;
     bb->state = &b;
