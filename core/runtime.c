@@ -38,7 +38,10 @@ static rs_rec *ring_emit_claim(rs_emit *e, uint16_t type, uint32_t len)
     rs_rec *r = rs_spsc_try_claim(re->p, len);
     if (RS_UNLIKELY(!r))
         return NULL;
-    memset(r, 0, sizeof *r);
+    /* Zero the whole record, padding included: a handler that leaves a pad
+     * byte unset must not leak ring garbage into the journal (replay would
+     * see different bytes). */
+    memset(r, 0, rs_rec_padded(len));
     r->len = len;
     r->type = type;
     r->stream = re->stream;
@@ -135,6 +138,8 @@ struct rs_engine {
     thread_rt threads[RS_MAX_THREADS];
     rs_atomic_u64 stage_events[RS_SID_MAX]; /* written by the owning thread */
     rs_hist *lat[RS_SID_MAX];              /* written by the owning thread */
+    uint16_t cur_in[RS_SID_MAX];           /* input a multi-input stage is on */
+    uint64_t last_seq[RS_SID_MAX];         /* last record it consumed from it */
     double ns_per_tick;
     uint64_t tsc0;
     int64_t ns0;
@@ -243,6 +248,23 @@ static void commit_outputs(rs_engine *e, const rs_stage_def *s)
     }
 }
 
+static int emit_step(rs_engine *e, unsigned si, uint16_t in, uint64_t first_seq, int64_t ts)
+{
+    const rs_stage_def *s = &e->def.stages[si];
+    rs_ev_step *st = (rs_ev_step *)rs_emit_claim(&e->emit[s->out].e, RS_EV_STEP, sizeof(rs_ev_step));
+    if (!st)
+        return -1;
+    st->h.ts = ts;
+    st->stage = s->id;
+    st->in_stream = in;
+    st->prev_stream = e->cur_in[si];
+    st->first_seq = first_seq;
+    st->prev_last_seq = e->cur_in[si] ? e->last_seq[si] : 0;
+    rs_emit_commit(&e->emit[s->out].e, &st->h);
+    e->cur_in[si] = in;
+    return 0;
+}
+
 /* One pass over a stage's inputs. Returns records handled, or -1 on error. */
 static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
 {
@@ -251,7 +273,6 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
     int done = 0;
     for (unsigned k = 0; k < s->n_inputs; k++) {
         rs_spsc_cons *c = &e->cons[s->inputs[k]];
-        rs_ev_step *step = NULL;
         int n = 0;
         while (n < RS_BATCH) {
             if (!stage_has_room(e, s))
@@ -259,24 +280,16 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
             const rs_rec *r = rs_spsc_poll(c);
             if (!r)
                 break;
-            if (s->n_inputs > 1 && !step) {
-                /* consumption order for replay: "next `count` records come
-                 * from this input" -- filled in as we go, published with the
-                 * outputs that follow it */
-                step = (rs_ev_step *)rs_emit_claim(&e->emit[s->out].e, RS_EV_STEP, sizeof(rs_ev_step));
-                if (!step) {
+            if (s->n_inputs > 1 && e->cur_in[si] != s->inputs[k]) {
+                /* consumption order for replay: a step record whenever the
+                 * stage switches input (published with the outputs after it) */
+                if (emit_step(e, si, s->inputs[k], r->seq, r->ts) != 0) {
                     snprintf(err, errn, "stage %s: no room for a step record", rs_stage_name(s->id));
                     return -1;
                 }
-                step->h.ts = r->ts;
-                step->stage = s->id;
-                step->in_stream = s->inputs[k];
-                step->first_seq = r->seq;
-                rs_emit_commit(&e->emit[s->out].e, &step->h);
             }
             int rc = s->on_event(s->state, r, &re->e);
-            if (step)
-                step->count++;
+            e->last_seq[si] = r->seq;
             if (r->ts_local) {
                 /* handling latency: published (or received) -> handled */
                 int64_t now = e->ns0 + (int64_t)((double)(rs_rdtsc() - e->tsc0) * e->ns_per_tick);
@@ -426,11 +439,24 @@ void rs_engine_stop(rs_engine *e)
         calm = (!any_alive || rs_engine_idle(e)) ? calm + 1 : 0;
     }
     atomic_store_explicit(&e->stop, true, memory_order_release); /* partner: thread_main's acquire */
+    bool joined = false;
     for (unsigned i = 0; i < e->def.n_threads; i++)
         if (e->threads[i].started) {
             pthread_join(e->threads[i].th, NULL);
             e->threads[i].started = false;
+            joined = true;
         }
+    /* The threads are gone, so this thread may produce on their streams:
+     * close every multi-input stage's last run, so replay knows exactly where
+     * its input ended. */
+    for (unsigned si = 0; joined && si < e->def.n_stages; si++) {
+        const rs_stage_def *s = &e->def.stages[si];
+        if (s->n_inputs > 1 && e->cur_in[si]) {
+            int64_t ts = 0;
+            if (emit_step(e, si, 0, 0, ts) == 0)
+                rs_spsc_commit(&e->prod[s->out]);
+        }
+    }
 }
 
 bool rs_engine_healthy(rs_engine *e, const char **why)

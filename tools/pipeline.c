@@ -131,6 +131,8 @@ static void map_gate(const rs_config *c, rs_gate_params *p)
         p->cost_bps[v] = g->cost_bps;
     p->ev_margin_bps = g->ev_margin_bps;
     p->q_window = g->quantile_window;
+    if (p->q_min_count > p->q_window)
+        p->q_min_count = p->q_window;
     p->q_tail = g->quantile_enabled ? 1.0 - g->quantile : 0.0;
     p->warmup_bars = g->warmup_bars > p->atr_n + 1 ? g->warmup_bars : p->atr_n + 1;
     p->sigma_floor_bps = g->sigma_floor_bps;
