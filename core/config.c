@@ -755,6 +755,10 @@ static void check_url(vctx *c, const char *path, const char *s, const char *plai
 static void check_tls(vctx *c, const char *sect, const rs_cfg_tls *t, const rs_cfg_url *u)
 {
     char p[KEYPATH_MAX];
+    if (!t->system_ca && !t->ca_file[0]) {
+        snprintf(p, sizeof p, "%s.tls.system_ca", sect);
+        perr(c, p, "false needs %s.tls.ca_file: nothing would be trusted", sect);
+    }
     if (!t->verify) {
         snprintf(p, sizeof p, "%s.tls.verify", sect);
         pwarn(c, p, "certificate verification is OFF: anyone on the path can impersonate the venue");
@@ -851,6 +855,8 @@ static void cross_check(vctx *c, rs_config *cfg)
         perr(c, "feed.streams", "must list at least one stream");
     if (f->reconnect_min_ms > f->reconnect_max_ms)
         perr(c, "feed.reconnect_max_ms", "must be >= feed.reconnect_min_ms (%u)", f->reconnect_min_ms);
+    if (f->lifetime_s && f->rotate_margin_s > f->lifetime_s / 2)
+        perr(c, "feed.rotate_margin_s", "must be at most half of feed.lifetime_s (%u)", f->lifetime_s);
     if (f->stale_symbol_ms < f->timer_ms)
         perr(c, "feed.stale_symbol_ms", "must be >= feed.timer_ms (%u): staleness is checked on timer events",
              f->timer_ms);

@@ -135,6 +135,8 @@ static const cyaml_schema_field_t tls_fields[] = {
     CYAML_FIELD_STRING("ca_file", OPT, rs_cfg_tls, ca_file, 0),
     CYAML_FIELD_STRING("server_name", OPT, rs_cfg_tls, server_name, 0),
     CYAML_FIELD_BOOL("verify", OPT, rs_cfg_tls, verify),
+    CYAML_FIELD_BOOL("system_ca", OPT, rs_cfg_tls, system_ca),
+    CYAML_FIELD_BOOL("tls13", OPT, rs_cfg_tls, tls13),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t feed_fields[] = {
@@ -146,7 +148,10 @@ static const cyaml_schema_field_t feed_fields[] = {
     CYAML_FIELD_UINT("reconnect_min_ms", OPT, rs_cfg_feed, reconnect_min_ms),
     CYAML_FIELD_UINT("reconnect_max_ms", OPT, rs_cfg_feed, reconnect_max_ms),
     CYAML_FIELD_FLOAT("reconnect_jitter", OPT, rs_cfg_feed, reconnect_jitter),
-    CYAML_FIELD_UINT("rotate_after_s", OPT, rs_cfg_feed, rotate_after_s),
+    CYAML_FIELD_UINT("connect_timeout_ms", OPT, rs_cfg_feed, connect_timeout_ms),
+    CYAML_FIELD_UINT("lifetime_s", OPT, rs_cfg_feed, lifetime_s),
+    CYAML_FIELD_UINT("rotate_margin_s", OPT, rs_cfg_feed, rotate_margin_s),
+    CYAML_FIELD_UINT("rotate_overlap_ms", OPT, rs_cfg_feed, rotate_overlap_ms),
     CYAML_FIELD_UINT("max_frame_bytes", OPT, rs_cfg_feed, max_frame_bytes),
     CYAML_FIELD_UINT("stale_symbol_ms", OPT, rs_cfg_feed, stale_symbol_ms),
     CYAML_FIELD_UINT("stale_conn_ms", OPT, rs_cfg_feed, stale_conn_ms),
@@ -154,7 +159,11 @@ static const cyaml_schema_field_t feed_fields[] = {
     CYAML_FIELD_UINT("timer_ms", OPT, rs_cfg_feed, timer_ms),
     ENUM("rx_timestamps", rs_cfg_feed, rx_timestamps, rxts_strs),
     CYAML_FIELD_UINT("uring_entries", OPT, rs_cfg_feed, uring_entries),
+    CYAML_FIELD_UINT("max_conns", OPT, rs_cfg_feed, max_conns),
     CYAML_FIELD_UINT("rx_buffer_bytes", OPT, rs_cfg_feed, rx_buffer_bytes),
+    CYAML_FIELD_UINT("tx_buffer_bytes", OPT, rs_cfg_feed, tx_buffer_bytes),
+    CYAML_FIELD_UINT("bad_input_max_bytes", OPT, rs_cfg_feed, bad_input_max_bytes),
+    CYAML_FIELD_BOOL("journal_duplicates", OPT, rs_cfg_feed, journal_duplicates),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t instrument_fields[] = {
@@ -202,6 +211,7 @@ static const cyaml_schema_field_t model_entry_fields[] = {
     CYAML_FIELD_UINT("horizon_bars", REQ, rs_cfg_model_entry, horizon_bars),
     CYAML_FIELD_FLOAT("weight", OPT, rs_cfg_model_entry, weight),
     CYAML_FIELD_STRING("calibration", OPT, rs_cfg_model_entry, calibration, 0),
+    CYAML_FIELD_STRING("calibration_key", OPT, rs_cfg_model_entry, calibration_key, 0),
     CYAML_FIELD_END};
 static const cyaml_schema_value_t model_entry = {
     CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, rs_cfg_model_entry, model_entry_fields)};
@@ -327,6 +337,16 @@ static const cyaml_schema_field_t venue_sim_fields[] = {
     CYAML_FIELD_UINT("duration_s", OPT, rs_cfg_venue_sim, duration_s),
     CYAML_FIELD_FLOAT("rate_scale", OPT, rs_cfg_venue_sim, rate_scale),
     CYAML_FIELD_STRING("surge_symbol", OPT, rs_cfg_venue_sim, surge_symbol, 0),
+    CYAML_FIELD_BOOL("loop", OPT, rs_cfg_venue_sim, loop),
+    CYAML_FIELD_INT("ping_interval_ms", OPT, rs_cfg_venue_sim, ping_interval_ms),
+    CYAML_FIELD_UINT("pong_timeout_ms", OPT, rs_cfg_venue_sim, pong_timeout_ms),
+    CYAML_FIELD_UINT("lifetime_s", OPT, rs_cfg_venue_sim, lifetime_s),
+    CYAML_FIELD_UINT("max_conns", OPT, rs_cfg_venue_sim, max_conns),
+    CYAML_FIELD_FLOAT("fault_dup", OPT, rs_cfg_venue_sim, fault_dup),
+    CYAML_FIELD_FLOAT("fault_reorder", OPT, rs_cfg_venue_sim, fault_reorder),
+    CYAML_FIELD_FLOAT("fault_malformed", OPT, rs_cfg_venue_sim, fault_malformed),
+    CYAML_FIELD_FLOAT("fault_gap", OPT, rs_cfg_venue_sim, fault_gap),
+    CYAML_FIELD_UINT("fault_seed", OPT, rs_cfg_venue_sim, fault_seed),
     CYAML_FIELD_END};
 
 static const cyaml_schema_field_t log_fields[] = {
@@ -366,7 +386,7 @@ static const rs_cfg_thread thread_default = {
     .spin_us = 20, .backoff_min_us = 50, .backoff_max_us = 1000,
 };
 
-static const rs_cfg_tls tls_default = {.ca_file = "", .server_name = "", .verify = true};
+static const rs_cfg_tls tls_default = {.ca_file = "", .server_name = "", .verify = true, .system_ca = true};
 
 static const rs_cfg_instrument instrument_default = {.min_qty = "", .min_notional = 0.0};
 
@@ -414,20 +434,27 @@ static const rs_config defaults = {
         .venue = RS_CFG_VENUE_BINANCE,
         .url = "",
         .rest_url = "",
-        .tls = {.ca_file = "", .server_name = "", .verify = true},
+        .tls = {.ca_file = "", .server_name = "", .verify = true, .system_ca = true, .tls13 = false},
         .streams = RS_FEED_TRADE | RS_FEED_BOOK_TICKER,
         .reconnect_min_ms = 100,
         .reconnect_max_ms = 30000,
         .reconnect_jitter = 0.2,
-        .rotate_after_s = 23 * 3600,
+        .connect_timeout_ms = 10000,
+        .lifetime_s = 86400,
+        .rotate_margin_s = 600,
+        .rotate_overlap_ms = 5000,
         .max_frame_bytes = 1 << 20,
         .stale_symbol_ms = 10000,
-        .stale_conn_ms = 15000,
+        .stale_conn_ms = 5000,
         .ping_interval_ms = 20000,
         .timer_ms = 100,
         .rx_timestamps = RS_RXTS_SOFTWARE,
-        .uring_entries = 256,
+        .uring_entries = 64,
+        .max_conns = 4,
         .rx_buffer_bytes = 256 * 1024,
+        .tx_buffer_bytes = 64 * 1024,
+        .bad_input_max_bytes = 4096,
+        .journal_duplicates = true,
     },
     .instruments_count = 0,
     .features = {
@@ -504,7 +531,7 @@ static const rs_config defaults = {
         .venue = RS_CFG_VENUE_BINANCE,
         .ws_api_url = "",
         .rest_url = "",
-        .tls = {.ca_file = "", .server_name = "", .verify = true},
+        .tls = {.ca_file = "", .server_name = "", .verify = true, .system_ca = true, .tls13 = false},
         .secrets = {.file = "", .key_env = "RS_API_KEY", .secret_env = "RS_API_SECRET", .key_type = RS_KEY_ED25519},
         .instance_id = 1,
         .order_type = RS_ORDTYPE_MARKET,
@@ -536,6 +563,12 @@ static const rs_config defaults = {
         .duration_s = 0,
         .rate_scale = 1.0,
         .surge_symbol = "",
+        .loop = false,
+        .ping_interval_ms = 20000,
+        .pong_timeout_ms = 60000,
+        .lifetime_s = 86400,
+        .max_conns = 64,
+        .fault_seed = 1,
     },
     .log = {.level = RS_LOG_INFO},
 };
@@ -623,11 +656,18 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"feed.tls.ca_file", ANY, "PEM file of CA certificates to trust instead of the system store (the bundled simulator's `certs/ca.pem`)."},
     {"feed.tls.server_name", ANY, "Host name sent as SNI and verified against the certificate; empty = the URL's host."},
     {"feed.tls.verify", ANY, "Verify the certificate chain and host name. Turning it off is for debugging only and prints a warning."},
+    {"feed.tls.system_ca", ANY, "Also trust the system CA store (false: trust only ca_file)."},
+    {"feed.tls.tls13", ANY, "Allow TLS 1.3. Off by default: TLS 1.2 (ECDHE + AEAD) only, because OpenSSL 3.0 allocates per "
+                            "received TLS 1.3 record, which breaks the zero-allocation hot path."},
     {"feed.streams", ANY, "Streams subscribed per symbol: any of `trade`, `agg_trade`, `book_ticker`, `depth` (at least one)."},
     {"feed.reconnect_min_ms", IN(1, 600000), "First reconnect delay, ms; doubles per failure up to reconnect_max_ms."},
     {"feed.reconnect_max_ms", IN(1, 3600000), "Reconnect delay cap, ms (>= reconnect_min_ms)."},
     {"feed.reconnect_jitter", IN(0, 1), "Random jitter added to each reconnect delay, as a fraction of it."},
-    {"feed.rotate_after_s", IN(60, 86400), "Open a second connection and switch over after this many seconds (before the venue's 24 h limit), s."},
+    {"feed.connect_timeout_ms", IN(1, 600000), "Connect timeout (TCP + TLS handshake + WebSocket upgrade), ms."},
+    {"feed.lifetime_s", IN(0, 31536000), "The venue's connection lifetime (Binance: 24 h), s; 0 = none. A second connection "
+                                         "takes over rotate_margin_s before it, so no data is missed."},
+    {"feed.rotate_margin_s", IN(0, 86400), "Planned rotation this long before lifetime_s, s (at most lifetime/2)."},
+    {"feed.rotate_overlap_ms", IN(0, 600000), "During a rotation both connections are read this long, duplicates dropped, ms."},
     {"feed.max_frame_bytes", IN(1024, 1073741824), "Largest WebSocket message accepted, bytes; a larger one closes the connection with an error."},
     {"feed.stale_symbol_ms", IN(1, 86400000), "A symbol with no market data for this long is stale (event published; gates refuse to trade it), ms."},
     {"feed.stale_conn_ms", IN(1, 86400000), "A connection with no bytes for this long is half-open: it is reconnected, ms."},
@@ -635,7 +675,12 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"feed.timer_ms", IN(1, 60000), "Cadence of the timer events the feed thread injects (the stages' only clock), ms."},
     {"feed.rx_timestamps", ANY, "Kernel receive timestamps on market-data sockets: `software`, `hardware` (NIC support needed; falls back with a log line), `off`."},
     {"feed.uring_entries", POW2(1, 32768), "io_uring queue entries of the feed thread; power of two."},
-    {"feed.rx_buffer_bytes", IN(4096, 268435456), "Receive buffer per connection, bytes."},
+    {"feed.max_conns", IN(1, 1024), "Connection slots of the feed thread (market-data connections incl. rotations)."},
+    {"feed.rx_buffer_bytes", IN(4096, 268435456), "Receive buffer per connection (two per slot), bytes."},
+    {"feed.tx_buffer_bytes", IN(1024, 268435456), "Send buffer per connection, bytes."},
+    {"feed.bad_input_max_bytes", IN(0, 60000), "Raw bytes of a rejected message kept in its bad-input record (the rest is cut)."},
+    {"feed.journal_duplicates", ANY, "Duplicate and too-old trades (by trade id) become bad-input records (counted, journaled) "
+                                     "instead of being dropped silently; they are never double-counted either way."},
 
     {"instruments", ANY, "The instrument universe, in order: an instrument's index in this list is its id in every record."},
     {"instruments[].symbol", ANY, "Venue symbol, e.g. `BTCUSDT` (stored upper case; unique)."},
@@ -676,6 +721,7 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"model.models[].horizon_bars", IN(1, 100000), "Forecast horizon of this model, bars."},
     {"model.models[].weight", GE(0), "Weight in the weighted prediction (weights are normalised by their sum, which must be > 0)."},
     {"model.models[].calibration", ANY, "Calibration JSON (isotonic or Platt) applied to this model's output; empty = none."},
+    {"model.models[].calibration_key", ANY, "Entry of this model in the calibration file when it holds several; empty = the file is one calibration."},
     {"model.scale_bps", GT(0), "Multiplier from calibrated model output to basis points."},
     {"model.z_window", IN(2, 1000000), "Rolling window of the weighted prediction's mean and deviation for the z-edge, predictions."},
     {"model.z_min_samples", IN(2, 1000000), "The z-edge is not ready before this many predictions (<= z_window)."},
@@ -733,6 +779,8 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"exec.tls.ca_file", ANY, "As feed.tls.ca_file, for the order connections."},
     {"exec.tls.server_name", ANY, "As feed.tls.server_name, for the order connections."},
     {"exec.tls.verify", ANY, "As feed.tls.verify, for the order connections."},
+    {"exec.tls.system_ca", ANY, "As feed.tls.system_ca, for the order connections."},
+    {"exec.tls.tls13", ANY, "As feed.tls.tls13, for the order connections."},
     {"exec.secrets.file", ANY, "File holding `api_key=...` and `api_secret=...` (or `ed25519_key=<PEM path>`); must be mode 0600 "
                                "(refused otherwise). Empty = environment only."},
     {"exec.secrets.key_env", ANY, "Environment variable holding the API key (used when no file is given)."},
@@ -775,6 +823,17 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"venue_sim.duration_s", IN(0, 31536000), "Stop the simulator after this many wall-clock seconds; 0 = until stopped."},
     {"venue_sim.rate_scale", GT_LE(0, 1000), "Synthetic generator: multiplier of every symbol's trade rate."},
     {"venue_sim.surge_symbol", ANY, "Synthetic generator: this instrument starts a +100% one-day surge at t=0 (must be in instruments); empty = none."},
+
+    {"venue_sim.loop", ANY, "`source: csv`: restart the files at their end (trade ids keep increasing)."},
+    {"venue_sim.ping_interval_ms", IN(-1, 3600000), "Server ping period, ms; -1 = no pings."},
+    {"venue_sim.pong_timeout_ms", IN(1, 3600000), "Drop a connection that has not answered a ping for this long, ms."},
+    {"venue_sim.lifetime_s", IN(1, 31536000), "Close every connection after this long, as Binance does after 24 h, s."},
+    {"venue_sim.max_conns", IN(1, 100000), "Concurrent connections the simulator accepts."},
+    {"venue_sim.fault_dup", IN(0, 1), "Fault: probability per message of sending it twice."},
+    {"venue_sim.fault_reorder", IN(0, 1), "Fault: probability per message of swapping it with the next."},
+    {"venue_sim.fault_malformed", IN(0, 1), "Fault: probability per message of garbling it."},
+    {"venue_sim.fault_gap", IN(0, 1), "Fault: probability per message of dropping it (a sequence gap)."},
+    {"venue_sim.fault_seed", ANY, "Seed of the fault choices (deterministic per connection)."},
 
     {"log.level", ANY, "Minimum log level: `debug`, `info`, `warn`, `error` (the RS_LOG environment variable overrides it)."},
 };

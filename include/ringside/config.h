@@ -118,6 +118,8 @@ typedef struct rs_cfg_tls {
     char ca_file[RS_CFG_PATH_MAX];     /* "" = system trust store */
     char server_name[RS_CFG_PATH_MAX]; /* SNI + verified name; "" = URL host */
     bool verify;                       /* certificate + host name checks */
+    bool system_ca;                    /* also trust the system store (false: only ca_file) */
+    bool tls13;                        /* allow TLS 1.3 (default: 1.2, see docs/config.md) */
 } rs_cfg_tls;
 
 /* A parsed ws://, wss://, http:// or https:// URL (derived, not a key). */
@@ -141,7 +143,10 @@ typedef struct rs_cfg_feed {
     uint32_t streams;            /* enum rs_stream_bit mask, non-empty */
     uint32_t reconnect_min_ms, reconnect_max_ms;
     double reconnect_jitter;     /* fraction [0,1] */
-    uint32_t rotate_after_s;     /* planned rotation before the venue's lifetime */
+    uint32_t connect_timeout_ms; /* TCP + TLS + WebSocket upgrade */
+    uint32_t lifetime_s;         /* the venue's connection lifetime; 0 = none */
+    uint32_t rotate_margin_s;    /* rotate to a second connection this long before it */
+    uint32_t rotate_overlap_ms;  /* both connections read this long (no gap) */
     uint32_t max_frame_bytes;
     uint32_t stale_symbol_ms;    /* silent symbol -> stale event */
     uint32_t stale_conn_ms;      /* silent connection (half-open) -> reconnect */
@@ -149,7 +154,11 @@ typedef struct rs_cfg_feed {
     uint32_t timer_ms;           /* timer-event cadence injected by the feed thread */
     int32_t rx_timestamps;       /* enum rs_rx_ts */
     uint32_t uring_entries;      /* power of two */
+    uint32_t max_conns;          /* connection slots of the feed thread */
     uint32_t rx_buffer_bytes;
+    uint32_t tx_buffer_bytes;
+    uint32_t bad_input_max_bytes;/* raw bytes kept in a bad-input record */
+    bool journal_duplicates;     /* duplicate / too-old trades become bad-input records */
     /* derived at load (not keys) */
     rs_cfg_url url_parsed, rest_url_parsed;
 } rs_cfg_feed;
@@ -201,6 +210,7 @@ typedef struct rs_cfg_model_entry {
     uint32_t horizon_bars;       /* REQUIRED: >= 1 */
     double weight;               /* >= 0, default 1 */
     char calibration[RS_CFG_PATH_MAX]; /* calibration JSON; "" = none */
+    char calibration_key[RS_CFG_NAME_MAX]; /* entry in that file; "" = the file is one calibration */
 } rs_cfg_model_entry;
 
 typedef struct rs_cfg_model {
@@ -334,6 +344,13 @@ typedef struct rs_cfg_venue_sim {
     uint32_t duration_s;               /* wall time to run, s; 0 = until stopped */
     double rate_scale;                 /* synthetic: multiplier of every symbol's trade rate */
     char surge_symbol[RS_SYMBOL_MAX];  /* synthetic: this symbol starts a +100% day; "" = none */
+    bool loop;                         /* csv: restart the files at their end */
+    int32_t ping_interval_ms;          /* server pings; -1 = off */
+    uint32_t pong_timeout_ms;
+    uint32_t lifetime_s;               /* close every connection after this (Binance: 24 h) */
+    uint32_t max_conns;
+    double fault_dup, fault_reorder, fault_malformed, fault_gap; /* probability per message */
+    uint64_t fault_seed;
     /* derived at load (not keys) */
     char listen_host[RS_CFG_NAME_MAX * 2];
     uint16_t listen_port;

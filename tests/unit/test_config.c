@@ -477,6 +477,14 @@ static void test_err_cross_field(void **s)
                "model: {models: [{path: m, horizon_bars: 1}]}\nexec:\n  mode: live\n  rest_url: https://x\n",
                "t.yml:6: exec.ws_api_url: required when exec.mode is live");
     expect_err_base("model2: 1\n", "t.yml:12: model2: unknown key (did you mean 'model'?)");
+    expect_err("instance: a\nfeed:\n  url: wss://x/\n  tls: {system_ca: false}\n"
+               "instruments:\n  - {symbol: A, px_exp: 2, qty_exp: 2, tick: '0.01', lot: '1'}\n"
+               "model: {models: [{path: m, horizon_bars: 1}]}\nexec: {mode: paper}\n",
+               "t.yml:4: feed.tls.system_ca: false needs feed.tls.ca_file: nothing would be trusted");
+    expect_err("instance: a\nfeed:\n  url: wss://x/\n  lifetime_s: 600\n  rotate_margin_s: 400\n"
+               "instruments:\n  - {symbol: A, px_exp: 2, qty_exp: 2, tick: '0.01', lot: '1'}\n"
+               "model: {models: [{path: m, horizon_bars: 1}]}\nexec: {mode: paper}\n",
+               "t.yml:5: feed.rotate_margin_s: must be at most half of feed.lifetime_s (600)");
     expect_err_base("venue_sim: {listen: localhost}\n",
                     "t.yml:12: venue_sim.listen: 'localhost' must be host:port (port 1..65535)");
     expect_err_base("venue_sim: {surge_symbol: doge}\n", "t.yml:12: venue_sim.surge_symbol: DOGE is not in instruments");
