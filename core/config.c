@@ -945,8 +945,15 @@ static void cross_check(vctx *c, rs_config *cfg)
     rs_cfg_risk *rk = &cfg->risk;
     if (rk->drawdown_recovery_pct >= rk->drawdown_limit_pct)
         perr(c, "risk.drawdown_recovery_pct", "must be < risk.drawdown_limit_pct (%g)", rk->drawdown_limit_pct);
-    if (rk->kill_backoff_ms > rk->kill_backoff_max_ms)
-        perr(c, "risk.kill_backoff_max_ms", "must be >= risk.kill_backoff_ms (%u)", rk->kill_backoff_ms);
+    if (rk->drawdown_kill_pct > 0 && rk->drawdown_kill_pct <= rk->drawdown_limit_pct)
+        perr(c, "risk.drawdown_kill_pct", "must be 0 (off) or > risk.drawdown_limit_pct (%g)", rk->drawdown_limit_pct);
+
+    /* gate */
+    const rs_cfg_gate *g = &cfg->gate;
+    if (g->vote_min > g->vote_k)
+        perr(c, "gate.vote_min", "must be <= gate.vote_k (%u)", g->vote_k);
+    if (g->quantile_min_count > g->quantile_window)
+        perr(c, "gate.quantile_min_count", "must be <= gate.quantile_window (%u)", g->quantile_window);
 
     /* exec */
     rs_cfg_exec *x = &cfg->exec;
@@ -969,8 +976,10 @@ static void cross_check(vctx *c, rs_config *cfg)
         perr(c, "exec.secrets.key_env", "'%s' is not an environment variable name", x->secrets.key_env);
     if (x->secrets.secret_env[0] && !is_env_name(x->secrets.secret_env))
         perr(c, "exec.secrets.secret_env", "'%s' is not an environment variable name", x->secrets.secret_env);
-    if (x->sim.latency_model == RS_LAT_JOURNAL && !x->sim.latency_journal[0])
-        perr(c, "exec.sim.latency_journal", "required when exec.sim.latency_model is journal");
+    if ((x->sim.latency_model == RS_LAT_TABLE || x->sim.latency_model == RS_LAT_SEQUENCE) && !x->sim.latency_journal[0])
+        perr(c, "exec.sim.latency_journal", "required when exec.sim.latency_model is table or sequence");
+    if (x->sim.latency_min_us > x->sim.latency_max_us)
+        perr(c, "exec.sim.latency_max_us", "must be >= exec.sim.latency_min_us (%g)", x->sim.latency_min_us);
 
     /* venue simulator */
     rs_cfg_venue_sim *vs = &cfg->venue_sim;
