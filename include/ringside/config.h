@@ -118,7 +118,7 @@ typedef struct rs_cfg_recorder {
 enum rs_cfg_venue { RS_CFG_VENUE_BINANCE = 0, RS_CFG_VENUE_BINANCE_FUT = 1, RS_CFG_VENUE_OKX = 2 };
 
 typedef struct rs_cfg_tls {
-    char ca_file[RS_CFG_PATH_MAX];     /* "" = system trust store */
+    char ca_file[RS_CFG_PATH_MAX];     /* extra CA bundle to trust (PEM); "" = none */
     char server_name[RS_CFG_PATH_MAX]; /* SNI + verified name; "" = URL host */
     bool verify;                       /* certificate + host name checks */
     bool system_ca;                    /* also trust the system store (false: only ca_file) */
