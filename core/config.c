@@ -350,7 +350,7 @@ static void walk_mapping(vctx *c, const cyaml_schema_value_t *v, yaml_node_t *n,
                 secret |= !strcasecmp(key, secret_words[i]);
             if (secret) {
                 verr(c, node_line(k), path, "secrets never belong in the config file: put them in a 0600 file "
-                     "(exec.secrets.file) or the environment (exec.secrets.key_env / secret_env)");
+                     "(exec.secrets.file) or the environment (exec.secrets.key_env and the secret variables)");
             } else {
                 const char *best = NULL;
                 int bd = 3;
@@ -969,13 +969,15 @@ static void cross_check(vctx *c, rs_config *cfg)
         if (!x->rest_url[0])
             perr(c, "exec.rest_url", "required when exec.mode is live (the reconciliation polling path)");
         check_tls(c, "exec", &x->tls, &x->ws_api_url_parsed);
-        if (!x->secrets.file[0] && (!x->secrets.key_env[0] || !x->secrets.secret_env[0]))
-            perr(c, "exec.secrets", "live mode needs a secrets file or both key_env and secret_env");
+        if (!x->secrets.file[0] && !x->secrets.key_env[0])
+            perr(c, "exec.secrets", "live mode needs a secrets file or key_env (and a secret variable)");
     }
     if (x->secrets.key_env[0] && !is_env_name(x->secrets.key_env))
         perr(c, "exec.secrets.key_env", "'%s' is not an environment variable name", x->secrets.key_env);
-    if (x->secrets.secret_env[0] && !is_env_name(x->secrets.secret_env))
-        perr(c, "exec.secrets.secret_env", "'%s' is not an environment variable name", x->secrets.secret_env);
+    if (x->secrets.hmac_secret_env[0] && !is_env_name(x->secrets.hmac_secret_env))
+        perr(c, "exec.secrets.hmac_secret_env", "'%s' is not an environment variable name", x->secrets.hmac_secret_env);
+    if (x->secrets.ed25519_pem_env[0] && !is_env_name(x->secrets.ed25519_pem_env))
+        perr(c, "exec.secrets.ed25519_pem_env", "'%s' is not an environment variable name", x->secrets.ed25519_pem_env);
     if ((x->sim.latency_model == RS_LAT_TABLE || x->sim.latency_model == RS_LAT_SEQUENCE) && !x->sim.latency_journal[0])
         perr(c, "exec.sim.latency_journal", "required when exec.sim.latency_model is table or sequence");
     if (x->sim.latency_min_us > x->sim.latency_max_us)
@@ -1039,6 +1041,9 @@ static void check_files(vctx *c, const rs_config *cfg)
         else if (st.st_mode & 077)
             perr(c, "exec.secrets.file", "%s: mode %03o lets others read it; chmod 600", cfg->exec.secrets.file,
                  (unsigned)(st.st_mode & 0777));
+        else if (st.st_uid != geteuid())
+            perr(c, "exec.secrets.file", "%s: owned by uid %u, not by this user (%u)", cfg->exec.secrets.file,
+                 (unsigned)st.st_uid, (unsigned)geteuid());
     }
 }
 

@@ -287,7 +287,8 @@ static const cyaml_schema_field_t risk_fields[] = {
 static const cyaml_schema_field_t secrets_fields[] = {
     CYAML_FIELD_STRING("file", OPT, rs_cfg_secrets, file, 0),
     CYAML_FIELD_STRING("key_env", OPT, rs_cfg_secrets, key_env, 0),
-    CYAML_FIELD_STRING("secret_env", OPT, rs_cfg_secrets, secret_env, 0),
+    CYAML_FIELD_STRING("hmac_secret_env", OPT, rs_cfg_secrets, hmac_secret_env, 0),
+    CYAML_FIELD_STRING("ed25519_pem_env", OPT, rs_cfg_secrets, ed25519_pem_env, 0),
     ENUM("key_type", rs_cfg_secrets, key_type, keytype_strs),
     CYAML_FIELD_END};
 
@@ -563,7 +564,8 @@ static const rs_config defaults = {
         .ws_api_url = "",
         .rest_url = "",
         .tls = {.ca_file = "", .server_name = "", .verify = true, .system_ca = true, .tls13 = false},
-        .secrets = {.file = "", .key_env = "RS_API_KEY", .secret_env = "RS_API_SECRET", .key_type = RS_KEY_ED25519},
+        .secrets = {.file = "", .key_env = "RINGSIDE_API_KEY", .hmac_secret_env = "RINGSIDE_API_SECRET",
+                    .ed25519_pem_env = "RINGSIDE_ED25519_PEM", .key_type = RS_KEY_ED25519},
         .instance_id = 1,
         .order_channel = RS_CHAN_WS,
         .order_timeout_ms = 2000,
@@ -838,10 +840,12 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"exec.tls.verify", ANY, "As feed.tls.verify, for the order connections."},
     {"exec.tls.system_ca", ANY, "As feed.tls.system_ca, for the order connections."},
     {"exec.tls.tls13", ANY, "As feed.tls.tls13, for the order connections."},
-    {"exec.secrets.file", ANY, "File holding `api_key=...` and `api_secret=...` (or `ed25519_key=<PEM path>`); must be mode 0600 "
-                               "(refused otherwise). Empty = environment only."},
-    {"exec.secrets.key_env", ANY, "Environment variable holding the API key (used when no file is given)."},
-    {"exec.secrets.secret_env", ANY, "Environment variable holding the HMAC secret or the Ed25519 private key PEM path."},
+    {"exec.secrets.file", ANY, "Credentials file: `key = value` lines (`api_key`, `hmac_secret`, `ed25519_seed`) and/or one "
+                               "Ed25519 PKCS#8 PEM block; owned by the engine's user with no group/other bits (0600 or 0400), "
+                               "refused otherwise. Empty = the environment."},
+    {"exec.secrets.key_env", ANY, "Environment variable holding the API key (when no file is given)."},
+    {"exec.secrets.hmac_secret_env", ANY, "Environment variable holding the HMAC-SHA256 secret (when no file is given)."},
+    {"exec.secrets.ed25519_pem_env", ANY, "Environment variable holding the Ed25519 private key as PEM text (when no file is given)."},
     {"exec.secrets.key_type", ANY, "Request signing: `ed25519` (WebSocket API and REST) or `hmac` (HMAC-SHA256, REST)."},
     {"exec.instance_id", IN(1, 16777215), "Client order ids are (instance_id << 40) | sequence: deterministic, so replay reproduces them."},
     {"exec.order_channel", ANY, "Order entry over the WebSocket API (`ws`, default) or REST (`rest`); reconciliation always uses REST."},

@@ -295,9 +295,10 @@ enum rs_key_type { RS_KEY_HMAC = 0, RS_KEY_ED25519 = 1 };
 enum rs_latency_model { RS_LAT_CONSTANT = 0, RS_LAT_UNIFORM = 1, RS_LAT_TABLE = 2, RS_LAT_SEQUENCE = 3 };
 
 typedef struct rs_cfg_secrets {
-    char file[RS_CFG_PATH_MAX];  /* 0600 file "key=...\nsecret=..."; "" = env only */
-    char key_env[RS_CFG_NAME_MAX];    /* env var holding the API key */
-    char secret_env[RS_CFG_NAME_MAX]; /* env var holding the secret / Ed25519 PEM path */
+    char file[RS_CFG_PATH_MAX];  /* 0600/0400 file (exec_secrets.h format); "" = environment */
+    char key_env[RS_CFG_NAME_MAX];         /* env var holding the API key */
+    char hmac_secret_env[RS_CFG_NAME_MAX]; /* env var holding the HMAC secret */
+    char ed25519_pem_env[RS_CFG_NAME_MAX]; /* env var holding the Ed25519 key (PEM text) */
     int32_t key_type;            /* enum rs_key_type */
 } rs_cfg_secrets;
 

@@ -310,7 +310,7 @@ static void test_err_unknown_key(void **s)
                     "t.yml:14: engine.threads[0].cpus: unknown key (did you mean 'cpu'?)");
     expect_err_base("  api_key: abc\n",
                     "t.yml:12: exec.api_key: secrets never belong in the config file: put them in a 0600 file "
-                    "(exec.secrets.file) or the environment (exec.secrets.key_env / secret_env)");
+                    "(exec.secrets.file) or the environment (exec.secrets.key_env and the secret variables)");
 }
 
 static void test_err_wrong_type(void **s)
