@@ -28,6 +28,29 @@
 static const char *const stage_names[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
 const char *rs_stage_name(unsigned id) { return id < RS_SID_MAX ? stage_names[id] : "?"; }
 
+/* ---- local clock for ts_local and latency ---------------------------------
+ * Each engine thread re-anchors the TSC to CLOCK_REALTIME once per loop, so a
+ * stamp costs one rdtsc and never drifts from the kernel's receive stamps by
+ * more than one loop's worth of TSC calibration error. */
+static _Thread_local int64_t tl_ns0;
+static _Thread_local uint64_t tl_tsc0;
+static _Thread_local double tl_ns_per_tick;
+
+static inline void local_clock_anchor(int64_t now_ns)
+{
+    if (tl_ns_per_tick == 0)
+        tl_ns_per_tick = 1.0 / rs_tsc_ghz();
+    tl_ns0 = now_ns;
+    tl_tsc0 = rs_rdtsc();
+}
+
+static inline int64_t local_now(void)
+{
+    if (RS_UNLIKELY(tl_ns0 == 0))
+        return rs_now_ns();   /* not an engine thread (supervisor): read the clock */
+    return tl_ns0 + (int64_t)((double)(rs_rdtsc() - tl_tsc0) * tl_ns_per_tick);
+}
+
 /* ---- ring-backed emitter -------------------------------------------------- */
 
 static rs_rec *ring_emit_claim(rs_emit *e, uint16_t type, uint32_t len)
@@ -52,9 +75,9 @@ static void ring_emit_commit(rs_emit *e, rs_rec *r)
 {
     rs_ring_emit *re = (rs_ring_emit *)e;
     r->seq = ++re->seq;
-    /* Local stamp from the TSC: a few ns, no syscall. Not stage logic: the
-     * handler never sees it, and replay ignores it. */
-    r->ts_local = re->ns0 + (int64_t)((double)(rs_rdtsc() - re->tsc0) * re->ns_per_tick);
+    /* Local stamp: not stage logic (the handler never sees it) and replay
+     * ignores it. */
+    r->ts_local = local_now();
 }
 
 void rs_ring_emit_init(rs_ring_emit *re, rs_spsc_prod *p, uint16_t stream, uint64_t first_seq)
@@ -292,7 +315,7 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
             e->last_seq[si] = r->seq;
             if (r->ts_local) {
                 /* handling latency: published (or received) -> handled */
-                int64_t now = e->ns0 + (int64_t)((double)(rs_rdtsc() - e->tsc0) * e->ns_per_tick);
+                int64_t now = local_now();
                 rs_hist_add(e->lat[si], now > r->ts_local ? (uint64_t)(now - r->ts_local) : 0);
             }
             if (RS_UNLIKELY(rc == RS_FULL || re->failed)) {
@@ -355,6 +378,7 @@ static void *thread_main(void *arg)
     while (!atomic_load_explicit(&e->stop, memory_order_acquire)) { /* partner: rs_engine_stop's release */
         int work = 0;
         int64_t now = rs_now_ns();
+        local_clock_anchor(now);
         if (!atomic_load_explicit(&e->no_sources, memory_order_relaxed)) {
             for (unsigned i = 0; i < d->n_sources; i++) {
                 rs_source_def *src = &e->def.sources[d->sources[i]];
@@ -414,6 +438,17 @@ int rs_engine_start(rs_engine *e)
         t->started = true;
     }
     return 0;
+}
+
+uint64_t rs_engine_recorder_lag(rs_engine *e)
+{
+    uint64_t lag = 0;
+    for (uint16_t s = 1; s < RS_STREAM_MAX; s++) {
+        rs_spsc_hdr *h = rs_region_ring(&e->region, s);
+        if (h && rs_load_relaxed(&h->rec_state) != RS_SPSC_REC_NONE)
+            lag += rs_load_relaxed(&h->published) - rs_load_relaxed(&h->rec_consumed);
+    }
+    return lag;
 }
 
 bool rs_engine_idle(rs_engine *e)

@@ -328,12 +328,16 @@ int rs_cmd_run(int argc, char **argv)
         double w = wall_s();
         if (progress > 0 && w - t_prog >= progress) {
             t_prog = w;
-            printf("[%6.0fs] raw %" PRIu64 " md %" PRIu64 " bars/features %" PRIu64 " predictions %" PRIu64
-                   " decisions/intents %" PRIu64 " exec %" PRIu64 "  frames %" PRIu64 " dropped %" PRIu64 "\n",
-                   w - t_start, rs_engine_stream_published(e, RS_STREAM_RAW), rs_engine_stream_published(e, RS_STREAM_MD),
-                   rs_engine_stream_published(e, RS_STREAM_FEAT), rs_engine_stream_published(e, RS_STREAM_PRED),
-                   rs_engine_stream_published(e, RS_STREAM_INTENT), rs_engine_stream_published(e, RS_STREAM_EXEC),
-                   fs->frames, fs->dropped);
+            int64_t mk = rs_vclock_map(&clk, rs_now_ns());
+            time_t mt = (time_t)(mk / 1000000000);
+            struct tm tm;
+            gmtime_r(&mt, &tm);
+            printf("[%5.0fs] market %02d:%02d  frames %" PRIu64 " (dropped %" PRIu64 ")  bars %" PRIu64
+                   "  model in %" PRIu64 "  gate in %" PRIu64 "  exec in %" PRIu64 "  journal lag %" PRIu64 "\n",
+                   w - t_start, tm.tm_hour, tm.tm_min, fs->frames, fs->dropped,
+                   rs_engine_stream_published(e, RS_STREAM_BAR_G), rs_engine_stage_events(e, RS_SID_MODEL),
+                   rs_engine_stage_events(e, RS_SID_GATE), rs_engine_stage_events(e, RS_SID_EXEC),
+                   rs_engine_recorder_lag(e));
             fflush(stdout);
         }
         if (duration > 0 && w - t_start >= duration)
