@@ -387,15 +387,19 @@ static sim_order *new_slot(rs_sim *s)
     return best;
 }
 
-static void respond(rs_sim *s, int64_t now, const rs_vreq *r, rs_vevt *e)
+static void respond_at(rs_sim *s, int64_t due, const rs_vreq *r, rs_vevt *e)
 {
     e->req_id = r->req_id;
     if (e->sym == 0xffff && r->kind != RS_VREQ_TIME)
         e->sym = r->sym;
     if (!e->client_id)
         e->client_id = r->client_id;
-    push_out(s, now + latency(s), e, 0);
+    if (!e->venue_ms)
+        e->venue_ms = venue_ms(s, due);
+    push_out(s, due, e, 0);
 }
+
+static void respond(rs_sim *s, int64_t now, const rs_vreq *r, rs_vevt *e) { respond_at(s, now + latency(s), r, e); }
 
 static int http_fault(rs_sim *s, int64_t now, const rs_vreq *r)
 {
@@ -550,20 +554,24 @@ static void process(rs_sim *s, int64_t now, const rs_vreq *r)
         }
         respond(s, now, r, &e);
         return;
-    case RS_VREQ_OPEN_ORDERS:
+    case RS_VREQ_OPEN_ORDERS: {
+        /* One latency for the whole answer: it is one message on the wire. */
+        int64_t due = now + latency(s);
         for (uint32_t i = 0; i < s->n_orders; i++) {
             o = &s->orders[i];
             if (o->live && o->sym == r->sym) {
                 e = ev_base(s, RS_VEVT_STATUS);
                 order_ev(o, &e);
-                respond(s, now, r, &e);
+                respond_at(s, due, r, &e);
             }
         }
         e = ev_base(s, RS_VEVT_LIST_END);
         e.list_kind = RS_VREQ_OPEN_ORDERS;
-        respond(s, now, r, &e);
+        respond_at(s, due, r, &e);
         return;
+    }
     case RS_VREQ_MY_TRADES: {
+        int64_t due = now + latency(s);
         uint64_t first = s->n_trades > s->p.max_trades ? s->n_trades - s->p.max_trades : 0;
         int sent = 0;
         for (uint64_t i = first; i < s->n_trades && sent < 1000; i++) {
@@ -582,12 +590,12 @@ static void process(rs_sim *s, int64_t now, const rs_vreq *r)
             e.liquidity = t->liquidity;
             e.venue_ms = t->ts_ms;
             e.req_id = r->req_id;
-            push_out(s, now + latency(s), &e, 0);
+            push_out(s, due, &e, 0);
             sent++;
         }
         e = ev_base(s, RS_VEVT_LIST_END);
         e.list_kind = RS_VREQ_MY_TRADES;
-        respond(s, now, r, &e);
+        respond_at(s, due, r, &e);
         return;
     }
     case RS_VREQ_TIME:
