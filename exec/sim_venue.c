@@ -40,6 +40,7 @@ typedef struct heap {
 
 typedef struct sim_mkt {
     int64_t bid, ask, last;
+    int64_t tape;      /* trades seen: fills then come from the tape, not quotes */
 } sim_mkt;
 
 struct rs_sim {
@@ -648,6 +649,7 @@ void rs_sim_on_trade(rs_sim *s, int64_t now, uint16_t sym, int64_t px, int64_t q
     if (sym >= s->p.n_syms || px <= 0 || qty <= 0)
         return;
     s->mkt[sym].last = px;
+    s->mkt[sym].tape = 1;
     int64_t avail = (int64_t)((double)qty * s->p.participation);
     if (avail < 1)
         avail = 1;
@@ -691,7 +693,10 @@ void rs_sim_on_quote(rs_sim *s, int64_t now, uint16_t sym, int64_t bid, int64_t 
     if (last > 0)
         m->last = last;
     /* Without a trade tape, a quote that crosses a resting order fills it
-     * whole (no size information). */
+     * whole (no size information). With a tape, sizes come from the prints
+     * (participation), so quotes only move the reference price. */
+    if (m->tape)
+        return;
     for (uint32_t i = 0; i < s->n_orders; i++) {
         sim_order *o = &s->orders[i];
         if (!o->live || o->sym != sym)
