@@ -9,16 +9,24 @@
 #include "ringside/replay.h"
 
 static const char usage[] =
-    "usage: ringside replay JOURNAL --verify [--context N]\n"
+    "usage: ringside replay JOURNAL --verify [--context N] [-c CONFIG]\n"
     "  Re-run every stage on its own journaled inputs, in the recorded consumption order, with the\n"
     "  config and model files embedded in the journal, and compare every output record with the\n"
     "  journaled one (only local wall-clock stamps are ignored).\n"
     "  --context N   inputs shown before the first divergence (default 5)\n"
+    "  -c CONFIG     verify against this config (and the model files it names) instead of the\n"
+    "                embedded ones: shows where a changed config or model first changes the output\n"
     "exit: 0 zero divergences; 1 divergence or failure (message names it); 2 usage\n";
 
 int rs_replay_verify_journal(const char *path, unsigned context, bool quiet);
+static int verify_with(const char *path, unsigned context, bool quiet, const char *cfg_override);
 
 int rs_replay_verify_journal(const char *path, unsigned context, bool quiet)
+{
+    return verify_with(path, context, quiet, NULL);
+}
+
+static int verify_with(const char *path, unsigned context, bool quiet, const char *cfg_override)
 {
     rs_jload j;
     int rc = rs_jload_open(&j, path);
@@ -27,8 +35,22 @@ int rs_replay_verify_journal(const char *path, unsigned context, bool quiet)
         rs_jload_close(&j);
         return RS_EXIT_FAIL;
     }
+    const char *model_dir = j.model_dir;
+    if (cfg_override) {
+        rs_config *oc = NULL;
+        if (rs_config_load(&oc, cfg_override) != 0) {
+            fprintf(stderr, "ringside replay: %s\n", rs_err_msg());
+            rs_jload_close(&j);
+            return RS_EXIT_FAIL;
+        }
+        rs_config_destroy(j.cfg);
+        j.cfg = oc;
+        model_dir = NULL;       /* the override's model paths, on disk */
+        if (!quiet)
+            printf("(verifying against %s instead of the embedded config)\n", cfg_override);
+    }
     rs_pipeline p;
-    rc = rs_pipeline_build(&p, j.cfg, j.model_dir);
+    rc = rs_pipeline_build(&p, j.cfg, model_dir);
     if (rc) {
         fprintf(stderr, "ringside replay: building the stages from the journal's config: %s\n", rs_err_msg());
         rs_jload_close(&j);
@@ -72,14 +94,15 @@ int rs_cmd_replay(int argc, char **argv)
         fputs(usage, stdout);
         return RS_EXIT_OK;
     }
-    const char *path = NULL;
+    const char *path = NULL, *cfg = NULL;
     bool verify = false, whatif = false;
     unsigned context = 5;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--verify")) verify = true;
         else if (!strcmp(argv[i], "--what-if")) whatif = true;
         else if (!strcmp(argv[i], "--context") && i + 1 < argc) context = (unsigned)atoi(argv[++i]);
-        else if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--model")) && i + 1 < argc) i++;
+        else if (!strcmp(argv[i], "-c") && i + 1 < argc) cfg = argv[++i];
+        else if (!strcmp(argv[i], "--model") && i + 1 < argc) i++;
         else if (argv[i][0] == '-')
             return rs_cli_usage_error(usage, "replay: unknown option '%s'", argv[i]);
         else if (!path) path = argv[i];
@@ -91,5 +114,5 @@ int rs_cmd_replay(int argc, char **argv)
         return rs_cli_not_built("replay --what-if", "issue #9: what-if backtest is not built yet");
     if (!verify)
         return rs_cli_usage_error(usage, "replay: say --verify");
-    return rs_replay_verify_journal(path, context, false);
+    return verify_with(path, context, false, cfg);
 }

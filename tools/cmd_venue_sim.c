@@ -251,8 +251,12 @@ static int parse_prob(const char *s, double *out)
     return 0;
 }
 
+int rs_venue_sim_dump(int argc, char **argv);
+
 int rs_cmd_venue_sim(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "dump"))
+        return rs_venue_sim_dump(argc - 1, argv + 1);
     if (rs_cli_wants_help(argc, argv)) {
         fputs(usage, stdout);
         return RS_EXIT_OK;
