@@ -95,6 +95,8 @@ static const char *obj_param(const char *obj)
     return ",\"reg_loss_param\":{\"scale_pos_weight\":\"1\"}";
 }
 
+static int g_mixed = 0;
+
 /* Returns a malloc'd JSON text. */
 static char *gen_model(gen *g, const char *obj, const char *base_score, int ntrees, int maxd, int nfeat,
                        const float *grid, float leaf_scale, int named)
@@ -117,7 +119,12 @@ static char *gen_model(gen *g, const char *obj, const char *base_score, int ntre
     tnode *nd = malloc(sizeof(tnode) * (size_t)(2 << (maxd + 1)));
     for (int t = 0; t < ntrees; t++) {
         int n = 1;
-        grow(g, nd, &n, 0, -1, 0, maxd, nfeat, grid, leaf_scale);
+        /* mixed depths within a model (as trained models have): groups of
+         * trees of different depth must each step exactly their own depth */
+        int td = maxd;
+        if (g_mixed && maxd > 1)
+            td = maxd - (int)(rnd(g) % (uint64_t)(maxd < 4 ? maxd : 4));
+        grow(g, nd, &n, 0, -1, 0, td, nfeat, grid, leaf_scale);
         fprintf(f, "%s{", t ? "," : "");
         arr_f(f, "base_weights", nd, n, 1);
         fputs("\"categories\":[],\"categories_nodes\":[],\"categories_segments\":[],\"categories_sizes\":[],", f);
@@ -192,10 +199,13 @@ static void test_random_models_all_isas(void **state)
     float *rows = malloc(sizeof(float) * (size_t)(nrows * nfeat));
     float *out = malloc(sizeof(float) * (size_t)nrows);
     int cases = 0;
-    for (int depth = 1; depth <= 10; depth++) {
+    /* depths 1..10 use the complete layout, 11..13 the general one */
+    for (int depth = 1; depth <= 13; depth++) {
         for (size_t ti = 0; ti < RS_ARRAY_LEN(trees); ti++) {
             int nt = trees[ti];
             if (depth >= 9 && nt > 300) continue;
+            if (depth >= 11 && nt > 100) continue;
+            g_mixed = (int)((depth + ti) & 1);
             if (scale < 1.0 && nt > 100) continue;
             size_t oi = (size_t)(depth + ti) % RS_ARRAY_LEN(objs);
             float leaf_scale = (oi == 1 && depth == 3) ? 40.0f : 0.3f;   /* saturate the sigmoid */
