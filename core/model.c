@@ -550,7 +550,7 @@ static int compile_complete(rs_model *m)
     uint64_t words = 0;
     for (uint32_t t = 0; t < m->n_trees_pad; t++) {
         uint64_t D = m->cdepth[t];
-        words += 2 * ((1ull << D) - 1) + (1ull << D);
+        words += 2 * ((1ull << D) - 1) + (1ull << D) + 1;
     }
     if (words > (1ull << 26))
         return 0;   /* too large: stay on the general layout */
@@ -568,6 +568,7 @@ static int compile_complete(rs_model *m)
         m->cleaf[t] = (int32_t)(pos + 2 * internal - internal);
         fill_complete(m, m->cw, m->coff[t], m->cleaf[t], m->root[t], 0, 0, D);
         pos += 2 * internal + (internal + 1);
+        pos += pos & 1;   /* keep every tree 8-byte aligned: nodes are read as 64-bit pairs */
     }
     return 0;
 }
