@@ -554,7 +554,9 @@ static int compile_complete(rs_model *m)
     }
     if (words > (1ull << 26))
         return 0;   /* too large: stay on the general layout */
-    m->cw = rs_mem_alloc(words * 4, 64, "model complete layout");
+    /* + 128 words of slack: the batch kernel loads 16-node windows that may
+     * run past the last tree */
+    m->cw = rs_mem_alloc((words + 128) * 4, 64, "model complete layout");
     m->coff = rs_mem_alloc(m->n_trees_pad * 4, 64, "model complete layout");
     m->cleaf = rs_mem_alloc(m->n_trees_pad * 4, 64, "model complete layout");
     if (!m->cw || !m->coff || !m->cleaf)

@@ -521,6 +521,35 @@ T_AVX2 static void cpl_batch_avx2(const struct rs_model *m, const float *rows, s
         out[i] = cpl_margin_avx2(m, rows + i * stride);
 }
 
+/* The decision of one step given the node's feature/threshold vectors. */
+T_AVX512 static inline __m512i cdecide16(__m512i f, __m512 th, const float *base, __m512i roff, __m512i k)
+{
+    const __m512i fmask = _mm512_set1_epi32((int)RS_NODE_FMASK);
+    const __m512i dlb = _mm512_set1_epi32((int)RS_NODE_DL);
+    const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
+    __m512 x = _mm512_i32gather_ps(_mm512_add_epi32(roff, _mm512_and_si512(f, fmask)), base, 4);
+    __mmask16 lt = _mm512_cmp_ps_mask(x, th, _CMP_LT_OQ);
+    __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+    __mmask16 dl = _mm512_test_epi32_mask(f, dlb);
+    __mmask16 gl = lt | (nan & dl);
+    __m512i k2 = _mm512_add_epi32(_mm512_add_epi32(k, k), two);
+    return _mm512_mask_sub_epi32(k2, gl, k2, one);
+}
+
+/* 16 consecutive nodes (32 words) split into feature and threshold vectors. */
+T_AVX512 static inline void split16(const uint32_t *p, __m512i *f, __m512 *t)
+{
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    __m512i a = _mm512_loadu_si512((const void *)p), b = _mm512_loadu_si512((const void *)(p + 16));
+    *f = _mm512_permutex2var_epi32(a, ev, b);
+    *t = _mm512_castsi512_ps(_mm512_permutex2var_epi32(a, od, b));
+}
+
+/* Rows in lanes. All lanes walk the same tree, so the first six levels (63
+ * nodes) are held in registers and looked up with permutes instead of
+ * gathers: only the feature values are gathered there. Deeper levels gather
+ * the node. (The layout has 64 words of slack at its end for these loads.) */
 T_AVX512 static void cpl_batch_avx512(const struct rs_model *m, const float *rows, size_t n, size_t stride,
                                       float *out)
 {
@@ -530,30 +559,54 @@ T_AVX512 static void cpl_batch_avx512(const struct rs_model *m, const float *row
         full = n & ~(size_t)15;
         const __m512i roff = _mm512_mullo_epi32(
             _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32((int)stride));
+        const __m512i c15 = _mm512_set1_epi32(15), c31 = _mm512_set1_epi32(31);
         for (uint32_t t0 = 0; t0 < m->n_trees; t0 += RS_TREE_BLOCK) {
             uint32_t t1 = t0 + RS_TREE_BLOCK < m->n_trees ? t0 + RS_TREE_BLOCK : m->n_trees;
             for (size_t i = 0; i < full; i += 64) {
                 uint32_t nv = (uint32_t)((full - i) / 16 < 4 ? (full - i) / 16 : 4);
+                const float *b[4];
                 __m512 c[4];
+                for (uint32_t v = 0; v < 4; v++)
+                    b[v] = rows + (i + 16 * (v < nv ? v : 0)) * stride;
                 for (uint32_t v = 0; v < nv; v++)
                     c[v] = t0 == 0 ? _mm512_set1_ps(m->base_margin) : _mm512_loadu_ps(out + i + 16 * v);
                 for (uint32_t t = t0; t < t1; t++) {
+                    const uint32_t *tw = m->cw + m->coff[t];
+                    uint32_t D = m->cdepth[t];
+                    __m512i F0, F1 = _mm512_setzero_si512(), F2a = F1, F2b = F1;
+                    __m512 T0, T1 = _mm512_setzero_ps(), T2a = T1, T2b = T1;
+                    split16(tw, &F0, &T0);
+                    if (D > 4)
+                        split16(tw + 30, &F1, &T1);
+                    if (D > 5) {
+                        split16(tw + 62, &F2a, &T2a);
+                        split16(tw + 94, &F2b, &T2b);
+                    }
                     __m512i o = _mm512_set1_epi32(m->coff[t]);
                     __m512i k[4] = {_mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(),
                                     _mm512_setzero_si512()};
-                    uint32_t D = m->cdepth[t];
-                    if (nv == 4) {
-                        const float *b = rows + i * stride;
-                        for (uint32_t d = 0; d < D; d++) {
-                            k[0] = cstep16(m->cw, o, b, roff, k[0]);
-                            k[1] = cstep16(m->cw, o, b + 16 * stride, roff, k[1]);
-                            k[2] = cstep16(m->cw, o, b + 32 * stride, roff, k[2]);
-                            k[3] = cstep16(m->cw, o, b + 48 * stride, roff, k[3]);
+                    for (uint32_t d = 0; d < D; d++) {
+                        for (uint32_t v = 0; v < 4; v++) {
+                            __m512i f;
+                            __m512 th;
+                            if (d < 4) {
+                                f = _mm512_permutexvar_epi32(k[v], F0);
+                                th = _mm512_permutexvar_ps(k[v], T0);
+                            } else if (d == 4) {
+                                __m512i ix = _mm512_sub_epi32(k[v], c15);
+                                f = _mm512_permutexvar_epi32(ix, F1);
+                                th = _mm512_permutexvar_ps(ix, T1);
+                            } else if (d == 5) {
+                                __m512i ix = _mm512_sub_epi32(k[v], c31);
+                                f = _mm512_permutex2var_epi32(F2a, ix, F2b);
+                                th = _mm512_permutex2var_ps(T2a, ix, T2b);
+                            } else {
+                                __m512i idx = _mm512_add_epi32(o, _mm512_add_epi32(k[v], k[v]));
+                                f = _mm512_i32gather_epi32(idx, (const int *)m->cw, 4);
+                                th = _mm512_i32gather_ps(idx, (const float *)m->cw + 1, 4);
+                            }
+                            k[v] = cdecide16(f, th, b[v], roff, k[v]);
                         }
-                    } else {
-                        for (uint32_t v = 0; v < nv; v++)
-                            for (uint32_t d = 0; d < D; d++)
-                                k[v] = cstep16(m->cw, o, rows + (i + 16 * v) * stride, roff, k[v]);
                     }
                     __m512i lb = _mm512_set1_epi32(m->cleaf[t]);
                     for (uint32_t v = 0; v < nv; v++)
