@@ -486,6 +486,7 @@ static int on_swap(rs_model_stage *st, const rs_ev_model_swap *in, rs_emit *out)
     rs_ev_model_swap *o = (rs_ev_model_swap *)rs_emit_claim(out, RS_EV_MODEL_SWAP, sizeof *o);
     if (!o)
         return RS_FULL;
+    memset((char *)o + sizeof(rs_rec), 0, sizeof *o - sizeof(rs_rec));
     o->h.ts = in->h.ts;
     memcpy(o->old_sha256, rs_ensemble_sha256(st->cur), 32);
     memcpy(o->new_sha256, in->new_sha256, 32);
@@ -518,6 +519,9 @@ static int on_features(rs_model_stage *st, const rs_ev_features *f, rs_emit *out
     rs_ev_prediction *p = (rs_ev_prediction *)rs_emit_claim(out, RS_EV_PREDICTION, sizeof *p);
     if (!p)
         return RS_FULL;
+    /* claim zeroes only the header: clear the payload so unused horizons,
+     * padding and not-ready fields are the same bytes in every run */
+    memset((char *)p + sizeof(rs_rec), 0, sizeof *p - sizeof(rs_rec));
     rs_ensemble *e = st->cur;
     p->h.ts = f->h.ts;
     p->sym = f->sym;
