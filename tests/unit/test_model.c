@@ -223,8 +223,14 @@ static void test_random_models_all_isas(void **state)
                 ref_p[i] = rs_model_transform(m, ref_m[i]);
             }
 #ifdef RS_HAVE_XGBOOST
+            /* libxgboost and its OpenMP runtime are not built for
+             * ThreadSanitizer (false reports); the comparison runs in the
+             * release and asan builds */
+            if (strcmp(rs_test_build_type(), "tsan") == 0)
+                goto skip_xgb;
             BoosterHandle bh;
             assert_int_equal(XGBoosterCreate(NULL, 0, &bh), 0);
+            assert_int_equal(XGBoosterSetParam(bh, "nthread", "1"), 0);
             if (XGBoosterLoadModelFromBuffer(bh, json, strlen(json)) != 0)
                 fail_msg("libxgboost refused the generated model: %s", XGBGetLastError());
             char arr[256];
@@ -249,6 +255,7 @@ static void test_random_models_all_isas(void **state)
                 }
             }
             XGBoosterFree(bh);
+        skip_xgb:;
 #endif
             for (int k = 0; k < n_isas; k++) {
                 assert_int_equal(rs_model_set_isa(m, isas[k]), 0);
