@@ -190,11 +190,11 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
 #ifdef RS_HAVE_XGBOOST
     BoosterHandle bh;
     XGBoosterCreate(NULL, 0, &bh);
-    XGBoosterSetParam(bh, "nthread", "1");
     if (XGBoosterLoadModelFromBuffer(bh, json, jlen) != 0) {
         fprintf(stderr, "bench model: libxgboost: %s\n", XGBGetLastError());
         return 1;
     }
+    XGBoosterSetParam(bh, "nthread", "1");   /* after loading: one thread, like ours */
     static const char cfg[] = "{\"type\":1,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
                               "\"strict_shape\":false,\"missing\":NaN,\"cache_id\":0}";
     /* array-interface strings for every row, built outside the timing */
