@@ -177,10 +177,7 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
     for (size_t i = 0; i < (size_t)NROWS * nf; i++)
         rows[i] = bu() < 0.02 ? NAN : bn();
     double ghz = rs_tsc_ghz(), tick_ns = 1.0 / ghz;
-    int iters = o->quick ? 300 : 5000, peer_iters = o->quick ? 50 : 1000;
-    int brep = o->quick ? 2 : 7, peer_brep = o->quick ? 2 : 5;
-    if (in.n_trees >= 1000 && !o->quick)
-        peer_iters = 500;
+    int iters = o->quick ? 300 : 5000, brep = o->quick ? 2 : 7;
     static rs_hist h;
     double peer_single = 0, peer_batch = 0;
     int rc = 0;
@@ -188,6 +185,7 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
     const float *ref = NULL;
 
 #ifdef RS_HAVE_XGBOOST
+    int peer_iters = o->quick ? 50 : (in.n_trees >= 1000 ? 500 : 1000), peer_brep = o->quick ? 2 : 5;
     BoosterHandle bh;
     XGBoosterCreate(NULL, 0, &bh);
     if (XGBoosterLoadModelFromBuffer(bh, json, jlen) != 0) {

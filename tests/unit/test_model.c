@@ -215,7 +215,7 @@ static void test_random_models_all_isas(void **state)
             if (rc) fprintf(stderr, "%s\n", rs_err_msg());
             assert_int_equal(rc, 0);
             gen_rows(&g, rows, nrows, nfeat, grid);
-            float ref_m[203], ref_p[203];
+            float ref_m[203], ref_p[203] RS_UNUSED;
             /* reference: scalar path */
             assert_int_equal(rs_model_set_isa(m, RS_ISA_SCALAR), 0);
             for (int i = 0; i < nrows; i++) {
