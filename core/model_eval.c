@@ -406,11 +406,17 @@ T_AVX2 static float cpl_margin_avx2(const struct rs_model *m, const float *row)
             k[q] = zero;
             D = m->cdepth[gq * 8];   /* one block of 64: all alike */
         }
-        for (uint32_t d = 0; d < D; d++) {
-            k[0] = cstep8(m->cw, o[0], row, zero, k[0]);
-            k[1] = cstep8(m->cw, o[1], row, zero, k[1]);
-            k[2] = cstep8(m->cw, o[2], row, zero, k[2]);
-            k[3] = cstep8(m->cw, o[3], row, zero, k[3]);
+        if (cnt == 4) {
+            for (uint32_t d = 0; d < D; d++) {
+                k[0] = cstep8(m->cw, o[0], row, zero, k[0]);
+                k[1] = cstep8(m->cw, o[1], row, zero, k[1]);
+                k[2] = cstep8(m->cw, o[2], row, zero, k[2]);
+                k[3] = cstep8(m->cw, o[3], row, zero, k[3]);
+            }
+        } else {
+            for (uint32_t d = 0; d < D; d++)
+                for (uint32_t q = 0; q < cnt; q++)
+                    k[q] = cstep8(m->cw, o[q], row, zero, k[q]);
         }
         for (uint32_t q = 0; q < cnt; q++) {
             __m256i lb = _mm256_load_si256((const __m256i *)(m->cleaf + (g + q) * 8));
@@ -455,11 +461,17 @@ T_AVX512 static float cpl_margin_avx512(const struct rs_model *m, const float *r
             k[q] = zero;
             D = m->cdepth[gq * 16];
         }
-        for (uint32_t d = 0; d < D; d++) {
-            k[0] = cstep16(m->cw, o[0], row, zero, k[0]);
-            k[1] = cstep16(m->cw, o[1], row, zero, k[1]);
-            k[2] = cstep16(m->cw, o[2], row, zero, k[2]);
-            k[3] = cstep16(m->cw, o[3], row, zero, k[3]);
+        if (cnt == 4) {
+            for (uint32_t d = 0; d < D; d++) {
+                k[0] = cstep16(m->cw, o[0], row, zero, k[0]);
+                k[1] = cstep16(m->cw, o[1], row, zero, k[1]);
+                k[2] = cstep16(m->cw, o[2], row, zero, k[2]);
+                k[3] = cstep16(m->cw, o[3], row, zero, k[3]);
+            }
+        } else {
+            for (uint32_t d = 0; d < D; d++)
+                for (uint32_t q = 0; q < cnt; q++)
+                    k[q] = cstep16(m->cw, o[q], row, zero, k[q]);
         }
         for (uint32_t q = 0; q < cnt; q++) {
             __m512i lb = _mm512_load_si512((const void *)(m->cleaf + (g + q) * 16));
