@@ -396,6 +396,31 @@ static void test_refusals(void **state)
     assert_non_null(strstr(rs_err_msg(), "/nonexistent/m.json"));
 }
 
+/* Spellings of later XGBoost versions: base_score as a one-element vector
+ * string ("[2.5E-1]", 3.x), booleans in default_left, size_leaf_vector "1"
+ * (2.x scalar leaves). */
+static void test_schema_variants(void **state)
+{
+    (void)state;
+    char *a = replace(edge_model, "\"base_score\":\"0E0\"", "\"base_score\":\"[2.5E-1]\"");
+    char *b = replace(a, "\"default_left\":[0,1,0,0,0]", "\"default_left\":[false,true,false,false,false]");
+    char *c = replace(b, "\"size_leaf_vector\":\"0\"", "\"size_leaf_vector\":\"1\"");
+    rs_model *m;
+    int rc = load_str(&m, c, "v2.json");
+    if (rc)
+        fail_msg("%s", rs_err_msg());
+    float row[2] = {0, NAN};   /* b missing: default left -> leaf 1 */
+    assert_true(rs_model_predict_margin(m, row) == 1.25f);
+    rs_model_destroy(m);
+    char *d = replace(edge_model, "\"base_score\":\"0E0\"", "\"base_score\":\"[2.5E-1,1E0]\"");
+    assert_int_equal(load_str(&m, d, "v3.json"), -RS_EBADMODEL);
+    assert_non_null(strstr(rs_err_msg(), "multi-target"));
+    free(a);
+    free(b);
+    free(c);
+    free(d);
+}
+
 static void test_zero_alloc(void **state)
 {
     (void)state;
@@ -451,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_split_semantics),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_sha256),
+        cmocka_unit_test(test_schema_variants),
         cmocka_unit_test(test_zero_alloc),
         cmocka_unit_test(test_random_models_all_isas),
     };
