@@ -166,6 +166,8 @@ static void cli_msg(void *u, uint32_t conn, const uint8_t *d, uint32_t n, int64_
 {
     (void)op;
     cli_state *s = u;
+    if (s->max && s->count >= s->max)
+        return;   /* one poll may deliver more than asked for */
     printf("%u %lld %.*s\n", conn, (long long)rx_ns, (int)n, (const char *)d);
     s->count++;
 }
