@@ -93,7 +93,9 @@ int rs_ws_client_create(rs_ws_client **out, const rs_ws_client_cfg *cfg)
     if (!k->overlap_ns) k->overlap_ns = 5000000000ll;
     c->rng = k->seed * 0x9E3779B97F4A7C15ull | 1;
     c->pt_cap = k->max_frame + 14 + 64 * 1024;
-    rs_net_cfg nc = {.max_conns = 2, .rx_buf = 256 * 1024, .tx_buf = 128 * 1024};
+    /* 4 slots for 2 logical connections: a closed slot stays busy until
+     * its in-flight receive has drained. */
+    rs_net_cfg nc = {.max_conns = 4, .rx_buf = 256 * 1024, .tx_buf = 128 * 1024};
     int rc = rs_net_create(&c->net, &nc);
     if (rc < 0)
         goto fail;
