@@ -36,7 +36,9 @@ typedef struct ws_conn {
 
 struct rs_ws_client {
     rs_ws_client_cfg cfg;
-    char host[256], path[1024];
+    char host[256], path[4096];
+    rs_net_addr addr;
+    bool have_addr;
     rs_net_loop *net;
     rs_tls_ctx *tls_ctx;
     ws_conn conn[2];
@@ -76,7 +78,13 @@ int rs_ws_client_create(rs_ws_client **out, const rs_ws_client_cfg *cfg)
         return -ENOMEM;
     c->cfg = *cfg;
     snprintf(c->host, sizeof c->host, "%s", cfg->host);
-    snprintf(c->path, sizeof c->path, "%s", cfg->path && *cfg->path ? cfg->path : "/");
+    const char *path = cfg->path && *cfg->path ? cfg->path : "/";
+    if (strlen(cfg->host) >= sizeof c->host || strlen(path) >= sizeof c->path) {
+        rs_mem_free(c);
+        return rs_err_set(RS_EBADCFG, "ws_client: host (max %zu) or path (max %zu bytes) too long",
+                          sizeof c->host - 1, sizeof c->path - 1);
+    }
+    snprintf(c->path, sizeof c->path, "%s", path);
     c->cfg.host = c->host;
     c->cfg.path = c->path;
     rs_ws_client_cfg *k = &c->cfg;
@@ -277,7 +285,16 @@ static void start_conn(rs_ws_client *c, ws_conn *w)
     w->id = ++c->next_id;
     w->started_ns = w->last_rx_ns = c->now;
     c->st.connects++;
-    int slot = rs_net_connect(c->net, c->host, c->cfg.port);
+    /* Name lookup blocks: do it on the first attempt and after repeated
+     * failures only, never for an ordinary reconnect from the poll loop. */
+    if (!c->have_addr || (c->failures && c->failures % 5 == 0)) {
+        if (rs_net_resolve(c->host, c->cfg.port, &c->addr) < 0) {
+            conn_fail(c, w, rs_err_msg());
+            return;
+        }
+        c->have_addr = true;
+    }
+    int slot = rs_net_connect_addr(c->net, &c->addr);
     if (slot < 0) {
         conn_fail(c, w, rs_err_msg());
         return;
@@ -305,7 +322,7 @@ static void begin_upgrade(rs_ws_client *c, ws_conn *w)
     if (getrandom(nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
         for (int i = 0; i < 16; i++)
             nonce[i] = (uint8_t)rng_next(&c->rng);
-    char req[1536];
+    char req[4600];
     int n = rs_ws_client_request(req, sizeof req, c->host, c->cfg.port, c->path, nonce, w->key, sizeof w->key);
     if (n < 0) {
         conn_fail(c, w, rs_err_msg());
