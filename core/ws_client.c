@@ -58,16 +58,7 @@ struct rs_ws_client {
     int delivered;
 };
 
-static uint64_t rng_next(uint64_t *s)
-{
-    /* xorshift64*: deterministic jitter from the configured seed. */
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t rng_next(uint64_t *s) { return rs_ws_rng_next(s); }
 
 int rs_ws_client_create(rs_ws_client **out, const rs_ws_client_cfg *cfg)
 {
@@ -178,14 +169,7 @@ static void notify(rs_ws_client *c, ws_conn *w, int ev, const char *reason)
 
 static int64_t backoff_delay(rs_ws_client *c)
 {
-    uint32_t f = c->failures ? c->failures - 1 : 0;
-    int64_t d = c->cfg.backoff_min_ns;
-    for (uint32_t i = 0; i < f && d < c->cfg.backoff_max_ns; i++)
-        d *= 2;
-    if (d > c->cfg.backoff_max_ns)
-        d = c->cfg.backoff_max_ns;
-    double u = (double)(rng_next(&c->rng) >> 11) * (1.0 / 9007199254740992.0);
-    return (int64_t)((double)d * (0.5 + 0.5 * u));
+    return rs_ws_backoff_ns(&c->rng, c->failures ? c->failures : 1, c->cfg.backoff_min_ns, c->cfg.backoff_max_ns);
 }
 
 /* A connection failed or ended: tear it down and, unless another one is up,
