@@ -350,11 +350,11 @@ int rs_cmd_venue_sim(int argc, char **argv)
     }
     rs_mdsim *sim;
     if (rs_mdsim_create(&sim, &cfg) < 0) {
-        fprintf(stderr, "ringside venue-sim: %s\n", rs_err_msg());
+        fprintf(stderr, "ringside %s\n", rs_err_msg());
         return RS_EXIT_FAIL;
     }
     if (rs_mdsim_start(sim) < 0) {
-        fprintf(stderr, "ringside venue-sim: %s\n", rs_err_msg());
+        fprintf(stderr, "ringside %s\n", rs_err_msg());
         rs_mdsim_destroy(sim);
         return RS_EXIT_FAIL;
     }
