@@ -21,7 +21,7 @@ typedef struct ws_conn {
     int slot;              /* net slot, -1 if none */
     uint32_t id;
     rs_tls *tls;
-    int64_t started_ns, opened_ns, last_rx_ns, last_ping_ns, close_sent_ns;
+    int64_t started_ns, opened_ns, last_rx_ns, last_ping_ns, close_sent_ns, first_msg_ns;
     bool got_msg;          /* delivered at least one message (rotation switch-over) */
     bool retiring;         /* the old connection of a rotation */
     bool linger;           /* closing: let queued bytes (close frame) drain, then tear down */
@@ -328,6 +328,8 @@ static void deliver(rs_ws_client *c, ws_conn *w, const uint8_t *p, uint32_t n, i
     c->st.msgs++;
     c->st.bytes += n;
     c->delivered++;
+    if (!w->got_msg)
+        w->first_msg_ns = c->now;
     w->got_msg = true;
     c->cfg.on_msg(c->cfg.user, w->id, p, n, rx_ns, op);
 }
@@ -366,7 +368,7 @@ static bool process_frames(rs_ws_client *c, ws_conn *w, int64_t rx_ns)
                 return false;
             }
             if (f.fin) {
-                if (w->state == ST_OPEN)
+                if (w->state == ST_OPEN || w->state == ST_CLOSING)
                     deliver(c, w, p, n, rx_ns, f.opcode);
             } else {
                 if (n > c->cfg.max_msg) goto too_big;
@@ -387,7 +389,7 @@ static bool process_frames(rs_ws_client *c, ws_conn *w, int64_t rx_ns)
             if (f.fin) {
                 int op = w->msg_op;
                 w->msg_op = -1;
-                if (w->state == ST_OPEN)
+                if (w->state == ST_OPEN || w->state == ST_CLOSING)
                     deliver(c, w, w->msg, w->msg_len, rx_ns, op);
                 w->msg_len = 0;
             }
@@ -589,8 +591,11 @@ static void timers(rs_ws_client *c)
                 w->retiring = true;
                 start_conn(c, o);
             }
+            /* Retire the old connection only after both have delivered for
+             * overlap_ns: the venue may feed the two at different paces. */
             if (w->state == ST_OPEN && w->retiring && o->state == ST_OPEN &&
-                (o->got_msg || now - o->opened_ns > c->cfg.overlap_ns)) {
+                ((o->got_msg && now - o->first_msg_ns >= c->cfg.overlap_ns) ||
+                 now - o->opened_ns > 2 * c->cfg.overlap_ns)) {
                 c->st.rotations++;
                 send_close(c, w, 1000, "rotation");
                 flush_tls(c, w);

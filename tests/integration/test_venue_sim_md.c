@@ -358,7 +358,7 @@ static void test_rotation_no_gap(void **st)
     rs_mdsim_cfg cfg = {.speed = 40};
     rs_mdsim *sim = sim_start(&cfg);
     sink s = {0};
-    rs_ws_client_cfg x = {.lifetime_ns = 1000000000ll, .rotate_margin_ns = 400000000ll, .overlap_ns = 1000000000ll};
+    rs_ws_client_cfg x = {.lifetime_ns = 1000000000ll, .rotate_margin_ns = 400000000ll, .overlap_ns = 300000000ll};
     rs_ws_client *c = cli(sim, "/ws/btcusdt@trade", &s, &x);
     rs_ws_client_start(c);
     RUN_UNTIL(c, s.rotated >= 2, 10);
