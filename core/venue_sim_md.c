@@ -70,7 +70,6 @@ struct rs_mdsim {
     _Atomic int stop;
     int64_t t0_ns;             /* CLOCK_MONOTONIC at start */
     int64_t start_ms;          /* market time at start */
-    int64_t replay_shift_ms;   /* added to replay times (origin_ms alignment) */
     uint32_t nsyms;
     char sym_up[MAX_SYMS][16], sym_lo[MAX_SYMS][16];
     _Atomic int64_t stall_until[MAX_SYMS];   /* mono ms; INT64_MAX: until resume */
@@ -257,7 +256,6 @@ static bool src_next(sconn *c, md_ev *ev)
         if (best < 0)
             return false;
         *ev = c->csv[best].ev;
-        ev->ts_ms += s->replay_shift_ms;
         csv_next(s, &c->csv[best], s->rpath[best]);
         return true;
     }
@@ -1103,14 +1101,6 @@ int rs_mdsim_start(rs_mdsim *s)
     if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
         signal(SIGPIPE, SIG_IGN);
     s->t0_ns = rs_mono_ns();
-    if (s->cfg.origin_ms) {
-        int64_t now = rs_now_ns() / 1000000, o = s->cfg.origin_ms;
-        int64_t mstart = s->cfg.speed > 0 ? o + (int64_t)((double)(now - o) * s->cfg.speed) : now;
-        if (s->cfg.n_replay)
-            s->replay_shift_ms = mstart - s->start_ms;
-        s->start_ms = mstart;
-        s->cfg.synth.start_ms = mstart;   /* connections init their generator from this */
-    }
     int rc = pthread_create(&s->acceptor, NULL, acceptor_main, s);
     if (rc)
         return rs_err_set(rc, "venue-sim: cannot start the acceptor thread");

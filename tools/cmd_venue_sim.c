@@ -44,11 +44,7 @@ static const char usage[] =
     "  --symbols N           use the first N default symbols (BTCUSDT ETHUSDT SOLUSDT BNBUSDT DOGEUSDT)\n"
     "  --rate-scale X        multiply every symbol's trade rate (default 1: ~23 trades/s in total)\n"
     "  --surge SYMBOL        SYMBOL starts a +100%% one-day surge at t=0\n"
-    "  --origin-ms MS        align market time with the wall clock: market = MS + (wall - MS) * speed\n"
-    "                        (default: the simulator's start, so market time starts at 'now';\n"
-    "                        the engine's feed maps receive times with the same formula)\n"
-    "  --start-ms MS         instead: market time at start is MS (e.g. 1767225600000 = 2026-01-01),\n"
-    "                        or the first replay trade's time when replaying\n"
+    "  --start-ms MS         market time at start (default 2026-01-01T00:00:00Z)\n"
     "  --replay SYMBOL=FILE  replay a Binance public-data trade CSV\n"
     "                        (id,price,qty,quote_qty,time,is_buyer_maker,is_best_match); repeatable\n"
     "  --loop                restart replay files at their end\n"
@@ -271,7 +267,7 @@ int rs_cmd_venue_sim(int argc, char **argv)
     rs_synth_cfg_default(&cfg.synth);
     static char certbuf[1024], keybuf[1024];
     const char *port_file = NULL, *surge = NULL;
-    bool stdin_ctl = false, start_set = false;
+    bool stdin_ctl = false;
     double duration = 0;
     int nsyms = 0;
     static const struct option opts[] = {
@@ -281,8 +277,7 @@ int rs_cmd_venue_sim(int argc, char **argv)
         {"loop", 0, 0, 'L'}, {"speed", 1, 0, 'x'}, {"ping-interval", 1, 0, 'i'}, {"pong-timeout", 1, 0, 'o'},
         {"lifetime", 1, 0, 'l'}, {"max-conns", 1, 0, 'm'}, {"max-msgs", 1, 0, 'M'},
         {"fault-dup", 1, 0, 1}, {"fault-reorder", 1, 0, 2}, {"fault-malformed", 1, 0, 3}, {"fault-gap", 1, 0, 4},
-        {"fault-seed", 1, 0, 5}, {"stdin-ctl", 0, 0, 'C'}, {"duration", 1, 0, 'd'}, {"origin-ms", 1, 0, 'O'},
-        {0, 0, 0, 0},
+        {"fault-seed", 1, 0, 5}, {"stdin-ctl", 0, 0, 'C'}, {"duration", 1, 0, 'd'}, {0, 0, 0, 0},
     };
     optind = 1;
     int o;
@@ -298,8 +293,7 @@ int rs_cmd_venue_sim(int argc, char **argv)
         case 'n': nsyms = atoi(optarg); break;
         case 'r': cfg.synth.rate_scale = atof(optarg); break;
         case 'S': surge = optarg; break;
-        case 'T': cfg.synth.start_ms = atoll(optarg); start_set = true; break;
-        case 'O': cfg.origin_ms = atoll(optarg); break;
+        case 'T': cfg.synth.start_ms = atoll(optarg); break;
         case 'R': {
             char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || cfg.n_replay >= RS_MDSIM_MAX_REPLAY)
@@ -333,10 +327,6 @@ int rs_cmd_venue_sim(int argc, char **argv)
     }
     if (optind < argc)
         return rs_cli_usage_error(usage, "venue-sim: unexpected argument '%s'", argv[optind]);
-    if (cfg.origin_ms && start_set)
-        return rs_cli_usage_error(usage, "venue-sim: --origin-ms and --start-ms exclude each other");
-    if (!cfg.origin_ms && !start_set)
-        cfg.origin_ms = rs_now_ns() / 1000000;   /* market time starts at the wall clock */
     if (!cfg.plain) {
         if (!cfg.cert) cfg.cert = default_path("certs/server.pem", certbuf, sizeof certbuf);
         if (!cfg.key) cfg.key = default_path("certs/server.key", keybuf, sizeof keybuf);

@@ -21,11 +21,8 @@
  *
  * Data: the deterministic synthetic generator (synth.h) or replay of Binance
  * public-data trade CSV files. Market time runs at `speed` x wall time from
- * the simulator's start (speed 0 = as fast as the socket takes it), from
- * origin_ms when set (the engine's feed maps its receive times with the same
- * formula); every connection sees the same market: it starts at the current
- * market time. The trade sequence (ids, prices, quantities) depends only on
- * the seed; with origin_ms the timestamps follow the wall clock.
+ * the simulator's start (speed 0 = as fast as the socket takes it); every
+ * connection sees the same market: it starts at the current market time.
  *
  * Threads: one acceptor, one thread per connection (not on a hot path).
  */
@@ -53,12 +50,6 @@ typedef struct rs_mdsim_cfg {
     const char *replay_path[RS_MDSIM_MAX_REPLAY];
     bool replay_loop;            /* restart the files at the end (ids keep increasing) */
     double speed;                /* market seconds per wall second; 0 = max rate (default 1) */
-    int64_t origin_ms;           /* != 0: align the market clock with the wall clock:
-                                  * market = origin + (wall - origin) * speed (CLOCK_REALTIME,
-                                  * ms). The synthetic generator starts at the market time of
-                                  * rs_mdsim_start; replay files are shifted so that their first
-                                  * trade is at that time. 0: market time starts at
-                                  * synth.start_ms (or the first replay trade). */
     bool speed_set;              /* distinguishes speed 0 (max) from "not set" */
     int64_t ping_interval_ms;    /* default 20000; <0 disables */
     int64_t pong_timeout_ms;     /* default 60000 */
