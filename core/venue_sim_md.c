@@ -120,6 +120,8 @@ static int64_t mono_ms(void) { return rs_mono_ns() / 1000000; }
 
 static int64_t market_now_ms(const rs_mdsim *s)
 {
+    if (s->cfg.origin_real_ns)
+        return s->start_ms + (int64_t)((double)(rs_now_ns() - s->cfg.origin_real_ns) * s->cfg.speed / 1e6);
     return s->start_ms + (int64_t)((double)(rs_mono_ns() - s->t0_ns) * s->cfg.speed / 1e6);
 }
 

@@ -48,6 +48,8 @@ static const char usage[] =
     "  --replay SYMBOL=FILE  replay a Binance public-data trade CSV\n"
     "                        (id,price,qty,quote_qty,time,is_buyer_maker,is_best_match); repeatable\n"
     "  --loop                restart replay files at their end\n"
+    "  --origin-ms MS        with --start-ms: market time = start + (wall clock - MS) * speed, so an\n"
+    "                        engine run with the same --clock-origin-ms/--clock-speed shares the clock\n"
     "  --speed X|max         market seconds per wall second (default 1; 288 = a day in 5 minutes;\n"
     "                        max = as fast as each connection takes it)\n"
     "protocol:\n"
@@ -274,7 +276,7 @@ int rs_cmd_venue_sim(int argc, char **argv)
         {"port", 1, 0, 'p'}, {"bind", 1, 0, 'b'}, {"cert", 1, 0, 'c'}, {"key", 1, 0, 'k'},
         {"plain", 0, 0, 'P'}, {"port-file", 1, 0, 'F'}, {"seed", 1, 0, 's'}, {"symbols", 1, 0, 'n'},
         {"rate-scale", 1, 0, 'r'}, {"surge", 1, 0, 'S'}, {"start-ms", 1, 0, 'T'}, {"replay", 1, 0, 'R'},
-        {"loop", 0, 0, 'L'}, {"speed", 1, 0, 'x'}, {"ping-interval", 1, 0, 'i'}, {"pong-timeout", 1, 0, 'o'},
+        {"loop", 0, 0, 'L'}, {"speed", 1, 0, 'x'}, {"origin-ms", 1, 0, 'O'}, {"ping-interval", 1, 0, 'i'}, {"pong-timeout", 1, 0, 'o'},
         {"lifetime", 1, 0, 'l'}, {"max-conns", 1, 0, 'm'}, {"max-msgs", 1, 0, 'M'},
         {"fault-dup", 1, 0, 1}, {"fault-reorder", 1, 0, 2}, {"fault-malformed", 1, 0, 3}, {"fault-gap", 1, 0, 4},
         {"fault-seed", 1, 0, 5}, {"stdin-ctl", 0, 0, 'C'}, {"duration", 1, 0, 'd'}, {0, 0, 0, 0},
@@ -294,6 +296,7 @@ int rs_cmd_venue_sim(int argc, char **argv)
         case 'r': cfg.synth.rate_scale = atof(optarg); break;
         case 'S': surge = optarg; break;
         case 'T': cfg.synth.start_ms = atoll(optarg); break;
+        case 'O': cfg.origin_real_ns = atoll(optarg) * 1000000ll; break;
         case 'R': {
             char *eq = strchr(optarg, '=');
             if (!eq || eq == optarg || cfg.n_replay >= RS_MDSIM_MAX_REPLAY)

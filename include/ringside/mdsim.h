@@ -51,6 +51,9 @@ typedef struct rs_mdsim_cfg {
     bool replay_loop;            /* restart the files at the end (ids keep increasing) */
     double speed;                /* market seconds per wall second; 0 = max rate (default 1) */
     bool speed_set;              /* distinguishes speed 0 (max) from "not set" */
+    int64_t origin_real_ns;      /* != 0: market time = start + (CLOCK_REALTIME - origin) * speed,
+                                    so an engine given the same origin and speed runs on the
+                                    same market clock (the demo's accelerated day) */
     int64_t ping_interval_ms;    /* default 20000; <0 disables */
     int64_t pong_timeout_ms;     /* default 60000 */
     int64_t lifetime_ms;         /* default 24 h */
