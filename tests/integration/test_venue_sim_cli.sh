@@ -20,7 +20,7 @@ bash "$RS_SOURCE_DIR/tools/make-certs.sh" "$work/certs" >/dev/null
 "$R" venue-sim --port 0 --port-file "$work/port" --cert "$work/certs/server.pem" --key "$work/certs/server.key" \
   --speed 100 --seed 3 >"$work/sim.log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+for _ in $(seq 400); do [ -s "$work/port" ] && break; sleep 0.05; done
 port="$(cat "$work/port")"
 
 "$R" venue-sim client --ca "$work/certs/ca.pem" --count 20 --timeout 10 \
