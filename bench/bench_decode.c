@@ -5,8 +5,10 @@
  * Per case: (1) both decoders must produce identical records (checked
  * first; a mismatch fails the bench); (2) each message is timed alone with
  * rdtsc..rdtscp (the measured empty-timer cost is subtracted) into an rs_hist
- * -> percentiles; (3) a back-to-back loop gives the mean and throughput;
- * ratio_vs_peer = peer mean / our mean from (3). Messages are compact JSON,
+ * -> percentiles; (3) a back-to-back loop gives the mean and throughput.
+ * ratio_vs_peer = peer p50 / our p50: the median of individually timed
+ * messages is robust to preemption on a shared machine, the back-to-back
+ * mean is not (both ratios are printed). Messages are compact JSON,
  * as they arrive on the wire (the vectors in ../shared/vectors/exchange,
  * minified; the futures depthUpdate is the documented USD-M example). */
 #include <stdio.h>
@@ -162,15 +164,13 @@ int rs_bench_decode(const rs_bench_opts *o)
         return 1;
     }
 
-    char note[160];
-    snprintf(note, sizeof note, "per message; %d-byte compact frame; timer cost %.1f ns subtracted; tsc %.2f GHz",
-             0, (double)timer_cost / ghz, ghz);
+    char note[200];
     rs_bench_header(o, "decode", "venue decoders vs simdjson On-Demand (ns/message)");
     int rc = 0;
     rs_hist all_ours, all_peer;
     rs_hist_init(&all_ours);
     rs_hist_init(&all_peer);
-    double sum_ours = 0, sum_peer = 0;
+    double sum_ours = 0, sum_peer = 0, sum_p50_ours = 0, sum_p50_peer = 0;
     for (unsigned c = 0; c < RS_ARRAY_LEN(cases); c++) {
         size_t n = strlen(cases[c].msg);
         runner ours = {&dec[cases[c].venue], sj, &out[0], (int)c, cases[c].kind, 0, (const uint8_t *)cases[c].msg, n};
@@ -189,9 +189,9 @@ int rs_bench_decode(const rs_bench_opts *o)
                 return 1;
             }
         }
-        double m_ours = 0, m_peer = 0;
+        double m_ours = 0, m_peer = 0, peer_p50 = 0;
         rs_bench_result r;
-        char pnote[200];
+        char pnote[300];
         snprintf(note, sizeof note, "%zu-byte frame; timer cost %.1f ns subtracted", n, (double)timer_cost / ghz);
         if (have_peer) {
             if (measure(&peer, iters, timer_cost, h, &m_peer, ghz)) {
@@ -207,10 +207,11 @@ int rs_bench_decode(const rs_bench_opts *o)
             r.case_name = cname;
             r.unit = "ns";
             rs_bench_from_hist(&r, h, 1.0 / ghz);
+            peer_p50 = r.p50;
             r.mean = m_peer;
             r.throughput = 1e9 / m_peer;
             r.tp_unit = "msgs/s";
-            snprintf(pnote, sizeof pnote, "peer: simdjson %s On-Demand; %s", "3.x", note);
+            snprintf(pnote, sizeof pnote, "peer: simdjson %s On-Demand; %s", rs_sj_version(), note);
             r.note = pnote;
             rs_bench_emit(o, &r);
         }
@@ -230,7 +231,10 @@ int rs_bench_decode(const rs_bench_opts *o)
         r.tp_unit = "msgs/s";
         if (have_peer) {
             r.peer = "simdjson_ondemand";
-            r.ratio_vs_peer = m_peer / m_ours;
+            r.ratio_vs_peer = peer_p50 / r.p50;
+            sum_p50_ours += r.p50;
+            sum_p50_peer += peer_p50;
+            snprintf(note + strlen(note), sizeof note - strlen(note), "; mean ratio %.2fx", m_peer / m_ours);
         }
         r.note = note;
         rs_bench_emit(o, &r);
@@ -245,12 +249,13 @@ int rs_bench_decode(const rs_bench_opts *o)
     r.mean = sum_ours / RS_ARRAY_LEN(cases);
     r.throughput = 1e9 / r.mean;
     r.tp_unit = "msgs/s";
-    if (have_peer && sum_ours > 0) {
+    if (have_peer && sum_p50_ours > 0) {
         r.peer = "simdjson_ondemand";
-        r.ratio_vs_peer = sum_peer / sum_ours;
+        r.ratio_vs_peer = sum_p50_peer / sum_p50_ours;
     }
-    snprintf(note, sizeof note, "%zu message kinds, equal weight; target p99 < 200 ns, >= 5x simdjson",
-             RS_ARRAY_LEN(cases));
+    snprintf(note, sizeof note,
+             "%zu message kinds, equal weight; ratio of summed p50s (mean ratio %.2fx); target p99 < 200 ns, >= 5x",
+             RS_ARRAY_LEN(cases), sum_ours > 0 ? sum_peer / sum_ours : 0.0);
     r.note = have_peer ? note : "simdjson not built in (libsimdjson-dev missing): no peer";
     rs_bench_emit(o, &r);
     if (sj)

@@ -339,15 +339,18 @@ static inline int t_bool_tail(const uint8_t **pp, const uint8_t *e, uint8_t *sid
  * (the legacy "b"/"a" of 2021 trades, the futures "T" of depthUpdate) are
  * skipped, unless the letter is one this message uses or repeats: then
  * the validating scanner decides (it rejects duplicate keys). */
-static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t *used)
+static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, uint64_t *extras)
 {
     const uint8_t *p = *pp;
-    uint64_t seen = *used;
     while (e - p >= 6 && p[0] == ',' && p[1] == '"' && p[3] == '"' && p[4] == ':') {
         int k = bn_key(p + 2, 1);
-        if (k < 0 || (seen >> k) & 1u)
+        if (k < 0)
             return J_FB;
-        seen |= 1ull << k;
+        if ((tpl >> k) & 1u)
+            break;   /* a template key: the caller matches it (or falls back) */
+        if ((*extras >> k) & 1u)
+            return J_FB;   /* repeated key: the validating scanner rejects it */
+        *extras |= 1ull << k;
         p += 5;
         uint64_t x;
         if (*p == '"') {
@@ -368,15 +371,14 @@ static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t *used)
             return J_FB;
         }
     }
-    *used = seen;   /* extras stay claimed: a repeat later is a duplicate */
     *pp = p;
     return 0;
 }
 
-#define T_KEY(lit, used)                                                                        \
+#define T_KEY(lit)                                                                        \
     do {                                                                                        \
         if ((size_t)(e - p) < sizeof(lit) - 1 || memcmp(p, lit, sizeof(lit) - 1) != 0) {        \
-            if (t_extra(&p, e, &(used)) || (size_t)(e - p) < sizeof(lit) - 1 ||                    \
+            if (t_extra(&p, e, tpl, &extras) || (size_t)(e - p) < sizeof(lit) - 1 ||                    \
                 memcmp(p, lit, sizeof(lit) - 1) != 0)                                           \
                 return J_FB;                                                                    \
         }                                                                                       \
@@ -391,45 +393,46 @@ static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t *used)
 static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out, int agg)
 {
     const uint8_t *p = *pp;
-    uint64_t x, used = agg ? AGG_KEYS : TRADE_KEYS;
+    uint64_t x, extras = 0;
+    const uint64_t tpl = agg ? AGG_KEYS : TRADE_KEYS;
     rs_ev_trade *t = &out->trades[0];
     memset(t, 0, sizeof *t);
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     t->event_ms = (int64_t)x;
-    T_KEY(",\"s\":\"", used);
+    T_KEY(",\"s\":\"");
     if (t_sym(d, &p, e, &t->sym))
         return J_FB;
     const rs_instrument *ins = &d->u->ins[t->sym];
     p++;   /* the symbol's closing quote (t_sym stopped on it) */
     if (agg)
-        T_KEY(",\"a\":", used);
+        T_KEY(",\"a\":");
     else
-        T_KEY(",\"t\":", used);
+        T_KEY(",\"t\":");
     if (t_int(&p, e, &t->trade_id))
         return J_FB;
-    T_KEY(",\"p\":\"", used);
+    T_KEY(",\"p\":\"");
     if (f_dec(&p, e, ins->px_exp, &t->px) || t->px <= 0)
         return J_FB;
     T_LIT("\"");
-    T_KEY(",\"q\":\"", used);
+    T_KEY(",\"q\":\"");
     if (f_dec(&p, e, ins->qty_exp, &t->qty) || t->qty <= 0)
         return J_FB;
     T_LIT("\"");
     if (agg) {
-        T_KEY(",\"f\":", used);
+        T_KEY(",\"f\":");
         if (t_int(&p, e, &out->first_trade_id))
             return J_FB;
-        T_KEY(",\"l\":", used);
+        T_KEY(",\"l\":");
         if (t_int(&p, e, &out->last_trade_id) || out->first_trade_id > out->last_trade_id)
             return J_FB;
         t->flags = RS_TRADE_F_AGG;
     }
-    T_KEY(",\"T\":", used);
+    T_KEY(",\"T\":");
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     t->trade_ms = (int64_t)x;
-    T_KEY(",\"m\":", used);
+    T_KEY(",\"m\":");
     if (t_bool_tail(&p, e, &t->side))
         return J_FB;
     t->venue = d->venue;
@@ -476,21 +479,22 @@ static int t_levels(const uint8_t **pp, const uint8_t *e, const rs_instrument *i
 static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out)
 {
     const uint8_t *p = *pp;
-    uint64_t x, used = DEPTH_KEYS;
+    uint64_t x, extras = 0;
+    const uint64_t tpl = DEPTH_KEYS;
     rs_ev_depth *dp = rs_decoded_depth(out);
     memset(dp, 0, sizeof *dp);
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     dp->event_ms = (int64_t)x;
-    T_KEY(",\"s\":\"", used);
+    T_KEY(",\"s\":\"");
     if (t_sym(d, &p, e, &dp->sym))
         return J_FB;
     const rs_instrument *ins = &d->u->ins[dp->sym];
     p++;
-    T_KEY(",\"U\":", used);
+    T_KEY(",\"U\":");
     if (t_int(&p, e, &dp->first_update_id))
         return J_FB;
-    T_KEY(",\"u\":", used);
+    T_KEY(",\"u\":");
     if (t_int(&p, e, &dp->final_update_id) || dp->first_update_id > dp->final_update_id)
         return J_FB;
     if (e - p >= 6 && !memcmp(p, ",\"pu\":", 6)) {
@@ -498,12 +502,12 @@ static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
         if (t_int(&p, e, &dp->prev_final_update_id))
             return J_FB;
     }
-    T_KEY(",\"b\":[", used);
+    T_KEY(",\"b\":[");
     uint32_t n = 0;
     if (t_levels(&p, e, ins, dp->levels, &n))
         return J_FB;
     uint32_t nb = n;
-    T_KEY(",\"a\":[", used);
+    T_KEY(",\"a\":[");
     if (t_levels(&p, e, ins, dp->levels, &n))
         return J_FB;
     T_LIT("}");
