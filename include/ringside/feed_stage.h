@@ -32,6 +32,9 @@
  * aligned to multiples of cfg.timer_period_ns (default 100 ms), so tick k has
  * ts = k * period. A late call emits one tick (the current one); missed
  * ticks are skipped, never back-filled, and the tick number says so.
+ * When timers come in as RS_EV_TIMER records (rs_feed_on_event), their
+ * source must use the same period as cfg.timer_period_ns: a tick at or
+ * before the last one is RS_SKIP.
  * Watchdogs run on each tick: a symbol with no market data for
  * cfg.sym_stale_ns, or an open connection with no frame at all for
  * cfg.conn_stale_ns (half-open: TCP up, nothing arriving), is reported
