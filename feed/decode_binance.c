@@ -295,8 +295,12 @@ static inline int t_int(const uint8_t **pp, const uint8_t *e, uint64_t *v)
 static inline int t_sym(rs_decoder *d, const uint8_t **pp, const uint8_t *e, uint16_t *sym)
 {
     const uint8_t *p = *pp, *s = p;
-    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
-        p++;
+    int q = f_str16(p, e);
+    if (q >= 0)
+        p += q;
+    else
+        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
+            p++;
     if (p >= e || *p != '"')
         return J_FB;
     int i = f_symbol(d, s, (uint32_t)(p - s), e);
