@@ -15,6 +15,8 @@ enum {
 typedef struct rs_sj_ctx rs_sj_ctx;
 /* 1 when built with simdjson (RS_HAVE_SIMDJSON), else 0. */
 int rs_sj_available(void);
+/* simdjson version string ("3.0.1"), or "none". */
+const char *rs_sj_version(void);
 rs_sj_ctx *rs_sj_create(void);
 void rs_sj_destroy(rs_sj_ctx *c);
 /* Store message idx (copied once into a simdjson padded string). */

@@ -23,6 +23,9 @@ struct rs_sj_ctx {
 };
 
 extern "C" int rs_sj_available(void) { return 1; }
+#define RS_SJ_STR2(x) #x
+#define RS_SJ_STR(x) RS_SJ_STR2(x)
+extern "C" const char *rs_sj_version(void) { return RS_SJ_STR(SIMDJSON_VERSION); }
 
 extern "C" rs_sj_ctx *rs_sj_create(void) { return new (std::nothrow) rs_sj_ctx(); }
 
@@ -228,6 +231,7 @@ struct rs_sj_ctx {
     int unused;
 };
 extern "C" int rs_sj_available(void) { return 0; }
+extern "C" const char *rs_sj_version(void) { return "none"; }
 extern "C" rs_sj_ctx *rs_sj_create(void) { return nullptr; }
 extern "C" void rs_sj_destroy(rs_sj_ctx *) {}
 extern "C" int rs_sj_set(rs_sj_ctx *, int, const char *, size_t) { return -1; }

@@ -295,8 +295,12 @@ static inline int t_int(const uint8_t **pp, const uint8_t *e, uint64_t *v)
 static inline int t_sym(rs_decoder *d, const uint8_t **pp, const uint8_t *e, uint16_t *sym)
 {
     const uint8_t *p = *pp, *s = p;
-    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
-        p++;
+    int q = f_str16(p, e);
+    if (q >= 0)
+        p += q;
+    else
+        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
+            p++;
     if (p >= e || *p != '"')
         return J_FB;
     int i = f_symbol(d, s, (uint32_t)(p - s), e);
@@ -335,54 +339,187 @@ static inline int t_bool_tail(const uint8_t **pp, const uint8_t *e, uint8_t *sid
     return 0;
 }
 
+/* Extra single-letter keys with scalar values between the expected ones
+ * (the legacy "b"/"a" of 2021 trades, the futures "T" of depthUpdate) are
+ * skipped, unless the letter is one this message uses or repeats: then
+ * the validating scanner decides (it rejects duplicate keys). */
+static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, uint64_t *extras)
+{
+    const uint8_t *p = *pp;
+    while (e - p >= 6 && p[0] == ',' && p[1] == '"' && p[3] == '"' && p[4] == ':') {
+        int k = bn_key(p + 2, 1);
+        if (k < 0)
+            return J_FB;
+        if ((tpl >> k) & 1u)
+            break;   /* a template key: the caller matches it (or falls back) */
+        if ((*extras >> k) & 1u)
+            return J_FB;   /* repeated key: the validating scanner rejects it */
+        *extras |= 1ull << k;
+        p += 5;
+        uint64_t x;
+        if (*p == '"') {
+            p++;
+            while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+                p++;
+            if (p >= e || *p != '"')
+                return J_FB;
+            p++;
+        } else if (j_isdigit(*p)) {
+            if (f_uint(&p, e, &x) || p >= e || *p == '.' || (*p | 0x20) == 'e')
+                return J_FB;
+        } else if (e - p >= 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) {
+            p += 4;
+        } else if (e - p >= 5 && !memcmp(p, "false", 5)) {
+            p += 5;
+        } else {
+            return J_FB;
+        }
+    }
+    *pp = p;
+    return 0;
+}
+
+#define T_KEY(lit)                                                                        \
+    do {                                                                                        \
+        if ((size_t)(e - p) < sizeof(lit) - 1 || memcmp(p, lit, sizeof(lit) - 1) != 0) {        \
+            if (t_extra(&p, e, tpl, &extras) || (size_t)(e - p) < sizeof(lit) - 1 ||                    \
+                memcmp(p, lit, sizeof(lit) - 1) != 0)                                           \
+                return J_FB;                                                                    \
+        }                                                                                       \
+        p += sizeof(lit) - 1;                                                                   \
+    } while (0)
+#define B(ch) (1ull << L(ch))
+#define TRADE_KEYS (B('e') | B('E') | B('s') | B('t') | B('p') | B('q') | B('T') | B('m') | B('M'))
+#define AGG_KEYS (TRADE_KEYS | B('a') | B('f') | B('l'))
+#define DEPTH_KEYS (B('e') | B('E') | B('s') | B('U') | B('u') | B('b') | B('a'))
+
 /* After {"e":"trade","E": or {"e":"aggTrade","E": */
 static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out, int agg)
 {
     const uint8_t *p = *pp;
-    uint64_t x;
+    uint64_t x, extras = 0;
+    const uint64_t tpl = agg ? AGG_KEYS : TRADE_KEYS;
     rs_ev_trade *t = &out->trades[0];
     memset(t, 0, sizeof *t);
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     t->event_ms = (int64_t)x;
-    T_LIT(",\"s\":\"");
+    T_KEY(",\"s\":\"");
     if (t_sym(d, &p, e, &t->sym))
         return J_FB;
     const rs_instrument *ins = &d->u->ins[t->sym];
+    p++;   /* the symbol's closing quote (t_sym stopped on it) */
     if (agg)
-        T_LIT("\",\"a\":");
+        T_KEY(",\"a\":");
     else
-        T_LIT("\",\"t\":");
+        T_KEY(",\"t\":");
     if (t_int(&p, e, &t->trade_id))
         return J_FB;
-    T_LIT(",\"p\":\"");
+    T_KEY(",\"p\":\"");
     if (f_dec(&p, e, ins->px_exp, &t->px) || t->px <= 0)
         return J_FB;
-    T_LIT("\",\"q\":\"");
+    T_LIT("\"");
+    T_KEY(",\"q\":\"");
     if (f_dec(&p, e, ins->qty_exp, &t->qty) || t->qty <= 0)
         return J_FB;
+    T_LIT("\"");
     if (agg) {
-        T_LIT("\",\"f\":");
+        T_KEY(",\"f\":");
         if (t_int(&p, e, &out->first_trade_id))
             return J_FB;
-        T_LIT(",\"l\":");
+        T_KEY(",\"l\":");
         if (t_int(&p, e, &out->last_trade_id) || out->first_trade_id > out->last_trade_id)
             return J_FB;
-        T_LIT(",\"T\":");
         t->flags = RS_TRADE_F_AGG;
-    } else {
-        T_LIT("\",\"T\":");
     }
+    T_KEY(",\"T\":");
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     t->trade_ms = (int64_t)x;
-    T_LIT(",\"m\":");
+    T_KEY(",\"m\":");
     if (t_bool_tail(&p, e, &t->side))
         return J_FB;
     t->venue = d->venue;
     out->sym = t->sym;
     out->n_trades = 1;
     out->kind = RS_DEC_TRADE;
+    *pp = p;
+    return 0;
+}
+
+/* [["px","qty"],...] compact, two strings per level, after the '['. */
+static int t_levels(const uint8_t **pp, const uint8_t *e, const rs_instrument *ins, rs_level *lv, uint32_t *cnt)
+{
+    const uint8_t *p = *pp;
+    uint32_t n = *cnt;
+    if (p < e && *p == ']') {
+        *pp = p + 1;
+        return 0;
+    }
+    for (;;) {
+        if (n >= RS_DEC_MAX_LEVELS)
+            return J_FB;
+        T_LIT("[\"");
+        if (f_dec(&p, e, ins->px_exp, &lv[n].px) || lv[n].px <= 0)
+            return J_FB;
+        T_LIT("\",\"");
+        if (f_dec(&p, e, ins->qty_exp, &lv[n].qty))
+            return J_FB;
+        T_LIT("\"]");
+        n++;
+        if (p < e && *p == ',') {
+            p++;
+            continue;
+        }
+        T_LIT("]");
+        break;
+    }
+    *cnt = n;
+    *pp = p;
+    return 0;
+}
+
+/* After {"e":"depthUpdate","E": */
+static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t x, extras = 0;
+    const uint64_t tpl = DEPTH_KEYS;
+    rs_ev_depth *dp = rs_decoded_depth(out);
+    memset(dp, 0, sizeof *dp);
+    if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
+        return J_FB;
+    dp->event_ms = (int64_t)x;
+    T_KEY(",\"s\":\"");
+    if (t_sym(d, &p, e, &dp->sym))
+        return J_FB;
+    const rs_instrument *ins = &d->u->ins[dp->sym];
+    p++;
+    T_KEY(",\"U\":");
+    if (t_int(&p, e, &dp->first_update_id))
+        return J_FB;
+    T_KEY(",\"u\":");
+    if (t_int(&p, e, &dp->final_update_id) || dp->first_update_id > dp->final_update_id)
+        return J_FB;
+    if (e - p >= 6 && !memcmp(p, ",\"pu\":", 6)) {
+        p += 6;
+        if (t_int(&p, e, &dp->prev_final_update_id))
+            return J_FB;
+    }
+    T_KEY(",\"b\":[");
+    uint32_t n = 0;
+    if (t_levels(&p, e, ins, dp->levels, &n))
+        return J_FB;
+    uint32_t nb = n;
+    T_KEY(",\"a\":[");
+    if (t_levels(&p, e, ins, dp->levels, &n))
+        return J_FB;
+    T_LIT("}");
+    dp->n_bids = (uint16_t)nb;
+    dp->n_asks = (uint16_t)(n - nb);
+    dp->venue = d->venue;
+    out->sym = dp->sym;
+    out->kind = RS_DEC_DEPTH;
     *pp = p;
     return 0;
 }
@@ -398,6 +535,10 @@ static int t_event(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
     if (e - p >= 20 && !memcmp(p, "{\"e\":\"aggTrade\",\"E\":", 20)) {
         *pp = p + 20;
         return t_trade(d, pp, e, out, 1);
+    }
+    if (e - p >= 23 && !memcmp(p, "{\"e\":\"depthUpdate\",\"E\":", 23)) {
+        *pp = p + 23;
+        return t_depth(d, pp, e, out);
     }
     if (e - p >= 5 && !memcmp(p, "{\"u\":", 5)) {
         p += 5;

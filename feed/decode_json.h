@@ -634,6 +634,45 @@ static inline uint64_t f_parse8(uint64_t v, unsigned k)
     return x;
 }
 
+/* Index (0..8) of the first byte equal to ch in v (8 = none). Exact for the
+ * lowest match: false positives only occur above a true one. */
+static inline unsigned f_find8(uint64_t v, uint8_t ch)
+{
+    uint64_t x = v ^ (0x0101010101010101ull * ch);
+    uint64_t t = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+    return t ? (unsigned)__builtin_ctzll(t) >> 3 : 8u;
+}
+
+/* Index (0..8) of the first byte < 0x20 in v (8 = none), exact for the
+ * lowest one. */
+static inline unsigned f_ctl8(uint64_t v)
+{
+    uint64_t t = (v - 0x2020202020202020ull) & ~v & 0x8080808080808080ull;
+    return t ? (unsigned)__builtin_ctzll(t) >> 3 : 8u;
+}
+
+/* Length of an escape-free string body at p up to its closing quote, when
+ * the quote is within the next 16 readable bytes and no '\\' or control
+ * byte precedes it; -1 otherwise (caller takes the byte loop). */
+static inline int f_str16(const uint8_t *p, const uint8_t *e)
+{
+    if (e - p < 16)
+        return -1;
+    for (int half = 0; half < 2; half++) {
+        uint64_t v = f_ld8(p + 8 * half);
+        unsigned q = f_find8(v, '"');
+        unsigned bad = f_find8(v, '\\');
+        unsigned c = f_ctl8(v);
+        if (c < bad)
+            bad = c;
+        if (bad < q)
+            return -1;
+        if (q < 8)
+            return (int)(8 * half + q);
+    }
+    return -1;
+}
+
 /* Length of the run of digits at p (bounded by e). */
 static inline size_t f_run(const uint8_t *p, const uint8_t *e)
 {
@@ -673,6 +712,17 @@ static inline uint64_t f_val(const uint8_t *p, size_t n, const uint8_t *e)
 static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 {
     const uint8_t *p = *pp;
+    if (RS_LIKELY(e - p >= 8)) {   /* up to 7 digits: one load */
+        uint64_t v = f_ld8(p);
+        unsigned k = f_digits8(v);
+        if (k > 0 && k < 8) {
+            if (k > 1 && *p == '0')
+                return J_FB;
+            *out = f_parse8(v, k);
+            *pp = p + k;
+            return 0;
+        }
+    }
     size_t n = f_run(p, e);
     if (n == 0 || n > 19 || (n > 1 && *p == '0'))
         return J_FB;
@@ -686,14 +736,46 @@ static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 static inline int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
 {
     const uint8_t *p = *pp;
-    size_t ni = f_run(p, e);
-    if (ni == 0 || ni > 18 || (ni > 1 && *p == '0'))
-        return J_FB;
-    uint64_t ip = f_val(p, ni, e);
+    size_t ni;
+    uint64_t ip;
+    uint64_t v8 = 0;
+    unsigned k8 = 8;
+    if (RS_LIKELY(e - p >= 8)) {
+        v8 = f_ld8(p);
+        k8 = f_digits8(v8);
+    }
+    if (k8 > 0 && k8 < 8) {   /* short integer part: one load */
+        ni = k8;
+        if (ni > 1 && *p == '0')
+            return J_FB;
+        ip = f_parse8(v8, k8);
+    } else {
+        ni = f_run(p, e);
+        if (ni == 0 || ni > 18 || (ni > 1 && *p == '0'))
+            return J_FB;
+        ip = f_val(p, ni, e);
+    }
     p += ni;
     uint64_t fp = 0;
     if (p < e && *p == '.') {
         p++;
+        if (RS_LIKELY(e - p >= 8) && exp <= 8) {
+            uint64_t v = f_ld8(p);
+            unsigned k = f_digits8(v);
+            if (k > 0 && k < 8) {   /* short fraction: one load */
+                if (k <= exp) {
+                    fp = f_parse8(v, k) * (uint64_t)rs_ipow10_tab[exp - k];
+                } else {
+                    /* digits [exp, k) must be '0' */
+                    uint64_t m = ((1ull << (8 * k)) - 1) & ~((1ull << (8 * exp)) - 1);
+                    if ((v ^ 0x3030303030303030ull) & m)
+                        return J_FB;
+                    fp = exp ? f_parse8(v, exp) : 0;
+                }
+                p += k;
+                goto done;
+            }
+        }
         size_t nf = f_run(p, e);
         if (nf == 0)
             return J_FB;
@@ -705,6 +787,7 @@ static inline int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int6
             fp = f_val(p, keep, e) * (uint64_t)rs_ipow10_tab[exp - keep];
         p += nf;
     }
+done:;
     uint64_t v;
     if (__builtin_mul_overflow(ip, (uint64_t)rs_ipow10_tab[exp], &v) || __builtin_add_overflow(v, fp, &v) ||
         v > (uint64_t)INT64_MAX)

@@ -192,6 +192,100 @@ static int okx_slow(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
     return RS_OK;
 }
 
+/* Element in the documented order: {"instId":"..","tradeId":"..","px":"..",
+ * "sz":"..","side":"..","ts":".." then optional keys (count validated,
+ * others skipped). Anything else: J_FB (f_obj handles other orders). */
+#define O_LIT(lit)                                                                 \
+    do {                                                                           \
+        if ((size_t)(e - p) < sizeof(lit) - 1 || memcmp(p, lit, sizeof(lit) - 1)) \
+            return J_FB;                                                           \
+        p += sizeof(lit) - 1;                                                      \
+    } while (0)
+
+static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_trade *t)
+{
+    const uint8_t *p = *pp, *s;
+    uint64_t ts, x;
+    memset(t, 0, sizeof *t);
+    O_LIT("{\"instId\":\"");
+    s = p;
+    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
+        p++;
+    if (p >= e || *p != '"')
+        return J_FB;
+    int sym = f_symbol(d, s, (uint32_t)(p - s), e);
+    if (sym < 0)
+        return J_FB;
+    t->sym = (uint16_t)sym;
+    const rs_instrument *ins = &d->u->ins[sym];
+    O_LIT("\",\"tradeId\":\"");
+    if (f_uint(&p, e, &t->trade_id))
+        return J_FB;
+    O_LIT("\",\"px\":\"");
+    if (f_dec(&p, e, ins->px_exp, &t->px) || t->px <= 0)
+        return J_FB;
+    O_LIT("\",\"sz\":\"");
+    if (f_dec(&p, e, ins->qty_exp, &t->qty) || t->qty <= 0)
+        return J_FB;
+    O_LIT("\",\"side\":\"");
+    if (e - p >= 4 && !memcmp(p, "buy\"", 4)) {
+        t->side = RS_SIDE_BUY;
+        p += 3;
+    } else if (e - p >= 5 && !memcmp(p, "sell\"", 5)) {
+        t->side = RS_SIDE_SELL;
+        p += 4;
+    } else {
+        return J_FB;
+    }
+    O_LIT("\",\"ts\":\"");
+    if (f_uint(&p, e, &ts) || ts > (uint64_t)INT64_MAX)
+        return J_FB;
+    O_LIT("\"");
+    int have_count = 0;
+    while (p < e && *p == ',') {
+        p++;
+        O_LIT("\"");
+        const uint8_t *k = p;
+        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+            p++;
+        if (e - p < 3 || *p != '"' || p[1] != ':')
+            return J_FB;
+        int slot = okx_key(k, (uint32_t)(p - k));
+        p += 2;
+        if (slot == K_COUNT) {
+            if (have_count++)
+                return J_FB;
+            O_LIT("\"");
+            if (f_uint(&p, e, &x) || x == 0)
+                return J_FB;
+            O_LIT("\"");
+            continue;
+        }
+        if (slot >= 0)
+            return J_FB;   /* a known key again, or out of place */
+        if (*p == '"') {
+            p++;
+            while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+                p++;
+            O_LIT("\"");
+        } else if (p < e && j_isdigit(*p)) {
+            if (f_uint(&p, e, &x) || p >= e || *p == '.' || (*p | 0x20) == 'e')
+                return J_FB;
+        } else if (e - p >= 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) {
+            p += 4;
+        } else if (e - p >= 5 && !memcmp(p, "false", 5)) {
+            p += 5;
+        } else {
+            return J_FB;
+        }
+    }
+    O_LIT("}");
+    t->event_ms = t->trade_ms = (int64_t)ts;
+    t->venue = d->venue;
+    *pp = p;
+    return 0;
+}
+
 /* ---- fast path: {"arg":{"channel":"trades","instId":".."},"data":[{..},..]}
  * compact and escape-free, arg first (as OKX sends it); elements in any key
  * order via f_obj. Anything else goes to okx_slow, which accepts a superset
@@ -228,9 +322,18 @@ static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
     for (;;) {
         if (c.p >= e || *c.p != '{' || nt >= RS_DEC_MAX_TRADES)
             return J_FB;
+        rs_ev_trade *t = &out->trades[nt];
+        if (o_elem(d, &c.p, e, t) == 0) {
+            t->flags = flags;
+            nt++;
+            if (c.p < e && *c.p == ',') {
+                c.p++;
+                continue;
+            }
+            break;
+        }
         if (f_obj(&c, &o, okx_key))
             return J_FB;
-        rs_ev_trade *t = &out->trades[nt];
         memset(t, 0, sizeof *t);
         uint64_t ts, cnt;
         if (f_sym(&c, d, &o, K_INSTID, &t->sym))

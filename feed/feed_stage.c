@@ -507,6 +507,16 @@ int rs_feed_on_event(rs_feed *f, const rs_rec *in, const rs_feed_out *o)
     }
     if (in->type == RS_EV_TIMER)
         return rs_feed_on_timer(f, in->ts, o);
+    if (in->type == RS_EV_FRESHNESS && in->len >= sizeof(rs_ev_freshness)) {
+        /* connection state from the transport (journaled input) */
+        const rs_ev_freshness *x = (const rs_ev_freshness *)in;
+        if (x->sym != RS_FEED_SYM_ALL || x->conn >= RS_FEED_MAX_CONNS)
+            return RS_SKIP;
+        if (x->state == RS_FRESH_OK)
+            return rs_feed_conn_open(f, x->conn, 0, in->ts, o);
+        if (x->state == RS_FRESH_DISCONNECTED)
+            return rs_feed_conn_close(f, x->conn, in->ts, o);
+    }
     return RS_SKIP;
 }
 

@@ -32,6 +32,9 @@
  * aligned to multiples of cfg.timer_period_ns (default 100 ms), so tick k has
  * ts = k * period. A late call emits one tick (the current one); missed
  * ticks are skipped, never back-filled, and the tick number says so.
+ * When timers come in as RS_EV_TIMER records (rs_feed_on_event), their
+ * source must use the same period as cfg.timer_period_ns: a tick at or
+ * before the last one is RS_SKIP.
  * Watchdogs run on each tick: a symbol with no market data for
  * cfg.sym_stale_ns, or an open connection with no frame at all for
  * cfg.conn_stale_ns (half-open: TCP up, nothing arriving), is reported
@@ -136,9 +139,14 @@ int rs_feed_on_timer(rs_feed *st, int64_t now_ns, const rs_feed_out *out);
 /* When the next tick is due (ns since epoch); INT64_MIN before the first. */
 int64_t rs_feed_next_timer_ns(const rs_feed *st);
 
-/* Pure-handler form for replay: RS_EV_RAW_FRAME (conn, data, rec ts =
- * rx_ns) -> rs_feed_on_frame; RS_EV_TIMER (rec ts = tick time) ->
- * rs_feed_on_timer. Other types: RS_SKIP. */
+/* Pure-handler form (live from journaled inputs, and replay):
+ *   RS_EV_RAW_FRAME (conn, data; rec ts = rx_ns)   -> rs_feed_on_frame
+ *   RS_EV_TIMER (rec ts = tick time)              -> rs_feed_on_timer
+ *   RS_EV_FRESHNESS {sym = RS_FEED_SYM_ALL, conn} from the transport:
+ *     state OK -> rs_feed_conn_open (default venue), DISCONNECTED ->
+ *     rs_feed_conn_close (rec ts = time of the event)
+ * Other types: RS_SKIP. Returns what the called function returns (RS_BAD
+ * for a RAW_FRAME whose length does not hold its bytes). */
 int rs_feed_on_event(rs_feed *st, const rs_rec *in, const rs_feed_out *out);
 
 /* Emit what waits in the backlog. RS_OK when empty, RS_FULL otherwise. */

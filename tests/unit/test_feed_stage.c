@@ -448,6 +448,23 @@ static void test_replay_raw(void **s)
             n++;
         }
     assert_int_equal(n, 50);
+    /* connection events as journaled records */
+    struct {
+        rs_ev_freshness f;
+    } ce;
+    memset(&ce, 0, sizeof ce);
+    ce.f.h.len = sizeof ce.f;
+    ce.f.h.type = RS_EV_FRESHNESS;
+    ce.f.h.ts = T0 + SEC;
+    ce.f.sym = RS_FEED_SYM_ALL;
+    ce.f.conn = 0;
+    ce.f.state = RS_FRESH_DISCONNECTED;
+    assert_int_equal(rs_feed_on_event(rp->f, &ce.f.h, &rp->out), RS_OK);
+    assert_int_equal(rs_feed_conn_state(rp->f, 0), RS_FRESH_DISCONNECTED);
+    ce.f.state = RS_FRESH_OK;
+    assert_int_equal(rs_feed_on_event(rp->f, &ce.f.h, &rp->out), RS_OK);
+    assert_int_equal(rs_feed_conn_state(rp->f, 0), RS_FRESH_OK);
+    rs_feed_conn_close(live->f, 0, T0 + SEC, &live->out);
     assert_int_equal(rp->md.used, live->md.used);
     assert_memory_equal(rp->bmd, live->bmd, live->md.used);
     fx_free(live);
