@@ -976,11 +976,23 @@ static int on_fresh(rs_gate *g, const rs_ev_freshness *f)
         g->conn_used[i] = 1;
         g->conn_id[i] = f->conn;
         g->conn_state[i] = f->state;
+        /* A closed connection leaves the set: transports replace connections
+         * (reconnects, planned rotation) under new ids, and a replaced one
+         * must not block trading forever. With no connection left at all the
+         * feed is down; a feed that goes away for good is still caught by its
+         * symbols' staleness. */
+        if (f->state == RS_FRESH_DISCONNECTED)
+            g->conn_used[i] = 0;
         uint8_t worst = RS_FRESH_OK;
-        for (uint32_t k = 0; k < CONN_MAX; k++)
-            if (g->conn_used[k] && g->conn_state[k] != RS_FRESH_OK)
+        int any = 0;
+        for (uint32_t k = 0; k < CONN_MAX; k++) {
+            if (!g->conn_used[k])
+                continue;
+            any = 1;
+            if (g->conn_state[k] != RS_FRESH_OK)
                 worst = g->conn_state[k];
-        g->global_fresh = worst;
+        }
+        g->global_fresh = any ? worst : RS_FRESH_DISCONNECTED;
     } else if (f->sym < g->u.n)
         g->s[f->sym].fresh = f->state;
     else

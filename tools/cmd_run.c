@@ -70,9 +70,13 @@ static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const ch
     for (uint32_t i = 0; i < cfg->model.models_count && n < 56; i++) {
         argv[n++] = "--model";
         argv[n++] = (char *)cfg->model.models[i].path;
-        if (cfg->model.models[i].calibration[0]) {
+        const char *cal = cfg->model.models[i].calibration;
+        bool seen = false;   /* one calibration file often serves every model */
+        for (uint32_t k = 0; k < i; k++)
+            seen |= !strcmp(cal, cfg->model.models[k].calibration);
+        if (cal[0] && !seen) {
             argv[n++] = "--model";
-            argv[n++] = (char *)cfg->model.models[i].calibration;
+            argv[n++] = (char *)cal;
         }
     }
     int k = 0;

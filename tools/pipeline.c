@@ -286,7 +286,7 @@ int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_di
         ec.m[i].horizon_bars = m->horizon_bars;
         ec.m[i].calib_path = m->calibration[0] ? model_path(model_dir, m->calibration, paths[i][1], sizeof paths[i][1])
                                                : NULL;
-        ec.m[i].calib_key = m->calibration[0] ? m->name : NULL;
+        ec.m[i].calib_key = m->calibration[0] && m->calibration_key[0] ? m->calibration_key : NULL;
     }
     ec.feature_names = p->feat_name_ptrs;
     ec.n_features = p->n_feat;

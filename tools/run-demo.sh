@@ -23,7 +23,7 @@ if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then
 fi
 
 # One market clock for simulator and engine: market = origin + (wall - origin) * speed
-ORIGIN=$(( $(date +%s%3N) + 1500 ))
+ORIGIN=$(date +%s%3N)
 mkdir -p var/demo
 SIMLOG=var/demo/venue-sim.log
 echo "make run: venue simulator on 127.0.0.1:$PORT (TLS), ${SPEED}x market clock, log $SIMLOG"
