@@ -10,9 +10,6 @@ PKGS=(
   python3 python3-xgboost python3-numpy python3-pandas python3-matplotlib
   python3-websockets valgrind
 )
-# Optional extras (report rendering test): installed by `make test` too, so
-# the suite needs nothing by hand.
-PKGS+=(chromium)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -112,7 +112,7 @@ static void test_demo_loads(void **s)
     assert_true(cfg->exec.rest_url_parsed.set);
     assert_string_equal(cfg->exec.rest_url_parsed.path, "/");
     assert_int_equal(cfg->model.models_count, 3);
-    assert_true(cfg->gate.quantile == 0.8);
+    assert_true(cfg->gate.quantile == 0.7);
     assert_string_equal(cfg->venue_sim.listen_host, "127.0.0.1");
     assert_int_equal(cfg->venue_sim.listen_port, 9443);
     assert_int_equal(cfg->venue_sim.seed, 7);

@@ -17,4 +17,4 @@ args=()
 for f in "$WORK"/trades/*.csv; do args+=(--trades "$f"); done
 $BIN features "${args[@]}" --px-exp 2 --qty-exp 5 --out "$WORK/features.csv"
 /usr/bin/python3 tools/python/train_models.py train --csv "$WORK/features.csv" --out "${OUT:-models}" \
-    --horizons 1,3,12 --weights 0.5,0.3,0.2 --seed 0
+    --horizons 1,3,12 --seed 0
