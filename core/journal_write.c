@@ -335,24 +335,21 @@ static int submit_buf(rs_journal_writer *w, int idx)
     return 0;
 }
 
-/* A sync covers the writes that completed before it was issued. Rather than
- * chaining it behind queued writes with IOSQE_IO_DRAIN (which would also
- * stall every write submitted after it until the sync finished), it is
- * issued once the writes submitted so far have completed; later writes then
- * proceed while it runs. A sync wanted while one is in flight is coalesced
- * into the next. */
+/* A sync covers the writes that completed before it was issued, so it is
+ * issued for exactly those (durable becomes `written` at submission). Not
+ * chained behind queued writes with IOSQE_IO_DRAIN: that would also stall
+ * every later write until the sync finished, and under sustained load
+ * waiting for "no write in flight" would starve the sync. A sync wanted
+ * while one runs is coalesced into the next. */
 static int submit_sync(rs_journal_writer *w)
 {
     if (w->submitted_gseq == w->durable && !w->sync_inflight) {
         w->sync_wanted = false;
         return 0;
     }
-    if (w->sync_inflight || w->written < w->submitted_gseq) {
+    if (w->sync_inflight || w->written == w->durable) {
+        /* running, or nothing new has completed yet: later */
         w->sync_wanted = true;
-        return 0;
-    }
-    if (w->written == w->durable) {
-        w->sync_wanted = false;
         return 0;
     }
     w->sync_wanted = false;
