@@ -40,7 +40,7 @@ test-fuzz: fuzz
 
 bench: deps release
 	@mkdir -p build/bench
-	@for b in ring journal decode feed features model exec e2e; do \
+	@for b in ring journal decode feed features model exec e2e gate; do \
 	  echo "== ringside bench $$b"; \
 	  ./build/release/ringside bench $$b --json > build/bench/$$b.json.tmp; rc=$$?; \
 	  if [ $$rc -eq 2 ]; then echo "   (not built yet)"; rm -f build/bench/$$b.json.tmp; \

@@ -54,5 +54,6 @@ int rs_bench_features(const rs_bench_opts *o);
 int rs_bench_model(const rs_bench_opts *o);
 int rs_bench_exec(const rs_bench_opts *o);
 int rs_bench_e2e(const rs_bench_opts *o);
+int rs_bench_gate(const rs_bench_opts *o);
 
 #endif

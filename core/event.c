@@ -38,6 +38,8 @@ static const char *const stream_names[RS_STREAM_MAX] = {
     [RS_STREAM_FEAT] = "feat",     [RS_STREAM_PRED] = "pred",
     [RS_STREAM_INTENT] = "intent", [RS_STREAM_EXEC] = "exec",
     [RS_STREAM_CTL] = "ctl",       [RS_STREAM_RAW] = "raw",
+    [RS_STREAM_VENUE] = "venue",   [RS_STREAM_MARK_X] = "mark_x",
+    [RS_STREAM_CTL_MODEL] = "ctl_model", [RS_STREAM_BAR_G] = "bar_g",
 };
 
 const char *rs_stream_name(uint16_t stream)

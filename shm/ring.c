@@ -134,6 +134,16 @@ void *rs_spsc_try_claim(rs_spsc_prod *p, uint32_t len)
     return p->data + (pos & p->mask);
 }
 
+bool rs_spsc_has_room(rs_spsc_prod *p, uint32_t bytes)
+{
+    /* worst case: the record does not fit before the end and needs padding */
+    const uint64_t need = 2 * pad8(bytes);
+    if (p->claim + need <= p->limit)
+        return true;
+    prod_refresh(p);
+    return p->claim + need <= p->limit;
+}
+
 void rs_spsc_commit(rs_spsc_prod *p)
 {
     if (p->claim == p->head)

@@ -19,6 +19,7 @@ static const struct {
     {"model", rs_bench_model, "tree inference vs libxgboost"},
     {"exec", rs_bench_exec, "intent-to-wire and order round trip"},
     {"e2e", rs_bench_e2e, "tick-to-order through the whole pipeline"},
+    {"gate", rs_bench_gate, "gate stage on_event (decision, mark) and the rolling quantile"},
 };
 
 static const char usage[] =
@@ -26,7 +27,7 @@ static const char usage[] =
     "  --json      one JSON object per line per measured case\n"
     "  --quick     short runs (smoke test; figures are not representative)\n"
     "  --cpus A,B  cores for two-thread benches (default: 0,1)\n"
-    "benches: ring journal decode feed features model exec e2e\n";
+    "benches: ring journal decode feed features model exec e2e gate\n";
 
 int rs_cmd_bench(int argc, char **argv)
 {

@@ -1,9 +1,62 @@
-/* ringside ctl -- control a running instance. Not built yet: filled in by issue #9. */
+/* ringside ctl -- control a running instance through its region's control
+ * block: kill, pause, resume, flatten, reload-model, stop, status, cleanup,
+ * list. Commands go through the mailbox (rs_region_post_cmd) and wait for
+ * the engine's acknowledgement, so the operator knows it was taken. */
+#include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "region_view.h"
+#include "ringside/event.h"
+#include "ringside/region.h"
 
-static const char usage[] = "usage: ringside ctl [options]\n  control a running instance\n  (not built yet: issue #9)\n";
+static const char usage[] =
+    "usage: ringside ctl COMMAND [--instance NAME] [ARG]\n"
+    "  kill                 latch the kill switch: cancel all orders, flatten, stop trading\n"
+    "  pause | resume       stop / resume opening positions\n"
+    "  flatten              close every position (reduce-only), keep running\n"
+    "  reload-model PATH    load, validate and atomically switch to a new model file\n"
+    "  stop                 clean stop (like SIGTERM)\n"
+    "  status               print the instance's state\n"
+    "  cleanup              remove the instance's region if its creator is dead\n"
+    "  list                 list instances on this machine\n"
+    "  --instance NAME      instance (default: ringside)\n"
+    "  --timeout SEC        wait this long for the engine's acknowledgement (default 5)\n";
+
+static int list_instances(void)
+{
+    DIR *d = opendir("/dev/shm");
+    if (!d) {
+        perror("ringside ctl list: /dev/shm");
+        return RS_EXIT_FAIL;
+    }
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, "ringside.", 9))
+            continue;
+        rs_region r;
+        memset(&r, 0, sizeof r);
+        const char *inst = e->d_name + 9;
+        int rc = rs_region_attach(&r, inst, true);
+        if (rc) {
+            printf("%-24s  unreadable: %s\n", inst, rs_err_msg());
+        } else {
+            printf("%-24s  pid %-8d %s\n", inst, r.hdr->creator_pid,
+                   rs_region_creator_alive(r.hdr) ? "running" : "STALE (ringside ctl cleanup)");
+            rs_region_detach(&r);
+        }
+        n++;
+    }
+    closedir(d);
+    if (!n)
+        printf("no instances\n");
+    return RS_EXIT_OK;
+}
 
 int rs_cmd_ctl(int argc, char **argv)
 {
@@ -11,5 +64,82 @@ int rs_cmd_ctl(int argc, char **argv)
         fputs(usage, stdout);
         return RS_EXIT_OK;
     }
-    return rs_cli_not_built("ctl", "issue #9");
+    const char *cmd = NULL, *inst = "ringside", *arg = NULL;
+    double timeout = 5;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--instance") && i + 1 < argc)
+            inst = argv[++i];
+        else if (!strcmp(argv[i], "--timeout") && i + 1 < argc)
+            timeout = atof(argv[++i]);
+        else if (argv[i][0] == '-')
+            return rs_cli_usage_error(usage, "ctl: unknown option '%s'", argv[i]);
+        else if (!cmd)
+            cmd = argv[i];
+        else if (!arg)
+            arg = argv[i];
+        else
+            return rs_cli_usage_error(usage, "ctl: unexpected argument '%s'", argv[i]);
+    }
+    if (!cmd)
+        return rs_cli_usage_error(usage, "ctl: missing COMMAND");
+    if (!strcmp(cmd, "list"))
+        return list_instances();
+    if (!strcmp(cmd, "cleanup")) {
+        int rc = rs_region_cleanup(inst);
+        if (rc < 0) {
+            fprintf(stderr, "ringside ctl cleanup: %s\n", rs_err_msg());
+            return RS_EXIT_FAIL;
+        }
+        printf(rc == 1 ? "removed stale region of instance %s\n" : "instance %s: nothing to clean up\n", inst);
+        return RS_EXIT_OK;
+    }
+    static const struct { const char *name; uint32_t cmd; int needs_arg; } cmds[] = {
+        {"kill", RS_CTL_KILL, 0},       {"pause", RS_CTL_PAUSE, 0},   {"resume", RS_CTL_RESUME, 0},
+        {"flatten", RS_CTL_FLATTEN, 0}, {"reload-model", RS_CTL_RELOAD_MODEL, 1}, {"stop", RS_CTL_STOP, 0},
+    };
+    int found = -1;
+    for (int i = 0; i < (int)(sizeof cmds / sizeof cmds[0]); i++)
+        if (!strcmp(cmd, cmds[i].name))
+            found = i;
+    if (found < 0 && strcmp(cmd, "status"))
+        return rs_cli_usage_error(usage, "ctl: unknown command '%s'", cmd);
+    if (found >= 0 && cmds[found].needs_arg && !arg)
+        return rs_cli_usage_error(usage, "ctl %s: missing argument", cmd);
+    rs_region r;
+    memset(&r, 0, sizeof r);
+    if (rs_region_attach(&r, inst, !strcmp(cmd, "status")) != 0) {
+        fprintf(stderr, "ringside ctl %s: %s\n", cmd, rs_err_msg());
+        return RS_EXIT_FAIL;
+    }
+    if (!strcmp(cmd, "status")) {
+        rs_region_print(stdout, &r, NULL, 0);
+        rs_region_detach(&r);
+        return RS_EXIT_OK;
+    }
+    if (cmds[found].cmd == RS_CTL_KILL)
+        rs_store_release(&r.hdr->ctl.kill, 1u); /* latched even if the mailbox is slow; partner: engine acquire */
+    int64_t seq = rs_region_post_cmd(&r, cmds[found].cmd, arg);
+    if (seq < 0) {
+        fprintf(stderr, "ringside ctl %s: %s\n", cmd, rs_err_msg());
+        rs_region_detach(&r);
+        return RS_EXIT_FAIL;
+    }
+    struct timespec t0, t1, d = {0, 10 * 1000 * 1000};
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        /* partner: the engine's release store of cmd_ack */
+        if ((int64_t)rs_load_acquire(&r.hdr->ctl.cmd_ack) >= seq) {
+            printf("instance %s: %s acknowledged (command #%lld)\n", inst, cmd, (long long)seq);
+            rs_region_detach(&r);
+            return RS_EXIT_OK;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 > timeout)
+            break;
+        nanosleep(&d, NULL);
+    }
+    fprintf(stderr, "ringside ctl %s: instance %s did not acknowledge within %.1f s (engine stuck or not polling?)\n",
+            cmd, inst, timeout);
+    rs_region_detach(&r);
+    return RS_EXIT_FAIL;
 }

@@ -5,7 +5,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
-  liburing-dev libssl-dev openssl libjemalloc-dev libhwloc-dev libcyaml-dev
+  liburing-dev libssl-dev openssl libjemalloc-dev libhwloc-dev libcyaml-dev libyaml-dev
   libjansson-dev libcmocka-dev libck-dev libsimdjson-dev libxgboost-dev
   python3 python3-xgboost python3-numpy python3-pandas python3-matplotlib
   python3-websockets valgrind

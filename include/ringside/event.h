@@ -67,7 +67,11 @@ enum rs_stream_id {        /* one per ring; also the journal stream id */
     RS_STREAM_INTENT = 5,  /* gate -> exec: intents; plus decisions, risk, positions */
     RS_STREAM_EXEC = 6,    /* exec -> gate: exec reports, orders */
     RS_STREAM_CTL = 7,     /* control commands -> gate/model */
-    RS_STREAM_RAW = 8,     /* raw frames, bad input, venue messages */
+    RS_STREAM_RAW = 8,     /* feed input: raw frames + timers (journaled inputs) */
+    RS_STREAM_VENUE = 9,   /* exec input: venue responses (journaled inputs) */
+    RS_STREAM_MARK_X = 10, /* feed -> exec: marks + timers (simulated venue pricing, timeouts) */
+    RS_STREAM_CTL_MODEL = 11, /* control commands -> model (hot swap) */
+    RS_STREAM_BAR_G = 12,  /* features -> gate: closed bars (ATR, sigma, bar clock) */
     RS_STREAM_MAX = 16
 };
 

@@ -155,6 +155,11 @@ void rs_spsc_recorder_detach(rs_spsc_cons *c);
  * space now (RS_FULL) or len is invalid. No syscalls, no allocation. */
 void *rs_spsc_try_claim(rs_spsc_prod *p, uint32_t len);
 
+/* Hot path. True if a record of `bytes` (header included) can be claimed now
+ * (wrap padding accounted for); refreshes the cached consumer positions only
+ * when the cache says no. Used to give a handler guaranteed headroom. */
+bool rs_spsc_has_room(rs_spsc_prod *p, uint32_t bytes);
+
 /* Hot path. Publish every record claimed since the last commit (one release
  * store of head). */
 void rs_spsc_commit(rs_spsc_prod *p);

@@ -1,0 +1,65 @@
+/* core/model_impl.h -- private: the compiled tree layout shared by the loader
+ * (model.c) and the evaluation kernels (model_eval.c). Not a public header. */
+#ifndef RS_CORE_MODEL_IMPL_H
+#define RS_CORE_MODEL_IMPL_H
+
+#include <stdint.h>
+
+#include "ringside/model.h"
+
+/* Node encoding: one 16-byte node per cache-line quarter, all trees in one
+ * array, so a visit touches one cache line. Nodes are addressed by their
+ * offset in 32-bit words (index * 4, "n4") so that SIMD gathers with scale 4
+ * reach each field directly:
+ *   feat   bits 0..29 feature index, bit 30 leaf, bit 31 default_left
+ *   thr    split threshold, or the leaf value for a leaf
+ *   left4  n4 of the left child; the right child is left4 + 4 (children are
+ *          renumbered to be adjacent); a leaf points to itself so that SIMD
+ *          lanes which reached a leaf stay there.
+ * A leaf's feature index is 0 (always a valid read; its result is masked). */
+typedef struct rs_node {
+    uint32_t feat;
+    float thr;
+    int32_t left4;
+    uint32_t pad;
+} rs_node;
+#define RS_NODE_FMASK 0x3fffffffu
+#define RS_NODE_LEAF 0x40000000u
+#define RS_NODE_DL 0x80000000u
+
+/* Trees are padded to a multiple of this with a dummy single-leaf tree so
+ * that SIMD kernels can always load full vectors of roots. */
+#define RS_MODEL_PAD 16
+
+struct rs_model {
+    uint32_t n_trees;          /* real trees */
+    uint32_t n_trees_pad;      /* multiple of RS_MODEL_PAD */
+    uint32_t n_features;
+    uint32_t n_named;
+    uint64_t n_nodes;          /* compiled nodes, dummy leaf included */
+    int obj;
+    int isa;
+    float base_score, base_margin;
+    uint32_t max_depth;
+    uint32_t depth_hist[33];
+    uint32_t version[3];
+    uint8_t sha256[32];
+    rs_node *nodes;
+    int32_t *root;             /* n_trees_pad: n4 of each root */
+    uint16_t *depth;           /* n_trees_pad: steps from root to deepest leaf */
+    uint16_t *gdepth8;         /* max depth per group of 8 trees */
+    uint16_t *gdepth16;        /* max depth per group of 16 trees */
+    char **names;              /* n_named feature names */
+    char *objective;
+    char *path;
+};
+
+/* Kernels (model_eval.c). Each returns XGBoost's float32 margin. */
+float rs_model_margin_scalar(const struct rs_model *m, const float *row);
+float rs_model_margin_avx2(const struct rs_model *m, const float *row);
+float rs_model_margin_avx512(const struct rs_model *m, const float *row);
+void rs_model_batch_scalar(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);
+void rs_model_batch_avx2(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);
+void rs_model_batch_avx512(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);
+
+#endif

@@ -1,0 +1,490 @@
+/* The engine runtime (see ringside/runtime.h).
+ *
+ * Why a headroom check instead of "retry on RS_FULL": a handler may emit
+ * several records for one input; if the third claim failed after two were
+ * committed, a retry would publish the first two twice. So the runtime only
+ * calls a handler when each of its output rings has room for a burst
+ * (RS_STAGE_HEADROOM); a claim failing inside a handler is then a sizing bug
+ * and stops the engine loudly instead of corrupting the stream.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ringside/log.h"
+#include "ringside/mem.h"
+#include "ringside/runtime.h"
+#include "ringside/tsc.h"
+
+#define RS_STAGE_HEADROOM (RS_REC_MAX)
+#define RS_BATCH 64
+
+static const char *const stage_names[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
+const char *rs_stage_name(unsigned id) { return id < RS_SID_MAX ? stage_names[id] : "?"; }
+
+/* ---- ring-backed emitter -------------------------------------------------- */
+
+static rs_rec *ring_emit_claim(rs_emit *e, uint16_t type, uint32_t len)
+{
+    rs_ring_emit *re = (rs_ring_emit *)e;
+    if (RS_UNLIKELY(len < sizeof(rs_rec)))
+        return NULL;
+    rs_rec *r = rs_spsc_try_claim(re->p, len);
+    if (RS_UNLIKELY(!r))
+        return NULL;
+    memset(r, 0, sizeof *r);
+    r->len = len;
+    r->type = type;
+    r->stream = re->stream;
+    return r;
+}
+
+static void ring_emit_commit(rs_emit *e, rs_rec *r)
+{
+    rs_ring_emit *re = (rs_ring_emit *)e;
+    r->seq = ++re->seq;
+    /* Local stamp from the TSC: a few ns, no syscall. Not stage logic: the
+     * handler never sees it, and replay ignores it. */
+    r->ts_local = re->ns0 + (int64_t)((double)(rs_rdtsc() - re->tsc0) * re->ns_per_tick);
+}
+
+void rs_ring_emit_init(rs_ring_emit *re, rs_spsc_prod *p, uint16_t stream, uint64_t first_seq)
+{
+    memset(re, 0, sizeof *re);
+    re->e.claim = ring_emit_claim;
+    re->e.commit = ring_emit_commit;
+    re->e.ctx = re;
+    re->p = p;
+    re->stream = stream;
+    re->seq = first_seq ? first_seq - 1 : 0;
+    re->ns_per_tick = 1.0 / rs_tsc_ghz();
+    re->tsc0 = rs_rdtsc();
+    re->ns0 = rs_now_ns();
+}
+
+/* ---- per-stage routing emitter -------------------------------------------- */
+
+typedef struct route_emit {
+    rs_emit e;
+    const rs_stage_def *def;
+    rs_ring_emit *streams;     /* engine's emitters, indexed by stream */
+    rs_rec *last;              /* last claimed record */
+    uint16_t last_stream;
+    uint64_t failed;           /* claims that failed (sizing bug) */
+} route_emit;
+
+static rs_rec *route_claim(rs_emit *e, uint16_t type, uint32_t len)
+{
+    route_emit *re = (route_emit *)e;
+    uint16_t s = type < RS_EV_TYPE_MAX && re->def->route[type] ? re->def->route[type] : re->def->out;
+    rs_rec *r = rs_emit_claim(&re->streams[s].e, type, len);
+    if (RS_UNLIKELY(!r))
+        re->failed++;
+    re->last = r;
+    re->last_stream = s;
+    return r;
+}
+
+static void route_commit(rs_emit *e, rs_rec *r)
+{
+    route_emit *re = (route_emit *)e;
+    uint16_t s = re->last == r ? re->last_stream : re->def->out;
+    rs_emit_commit(&re->streams[s].e, r);
+    if (r->type >= RS_EV_TYPE_MAX)
+        return;
+    for (int k = 0; k < 2; k++) {
+        uint16_t d = re->def->dup[r->type][k];
+        if (!d)
+            break;
+        rs_rec *c = rs_emit_claim(&re->streams[d].e, r->type, r->len);
+        if (RS_UNLIKELY(!c)) {
+            re->failed++;
+            return;
+        }
+        memcpy((uint8_t *)c + sizeof(rs_rec), (const uint8_t *)r + sizeof(rs_rec), r->len - sizeof(rs_rec));
+        c->ts = r->ts;
+        rs_emit_commit(&re->streams[d].e, c);
+    }
+}
+
+/* ---- engine --------------------------------------------------------------- */
+
+typedef struct thread_rt {
+    rs_engine *e;
+    const rs_thread_def *def;
+    unsigned index;
+    pthread_t th;
+    bool started;
+    char err[256];
+    atomic_bool failed;
+} thread_rt;
+
+struct rs_engine {
+    rs_engine_def def;
+    rs_region region;
+    rs_spsc_prod prod[RS_STREAM_MAX];
+    rs_spsc_cons cons[RS_STREAM_MAX];
+    rs_ring_emit emit[RS_STREAM_MAX];
+    route_emit route[RS_SID_MAX];
+    thread_rt threads[RS_MAX_THREADS];
+    rs_atomic_u64 stage_events[RS_SID_MAX]; /* written by the owning thread */
+    rs_hist *lat[RS_SID_MAX];              /* written by the owning thread */
+    double ns_per_tick;
+    uint64_t tsc0;
+    int64_t ns0;
+    atomic_bool no_sources;                /* stop pulling new input */
+    atomic_bool stop;                      /* leave the loop */
+    atomic_uint running;
+};
+
+rs_region *rs_engine_region(rs_engine *e) { return &e->region; }
+
+static int stream_used(const rs_engine_def *d, uint16_t s) { return s < RS_STREAM_MAX && d->ring_capacity[s]; }
+
+int rs_engine_create(rs_engine **out, const rs_engine_def *def)
+{
+    *out = NULL;
+    rs_engine *e = rs_mem_alloc(sizeof *e, RS_CACHELINE, "engine");
+    if (!e)
+        return -ENOMEM;
+    e->def = *def;
+    e->region.fd = -1;
+    /* validate the wiring before creating anything */
+    for (unsigned i = 0; i < def->n_stages; i++) {
+        const rs_stage_def *s = &def->stages[i];
+        if (!s->on_event || !stream_used(def, s->out)) {
+            rs_mem_free(e);
+            return rs_err_set(EINVAL, "stage %s: no handler or output stream %u has no ring", rs_stage_name(s->id),
+                              s->out);
+        }
+        for (unsigned k = 0; k < s->n_inputs; k++)
+            if (!stream_used(def, s->inputs[k])) {
+                rs_mem_free(e);
+                return rs_err_set(EINVAL, "stage %s: input stream %s has no ring", rs_stage_name(s->id),
+                                  rs_stream_name(s->inputs[k]));
+            }
+    }
+    rs_region_ring_spec specs[RS_STREAM_MAX];
+    unsigned n = 0;
+    for (uint16_t s = 1; s < RS_STREAM_MAX; s++) {
+        if (!def->ring_capacity[s])
+            continue;
+        specs[n].name = rs_stream_name(s);
+        specs[n].stream = s;
+        specs[n].capacity = def->ring_capacity[s];
+        specs[n].flags = def->recorder ? RS_SPSC_F_RECORDER : 0;
+        n++;
+    }
+    e->region.hdr_schema_expect = def->schema_hash;
+    int rc = rs_region_create(&e->region, def->instance, specs, n);
+    if (rc) {
+        rs_mem_free(e);
+        return rc;
+    }
+    for (uint16_t s = 1; s < RS_STREAM_MAX; s++) {
+        void *mem = rs_region_ring(&e->region, s);
+        if (!mem)
+            continue;
+        rs_spsc_prod_init(&e->prod[s], mem);
+        rs_spsc_cons_init(&e->cons[s], mem, RS_SPSC_CONSUMER);
+        rs_ring_emit_init(&e->emit[s], &e->prod[s], s, 1);
+    }
+    e->ns_per_tick = 1.0 / rs_tsc_ghz();
+    e->tsc0 = rs_rdtsc();
+    e->ns0 = rs_now_ns();
+    for (unsigned i = 0; i < def->n_stages; i++) {
+        e->lat[i] = rs_mem_alloc(sizeof(rs_hist), 64, "stage latency histogram");
+        if (!e->lat[i]) {
+            rs_engine_destroy(e);
+            return -ENOMEM;
+        }
+        rs_hist_init(e->lat[i]);
+        route_emit *re = &e->route[i];
+        re->e.claim = route_claim;
+        re->e.commit = route_commit;
+        re->e.ctx = re;
+        re->def = &e->def.stages[i];
+        re->streams = e->emit;
+    }
+    *out = e;
+    return 0;
+}
+
+/* Room on every output ring of a stage for one handler call. */
+static bool stage_has_room(rs_engine *e, const rs_stage_def *s)
+{
+    if (!rs_spsc_has_room(&e->prod[s->out], RS_STAGE_HEADROOM))
+        return false;
+    for (unsigned t = 0; t < RS_EV_TYPE_MAX; t++) {
+        if (s->route[t] && s->route[t] != s->out && !rs_spsc_has_room(&e->prod[s->route[t]], RS_STAGE_HEADROOM))
+            return false;
+        for (int k = 0; k < 2; k++)
+            if (s->dup[t][k] && !rs_spsc_has_room(&e->prod[s->dup[t][k]], RS_STAGE_HEADROOM))
+                return false;
+    }
+    return true;
+}
+
+static void commit_outputs(rs_engine *e, const rs_stage_def *s)
+{
+    rs_spsc_commit(&e->prod[s->out]);
+    for (unsigned t = 0; t < RS_EV_TYPE_MAX; t++) {
+        if (s->route[t])
+            rs_spsc_commit(&e->prod[s->route[t]]);
+        for (int k = 0; k < 2; k++)
+            if (s->dup[t][k])
+                rs_spsc_commit(&e->prod[s->dup[t][k]]);
+    }
+}
+
+/* One pass over a stage's inputs. Returns records handled, or -1 on error. */
+static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
+{
+    const rs_stage_def *s = &e->def.stages[si];
+    route_emit *re = &e->route[si];
+    int done = 0;
+    for (unsigned k = 0; k < s->n_inputs; k++) {
+        rs_spsc_cons *c = &e->cons[s->inputs[k]];
+        rs_ev_step *step = NULL;
+        int n = 0;
+        while (n < RS_BATCH) {
+            if (!stage_has_room(e, s))
+                break;               /* back-pressure: downstream is full */
+            const rs_rec *r = rs_spsc_poll(c);
+            if (!r)
+                break;
+            if (s->n_inputs > 1 && !step) {
+                /* consumption order for replay: "next `count` records come
+                 * from this input" -- filled in as we go, published with the
+                 * outputs that follow it */
+                step = (rs_ev_step *)rs_emit_claim(&e->emit[s->out].e, RS_EV_STEP, sizeof(rs_ev_step));
+                if (!step) {
+                    snprintf(err, errn, "stage %s: no room for a step record", rs_stage_name(s->id));
+                    return -1;
+                }
+                step->h.ts = r->ts;
+                step->stage = s->id;
+                step->in_stream = s->inputs[k];
+                step->first_seq = r->seq;
+                rs_emit_commit(&e->emit[s->out].e, &step->h);
+            }
+            int rc = s->on_event(s->state, r, &re->e);
+            if (step)
+                step->count++;
+            if (r->ts_local) {
+                /* handling latency: published (or received) -> handled */
+                int64_t now = e->ns0 + (int64_t)((double)(rs_rdtsc() - e->tsc0) * e->ns_per_tick);
+                rs_hist_add(e->lat[si], now > r->ts_local ? (uint64_t)(now - r->ts_local) : 0);
+            }
+            if (RS_UNLIKELY(rc == RS_FULL || re->failed)) {
+                snprintf(err, errn, "stage %s: an output record did not fit (ring too small for a burst)",
+                         rs_stage_name(s->id));
+                return -1;
+            }
+            n++;
+        }
+        if (n) {
+            commit_outputs(e, s);
+            rs_spsc_release(c);
+            done += n;
+        }
+    }
+    if (done) /* single writer: a relaxed load+store is enough */
+        rs_store_relaxed(&e->stage_events[si], rs_load_relaxed(&e->stage_events[si]) + (uint64_t)done);
+    return done;
+}
+
+static void idle_wait(const rs_thread_def *d, uint32_t *idle)
+{
+    uint32_t n = ++*idle;
+    if (d->idle == RS_IDLE_SPIN || n < d->spin_iters) {
+        rs_cpu_relax();
+        return;
+    }
+    if (d->idle == RS_IDLE_SPIN_YIELD || n < d->spin_iters + 100) {
+        sched_yield();
+        return;
+    }
+    /* back-off: 1 us doubling up to max_sleep_us */
+    uint32_t k = n - d->spin_iters - 100;
+    uint64_t us = k > 20 ? d->max_sleep_us : (1ull << (k > 10 ? 10 : k));
+    if (us > d->max_sleep_us)
+        us = d->max_sleep_us;
+    struct timespec ts = {0, (long)us * 1000};
+    nanosleep(&ts, NULL);
+}
+
+static void *thread_main(void *arg)
+{
+    thread_rt *t = arg;
+    rs_engine *e = t->e;
+    const rs_thread_def *d = t->def;
+    rs_region_thread *rt = &e->region.hdr->threads[t->index];
+    snprintf(rt->name, sizeof rt->name, "%s", d->name);
+    rs_store_relaxed(&rt->tid, (int32_t)syscall(SYS_gettid));
+    rs_store_relaxed(&rt->state, 1u);
+    pthread_setname_np(pthread_self(), d->name);
+    if (d->cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(d->cpu, &set);
+        if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0)
+            rs_warn("runtime", "thread %s: cannot pin to cpu %d", d->name, d->cpu);
+    }
+    uint32_t idle = 0;
+    uint64_t loops = 0, events = 0;
+    while (!atomic_load_explicit(&e->stop, memory_order_acquire)) { /* partner: rs_engine_stop's release */
+        int work = 0;
+        int64_t now = rs_now_ns();
+        if (!atomic_load_explicit(&e->no_sources, memory_order_relaxed)) {
+            for (unsigned i = 0; i < d->n_sources; i++) {
+                rs_source_def *src = &e->def.sources[d->sources[i]];
+                int n = src->poll(src->ctx, &e->emit[src->out].e, now);
+                if (n < 0) {
+                    snprintf(t->err, sizeof t->err, "source %s: %s", src->name, rs_err_msg());
+                    goto fail;
+                }
+                rs_spsc_commit(&e->prod[src->out]);
+                work += n;
+            }
+        }
+        for (unsigned i = 0; i < d->n_stages; i++) {
+            int n = run_stage(e, d->stages[i], t->err, sizeof t->err);
+            if (n < 0)
+                goto fail;
+            work += n;
+            events += (uint64_t)n;
+        }
+        loops++;
+        if ((loops & 63) == 0 || !work) {
+            rs_store_relaxed(&rt->heartbeat_ns, (uint64_t)now);
+            rs_store_relaxed(&rt->loops, loops);
+            rs_store_relaxed(&rt->events, events);
+        }
+        if (work)
+            idle = 0;
+        else
+            idle_wait(d, &idle);
+    }
+    rs_store_relaxed(&rt->events, events);
+    rs_store_relaxed(&rt->state, 2u);
+    atomic_fetch_sub(&e->running, 1);
+    return NULL;
+fail:
+    rs_error("runtime", "thread %s stopped: %s", d->name, t->err);
+    atomic_store(&t->failed, true);
+    rs_store_relaxed(&rt->state, 3u);
+    atomic_fetch_sub(&e->running, 1);
+    return NULL;
+}
+
+int rs_engine_start(rs_engine *e)
+{
+    for (unsigned i = 0; i < e->def.n_threads; i++) {
+        thread_rt *t = &e->threads[i];
+        t->e = e;
+        t->def = &e->def.threads[i];
+        t->index = i;
+        atomic_fetch_add(&e->running, 1);
+        int rc = pthread_create(&t->th, NULL, thread_main, t);
+        if (rc) {
+            atomic_fetch_sub(&e->running, 1);
+            rs_engine_stop(e);
+            return rs_err_set(rc, "cannot start thread %s: %s", t->def->name, strerror(rc));
+        }
+        t->started = true;
+    }
+    return 0;
+}
+
+bool rs_engine_idle(rs_engine *e)
+{
+    for (uint16_t s = 1; s < RS_STREAM_MAX; s++) {
+        void *mem = rs_region_ring(&e->region, s);
+        if (mem && rs_spsc_depth(mem) > 0)
+            return false;
+    }
+    return true;
+}
+
+void rs_engine_stop(rs_engine *e)
+{
+    /* Stop pulling input, let the pipeline drain (every ring empty twice in a
+     * row, 10 ms apart, or 5 s), then stop the threads. */
+    atomic_store(&e->no_sources, true);
+    int calm = 0;
+    for (int i = 0; i < 500 && calm < 2; i++) {
+        struct timespec d = {0, 10 * 1000 * 1000};
+        nanosleep(&d, NULL);
+        bool any_alive = atomic_load(&e->running) > 0;
+        calm = (!any_alive || rs_engine_idle(e)) ? calm + 1 : 0;
+    }
+    atomic_store_explicit(&e->stop, true, memory_order_release); /* partner: thread_main's acquire */
+    for (unsigned i = 0; i < e->def.n_threads; i++)
+        if (e->threads[i].started) {
+            pthread_join(e->threads[i].th, NULL);
+            e->threads[i].started = false;
+        }
+}
+
+bool rs_engine_healthy(rs_engine *e, const char **why)
+{
+    for (unsigned i = 0; i < e->def.n_threads; i++)
+        if (atomic_load(&e->threads[i].failed)) {
+            if (why)
+                *why = e->threads[i].err;
+            return false;
+        }
+    return true;
+}
+
+uint64_t rs_engine_stage_events(rs_engine *e, unsigned stage)
+{
+    for (unsigned i = 0; i < e->def.n_stages; i++)
+        if (e->def.stages[i].id == stage)
+            return rs_load_relaxed(&e->stage_events[i]);
+    return 0;
+}
+
+uint64_t rs_engine_stream_published(rs_engine *e, uint16_t stream)
+{
+    void *mem = rs_region_ring(&e->region, stream);
+    return mem ? rs_load_relaxed(&((rs_spsc_hdr *)mem)->published) : 0;
+}
+
+void rs_engine_destroy(rs_engine *e)
+{
+    if (!e)
+        return;
+    rs_engine_stop(e);
+    if (e->region.hdr)
+        rs_region_destroy(&e->region);
+    for (unsigned i = 0; i < RS_SID_MAX; i++)
+        rs_mem_free(e->lat[i]);
+    rs_mem_free(e);
+}
+
+rs_emit *rs_engine_emitter(rs_engine *e, uint16_t stream)
+{
+    return stream < RS_STREAM_MAX && e->emit[stream].p ? &e->emit[stream].e : NULL;
+}
+
+void rs_engine_commit(rs_engine *e, uint16_t stream)
+{
+    if (stream < RS_STREAM_MAX && e->emit[stream].p)
+        rs_spsc_commit(&e->prod[stream]);
+}
+
+const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage)
+{
+    for (unsigned i = 0; i < e->def.n_stages; i++)
+        if (e->def.stages[i].id == stage)
+            return e->lat[i];
+    return NULL;
+}

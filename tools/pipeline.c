@@ -1,0 +1,382 @@
+/* Stage construction from the config (see pipeline.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline.h"
+#include "ringside/log.h"
+#include "ringside/mem.h"
+
+/* ---- feed adapter ---------------------------------------------------------- */
+
+static rs_rec *fa_md_claim(rs_emit *e, uint16_t type, uint32_t len)
+{
+    rs_feed_adapter *a = e->ctx;
+    return rs_emit_claim(a->inner, type, len);
+}
+
+static void fa_md_commit(rs_emit *e, rs_rec *r)
+{
+    rs_feed_adapter *a = e->ctx;
+    rs_emit_commit(a->inner, r);
+}
+
+static rs_rec *fa_mark_claim(rs_emit *e, uint16_t type, uint32_t len)
+{
+    rs_feed_adapter *a = e->ctx;
+    if (type == RS_EV_MARK)
+        return rs_emit_claim(a->inner, type, len);
+    /* timer / freshness: the md copy is duplicated by the route */
+    if (len > sizeof a->scratch)
+        return NULL;
+    memset(a->scratch, 0, len);
+    rs_rec *r = (rs_rec *)a->scratch;
+    r->len = len;
+    r->type = type;
+    return r;
+}
+
+static void fa_mark_commit(rs_emit *e, rs_rec *r)
+{
+    rs_feed_adapter *a = e->ctx;
+    if ((uint8_t *)r != a->scratch)
+        rs_emit_commit(a->inner, r);
+}
+
+static int feed_stage_fn(void *st, const rs_rec *in, rs_emit *out)
+{
+    rs_feed_adapter *a = st;
+    a->inner = out;
+    rs_feed_out fo = {&a->md, &a->mark, NULL};
+    if (in->type == RS_EV_FRESHNESS) {
+        const rs_ev_freshness *f = (const rs_ev_freshness *)in;
+        uint32_t conn = f->conn % RS_FEED_MAX_CONNS;
+        return f->state == RS_FRESH_OK ? rs_feed_conn_open(a->feed, conn, 0, in->ts, &fo)
+                                       : rs_feed_conn_close(a->feed, conn, in->ts, &fo);
+    }
+    int rc = rs_feed_on_event(a->feed, in, &fo);
+    return rc == RS_FULL ? RS_FULL : RS_OK;
+}
+
+/* ---- the other stages' handlers with the runtime's signature -------------- */
+
+static int features_fn(void *st, const rs_rec *in, rs_emit *out)
+{
+    int rc = rs_features_on_event(st, in, out);
+    return rc == RS_FULL ? RS_FULL : RS_OK;
+}
+
+static int model_fn(void *st, const rs_rec *in, rs_emit *out)
+{
+    int rc = rs_model_stage_on_event(st, in, out);
+    return rc == RS_FULL ? RS_FULL : RS_OK;
+}
+
+static int gate_fn(void *st, const rs_rec *in, rs_emit *out)
+{
+    int rc = rs_gate_on_event(st, in, out);
+    return rc == RS_FULL ? RS_FULL : RS_OK;
+}
+
+static int exec_fn(void *st, const rs_rec *in, rs_emit *out)
+{
+    int rc = rs_exec_on_event(st, in, out);
+    return rc == RS_FULL ? RS_FULL : RS_OK;
+}
+
+/* ---- parameter mapping ------------------------------------------------------ */
+
+static void map_features(const rs_config *c, rs_features_params *p)
+{
+    const rs_cfg_features *f = &c->features;
+    rs_features_params_default(p);
+    p->bar_ns = (int64_t)f->bar_seconds * 1000000000ll;
+    p->n_ema = f->ema_periods_count < RS_FEAT_MAX_PERIODS ? f->ema_periods_count : RS_FEAT_MAX_PERIODS;
+    for (uint32_t i = 0; i < p->n_ema; i++)
+        p->ema[i] = f->ema_periods[i];
+    p->n_sma = f->sma_periods_count < RS_FEAT_MAX_PERIODS ? f->sma_periods_count : RS_FEAT_MAX_PERIODS;
+    for (uint32_t i = 0; i < p->n_sma; i++)
+        p->sma[i] = f->sma_periods[i];
+    p->rsi = f->rsi_period;
+    p->bb = f->bb_period;
+    p->bb_k = f->bb_k;
+    p->macd_fast = f->macd_fast;
+    p->macd_slow = f->macd_slow;
+    p->macd_signal = f->macd_signal;
+    p->atr = f->atr_period;
+    p->ret_lags = f->ret_lags;
+    p->n_rv = f->rv_windows_count < RS_FEAT_MAX_PERIODS ? f->rv_windows_count : RS_FEAT_MAX_PERIODS;
+    for (uint32_t i = 0; i < p->n_rv; i++)
+        p->rv[i] = f->rv_windows[i];
+    p->vol_z = f->volume_z_window;
+    p->beta = f->beta_window;
+    p->corr = f->corr_window;
+    p->n_mom = f->momentum_horizons_count < RS_FEAT_MAX_PERIODS ? f->momentum_horizons_count : RS_FEAT_MAX_PERIODS;
+    for (uint32_t i = 0; i < p->n_mom; i++)
+        p->mom[i] = f->momentum_horizons[i];
+    p->intrabar_ns = (int64_t)f->intraday_publish_ms * 1000000ll;
+    p->ref_sym = -1;
+}
+
+static void map_gate(const rs_config *c, rs_gate_params *p)
+{
+    const rs_cfg_gate *g = &c->gate;
+    const rs_cfg_risk *r = &c->risk;
+    rs_gate_params_default(p);
+    p->instance = c->exec.instance_id;
+    p->capital = g->capital;
+    p->z_min = g->z_threshold;
+    for (int v = 0; v < 4; v++)
+        p->cost_bps[v] = g->cost_bps;
+    p->ev_margin_bps = g->ev_margin_bps;
+    p->q_window = g->quantile_window;
+    p->q_tail = g->quantile_enabled ? 1.0 - g->quantile : 0.0;
+    p->warmup_bars = g->warmup_bars > p->atr_n + 1 ? g->warmup_bars : p->atr_n + 1;
+    p->sigma_floor_bps = g->sigma_floor_bps;
+    p->vote_k = g->vote_k ? g->vote_k : 1;
+    if (p->vote_min > p->vote_k)
+        p->vote_min = p->vote_k;
+    p->vote_min = p->vote_k;
+    p->cooldown_bars = g->cooldown_bars;
+    p->stop_atr = g->stop_atr;
+    p->tp_atr = g->take_profit_atr;
+    p->oco_delay_bars = g->oco_delay_bars;
+    p->max_hold_bars = g->max_hold_bars;
+    p->trail_atr = g->trail_atr;
+    p->guard_atr = g->guard_atr;
+    p->guard_pct = g->guard_pct / 100.0;
+    p->edge_cap = g->edge_cap;
+    p->max_weight = g->max_weight;
+    p->min_trade_notional = g->min_trade_notional;
+    p->risk_frac = g->base_fraction;
+    p->lim.max_order_notional = r->max_order_notional;
+    p->lim.max_pos_notional = r->max_position_notional;
+    p->lim.max_gross_notional = r->max_gross_notional;
+    p->lim.collar_bps = r->price_collar_bps;
+    p->lim.max_per_sec = r->max_orders_per_sec;
+    p->lim.max_per_min = r->max_orders_per_min;
+    p->md_max_age_ns = (int64_t)r->md_stale_ms * 1000000ll;
+    p->reject_pause_k = r->max_consecutive_rejects;
+    p->kill_max_retries = r->kill_retries;
+    p->kill_backoff_ns = (int64_t)r->kill_backoff_ms * 1000000ll;
+    p->fill_timeout_ns = (int64_t)r->fill_timeout_ms * 1000000ll;
+    p->kill_on_start = r->kill_switch;
+    p->dd_limit = r->drawdown_limit_pct / 100.0;
+    p->dd_cut = r->drawdown_cut_fraction;
+    p->dd_recover = r->drawdown_recovery_pct / 100.0;
+    p->bar_ns = (int64_t)c->features.bar_seconds * 1000000000ll;
+}
+
+static void map_exec(const rs_config *c, const rs_universe *u, rs_exec_params *p, double *pxs, double *qtys)
+{
+    const rs_cfg_sim *s = &c->exec.sim;
+    rs_exec_params_default(p);
+    p->venue = RS_VENUE_SIM;
+    p->u = u;
+    p->ack_timeout_ns = (int64_t)c->exec.order_timeout_ms * 1000000ll;
+    p->recon_interval_ns = (int64_t)c->exec.reconcile_interval_ms * 1000000ll;
+    rs_sim_params_default(&p->sim);
+    p->sim.seed = s->seed;
+    p->sim.n_syms = u->n;
+    p->sim.lat_ns = (int64_t)(s->latency_us * 1000.0);
+    p->sim.taker_fee_bps = s->taker_fee_bps;
+    p->sim.maker_fee_bps = s->maker_fee_bps;
+    p->sim.slippage_bps = s->slippage_bps;
+    p->sim.participation = s->partial_fill_ratio;
+    for (uint16_t i = 0; i < u->n; i++) {
+        pxs[i] = rs_pow10_tab[u->ins[i].px_exp];
+        qtys[i] = rs_pow10_tab[u->ins[i].qty_exp];
+    }
+    p->sim.px_scale = pxs;
+    p->sim.qty_scale = qtys;
+    /* config faults are on/off switches or counts; the sim counts events */
+    p->sim.faults.drop_fills = s->faults.drop_fills ? UINT32_MAX : 0;
+    p->sim.faults.dup_fills = s->faults.duplicate_fills ? UINT32_MAX : 0;
+    p->sim.faults.fill_delay_ns = (int64_t)s->faults.delay_fills_ms * 1000000ll;
+    p->sim.faults.reject_orders = s->faults.reject_orders;
+    p->sim.faults.status_unknown = s->faults.status_unknown ? UINT32_MAX : 0;
+    p->sim.faults.clock_skew_ms = s->faults.clock_skew_ms;
+}
+
+static double g_pxs[RS_MAX_SYMBOLS], g_qtys[RS_MAX_SYMBOLS];
+
+static const char *model_path(const char *dir, const char *path, char *buf, size_t n)
+{
+    if (!dir || !path || !*path)
+        return path;
+    snprintf(buf, n, "%s/%s", dir, path);
+    return buf;
+}
+
+int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_dir)
+{
+    memset(p, 0, sizeof *p);
+    p->cfg = cfg;
+    int rc = rs_config_universe(cfg, &p->u);
+    if (rc)
+        return rc;
+
+    /* feed */
+    rs_feed_cfg fc;
+    rs_feed_cfg_default(&fc);
+    fc.timer_period_ns = (int64_t)cfg->feed.timer_ms * 1000000ll;
+    fc.sym_stale_ns = (int64_t)cfg->feed.stale_symbol_ms * 1000000ll;
+    fc.conn_stale_ns = (int64_t)cfg->feed.stale_conn_ms * 1000000ll;
+    p->feed_mem = rs_mem_alloc(rs_feed_memsize(), 64, "feed stage");
+    if (!p->feed_mem)
+        return -ENOMEM;
+    p->fa.feed = rs_feed_init(p->feed_mem, &fc, &p->u);
+    if (!p->fa.feed)
+        return rs_err_set(RS_EBADCFG, "feed stage: %s", rs_err_msg());
+    p->fa.md = (rs_emit){fa_md_claim, fa_md_commit, &p->fa};
+    p->fa.mark = (rs_emit){fa_mark_claim, fa_mark_commit, &p->fa};
+
+    /* features */
+    rs_features_params fp;
+    map_features(cfg, &fp);
+    if ((rc = rs_features_params_check(&fp)))
+        return rc;
+    size_t fsz = rs_features_memsize(&p->u);
+    p->feat_mem = rs_mem_alloc(fsz, 64, "features stage");
+    if (!p->feat_mem)
+        return -ENOMEM;
+    if ((rc = rs_features_init(p->feat_mem, fsz, &fp, &p->u, &p->feat)))
+        return rc;
+    p->n_feat = rs_features_count(p->feat);
+    p->feat_name_ptrs = rs_mem_alloc(sizeof(char *) * p->n_feat, 64, "feature names");
+    if (!p->feat_name_ptrs)
+        return -ENOMEM;
+    for (uint32_t i = 0; i < p->n_feat; i++)
+        p->feat_name_ptrs[i] = rs_features_name(p->feat, i);
+
+    /* model */
+    rs_ensemble_cfg ec;
+    memset(&ec, 0, sizeof ec);
+    char paths[RS_MAX_HORIZONS][2][512];
+    ec.n_models = cfg->model.models_count;
+    for (uint32_t i = 0; i < ec.n_models && i < RS_MAX_HORIZONS; i++) {
+        const rs_cfg_model_entry *m = &cfg->model.models[i];
+        ec.m[i].path = model_path(model_dir, m->path, paths[i][0], sizeof paths[i][0]);
+        ec.m[i].name = m->name;
+        ec.m[i].weight = m->weight;
+        ec.m[i].horizon_bars = m->horizon_bars;
+        ec.m[i].calib_path = m->calibration[0] ? model_path(model_dir, m->calibration, paths[i][1], sizeof paths[i][1])
+                                               : NULL;
+        ec.m[i].calib_key = m->calibration[0] ? m->name : NULL;
+    }
+    ec.feature_names = p->feat_name_ptrs;
+    ec.n_features = p->n_feat;
+    ec.layout_hash = rs_features_layout_hash(p->feat);
+    ec.isa = cfg->model.isa;
+    rs_ensemble *ens = NULL;
+    if ((rc = rs_ensemble_load(&ens, &ec)))
+        return rc;
+    memcpy(p->model_sha256, rs_ensemble_sha256(ens), 32);
+    if ((rc = rs_model_stage_create(&p->model, ens, cfg->model.z_window, cfg->model.z_min_samples)))
+        return rc;
+
+    /* gate */
+    rs_gate_params gp;
+    map_gate(cfg, &gp);
+    if ((rc = rs_gate_params_check(&gp)))
+        return rc;
+    size_t gsz = rs_gate_memsize(&gp, &p->u);
+    p->gate_mem = rs_mem_alloc(gsz, 64, "gate stage");
+    if (!p->gate_mem)
+        return -ENOMEM;
+    if ((rc = rs_gate_init(p->gate_mem, gsz, &gp, &p->u)))
+        return rc;
+    p->gate = p->gate_mem;
+
+    /* exec: paper (the simulated venue in-process) */
+    if (cfg->exec.mode != RS_EXEC_PAPER)
+        return rs_err_set(RS_ENOTBUILT, "exec.mode live: the Binance venue session is not wired into `run` yet; "
+                                        "use exec.mode: paper");
+    rs_exec_params xp;
+    map_exec(cfg, &p->u, &xp, g_pxs, g_qtys);
+    size_t xsz = rs_exec_memsize(&xp);
+    p->exec_mem = rs_mem_alloc(xsz, 64, "exec stage");
+    if (!p->exec_mem)
+        return -ENOMEM;
+    if ((rc = rs_exec_init(p->exec_mem, &xp, &p->exec)))
+        return rc;
+
+    /* wiring: who reads and writes which stream */
+    rs_stage_def *s = p->stages;
+    s[RS_SID_FEED] = (rs_stage_def){.id = RS_SID_FEED, .state = &p->fa, .on_event = feed_stage_fn,
+                                    .inputs = {RS_STREAM_RAW}, .n_inputs = 1, .out = RS_STREAM_MD};
+    s[RS_SID_FEED].route[RS_EV_MARK] = RS_STREAM_MARK;
+    s[RS_SID_FEED].dup[RS_EV_MARK][0] = RS_STREAM_MARK_X;
+    s[RS_SID_FEED].dup[RS_EV_TIMER][0] = RS_STREAM_MARK;
+    s[RS_SID_FEED].dup[RS_EV_TIMER][1] = RS_STREAM_MARK_X;
+    s[RS_SID_FEED].dup[RS_EV_FRESHNESS][0] = RS_STREAM_MARK;
+    s[RS_SID_FEED].dup[RS_EV_FRESHNESS][1] = RS_STREAM_MARK_X;
+    s[RS_SID_FEATURES] = (rs_stage_def){.id = RS_SID_FEATURES, .state = p->feat, .on_event = features_fn,
+                                        .inputs = {RS_STREAM_MD}, .n_inputs = 1, .out = RS_STREAM_FEAT};
+    s[RS_SID_FEATURES].dup[RS_EV_BAR][0] = RS_STREAM_BAR_G;
+    s[RS_SID_MODEL] = (rs_stage_def){.id = RS_SID_MODEL, .state = p->model, .on_event = model_fn,
+                                     .inputs = {RS_STREAM_FEAT, RS_STREAM_CTL_MODEL}, .n_inputs = 2,
+                                     .out = RS_STREAM_PRED};
+    s[RS_SID_GATE] = (rs_stage_def){.id = RS_SID_GATE, .state = p->gate, .on_event = gate_fn,
+                                    .inputs = {RS_STREAM_CTL, RS_STREAM_EXEC, RS_STREAM_MARK, RS_STREAM_BAR_G,
+                                               RS_STREAM_PRED},
+                                    .n_inputs = 5, .out = RS_STREAM_INTENT};
+    s[RS_SID_EXEC] = (rs_stage_def){.id = RS_SID_EXEC, .state = p->exec, .on_event = exec_fn,
+                                    .inputs = {RS_STREAM_INTENT, RS_STREAM_MARK_X}, .n_inputs = 2,
+                                    .out = RS_STREAM_EXEC};
+    return 0;
+}
+
+void rs_pipeline_destroy(rs_pipeline *p)
+{
+    if (p->exec)
+        rs_exec_fini(p->exec);
+    rs_model_stage_destroy(p->model);
+    rs_mem_free(p->feed_mem);
+    rs_mem_free(p->feat_mem);
+    rs_mem_free(p->gate_mem);
+    rs_mem_free(p->exec_mem);
+    rs_mem_free(p->feat_name_ptrs);
+    memset(p, 0, sizeof *p);
+}
+
+int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
+{
+    const rs_config *c = p->cfg;
+    memset(d, 0, sizeof *d);
+    d->instance = c->instance;
+    d->recorder = c->recorder.enabled;
+    d->schema_hash = rs_schema_hash();
+    const rs_cfg_rings *r = &c->rings;
+    d->ring_capacity[RS_STREAM_RAW] = (uint32_t)r->raw_bytes;
+    d->ring_capacity[RS_STREAM_MD] = (uint32_t)r->md_bytes;
+    d->ring_capacity[RS_STREAM_MARK] = (uint32_t)r->mark_bytes;
+    d->ring_capacity[RS_STREAM_MARK_X] = (uint32_t)r->mark_bytes;
+    d->ring_capacity[RS_STREAM_FEAT] = (uint32_t)r->feat_bytes;
+    d->ring_capacity[RS_STREAM_BAR_G] = (uint32_t)r->feat_bytes;
+    d->ring_capacity[RS_STREAM_PRED] = (uint32_t)r->pred_bytes;
+    d->ring_capacity[RS_STREAM_INTENT] = (uint32_t)r->intent_bytes;
+    d->ring_capacity[RS_STREAM_EXEC] = (uint32_t)r->exec_bytes;
+    d->ring_capacity[RS_STREAM_CTL] = (uint32_t)r->ctl_bytes;
+    d->ring_capacity[RS_STREAM_CTL_MODEL] = (uint32_t)r->ctl_bytes;
+    memcpy(d->stages, p->stages, sizeof p->stages);
+    d->n_stages = RS_SID_MAX;
+    /* threads: the config assigns each stage bit to exactly one thread */
+    static const uint32_t bits[RS_SID_MAX] = {RS_STAGE_FEED, RS_STAGE_FEATURES, RS_STAGE_MODEL, RS_STAGE_GATE,
+                                              RS_STAGE_EXEC};
+    d->n_threads = c->engine.threads_count;
+    for (uint32_t t = 0; t < c->engine.threads_count && t < RS_MAX_THREADS; t++) {
+        const rs_cfg_thread *ct = &c->engine.threads[t];
+        rs_thread_def *td = &d->threads[t];
+        snprintf(td->name, sizeof td->name, "%s", ct->name);
+        td->cpu = ct->cpu >= 0 ? ct->cpu : -1;
+        td->idle = ct->idle;
+        td->spin_iters = ct->spin_us ? ct->spin_us * 20 : 1000;   /* ~50 ns per relax */
+        td->max_sleep_us = ct->backoff_max_us ? ct->backoff_max_us : 1000;
+        for (unsigned s = 0; s < RS_SID_MAX; s++)
+            if (ct->stages & bits[s])
+                td->stages[td->n_stages++] = s;
+    }
+    return 0;
+}

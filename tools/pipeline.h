@@ -1,0 +1,57 @@
+/* tools/pipeline.h -- builds the five stages from a config: the same code
+ * for `ringside run` (live / paper) and `ringside replay` (verify / what-if),
+ * so a replay runs exactly the handlers, parameters and models the run had.
+ */
+#ifndef RS_TOOLS_PIPELINE_H
+#define RS_TOOLS_PIPELINE_H
+
+#include "ringside/config.h"
+#include "ringside/exec_stage.h"
+#include "ringside/feature_ind.h"
+#include "ringside/features.h"
+#include "ringside/feed_stage.h"
+#include "ringside/gate.h"
+#include "ringside/instrument.h"
+#include "ringside/model_stage.h"
+#include "ringside/runtime.h"
+
+/* The feed stage behind the runtime's single routing emitter: md records go
+ * out as-is (timers and freshness are duplicated to mark/mark_x by the
+ * route), marks are routed to the mark ring, and the feed's own mark copies
+ * of timers/freshness are absorbed. Connection open/close arrive as
+ * RS_EV_FRESHNESS records on the raw stream (state OK = open,
+ * DISCONNECTED = close), so they are journaled inputs too. */
+typedef struct rs_feed_adapter {
+    rs_feed *feed;
+    rs_emit md, mark;          /* handed to the feed stage */
+    rs_emit *inner;            /* the runtime's emitter for this call */
+    uint8_t scratch[512];      /* absorbed records */
+} rs_feed_adapter;
+
+typedef struct rs_pipeline {
+    const rs_config *cfg;
+    rs_universe u;
+    void *feed_mem, *feat_mem, *gate_mem, *exec_mem;
+    rs_feed_adapter fa;
+    rs_features *feat;
+    rs_model_stage *model;
+    rs_gate *gate;
+    rs_exec *exec;
+    rs_stage_def stages[RS_SID_MAX];
+    char (*feat_names)[RS_FEAT_NAME_MAX];
+    const char **feat_name_ptrs;
+    uint32_t n_feat;
+    uint8_t model_sha256[32];
+} rs_pipeline;
+
+/* Build every stage from cfg (borrowed; must outlive p). model_dir: when not
+ * NULL, model and calibration paths are looked up there by their config path
+ * (replay extracts the journal's embedded copies). Returns 0 or a negative
+ * code with a message naming what failed. */
+int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_dir);
+void rs_pipeline_destroy(rs_pipeline *p);
+
+/* Ring capacities and thread mapping for the runtime, from the config. */
+int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d);
+
+#endif
