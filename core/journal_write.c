@@ -706,10 +706,14 @@ int rs_journal_writer_create(rs_journal_writer **out, const rs_journal_opts *o)
     if (w->o.io == RS_JIO_URING) {
         rc = io_uring_queue_init(w->nbufs * 2 + 4, &w->ring, 0);
         if (rc < 0) {
-            rc = rs_err_set(-rc, "io_uring_queue_init: %s (use the write(2) path: io=write)", strerror(-rc));
-            goto fail;
+            /* io_uring can be disabled (seccomp, sysctl kernel.io_uring_disabled):
+             * same journal through pwrite(2), said once */
+            rs_warn("journal", "io_uring unavailable (%s): writing with pwrite(2) batches", strerror(-rc));
+            w->o.io = RS_JIO_WRITE;
+            rc = 0;
+        } else {
+            w->ring_ok = true;
         }
-        w->ring_ok = true;
     }
     uint32_t no = 1;
     uint64_t g = 1;

@@ -88,7 +88,8 @@ typedef struct rs_journal_opts {
     bool fsync_on_order;       /* after any RS_EV_ORDER / EXEC_REPORT / INTENT */
     uint32_t batch_bytes;      /* size of one write (0: 1 MiB) */
     uint32_t batches;          /* buffers (writes in flight + filling; 0: 8) */
-    int io;                    /* enum rs_jio */
+    int io;                    /* enum rs_jio; io_uring falls back to pwrite
+                                  (with a warning) where the kernel refuses it */
     const rs_journal_blob *blobs;
     unsigned n_blobs;          /* <= RS_JBLOB_MAX */
     /* Open an existing journal: truncate a torn tail, seal the last
