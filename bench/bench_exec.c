@@ -12,6 +12,9 @@
  * Component cases with a peer measured in the same run:
  *   hmac sign    rs_sign (pre-built pads, no allocation) vs OpenSSL HMAC()
  *   parse execRpt rs_bn_parse_ws on an executionReport vs jansson json_loadb
+ *   round trip   intent -> signed frame -> venue-side parse + signature check
+ *                -> sim matching -> answer frame -> exec parse -> ACKED, one
+ *                thread, zero simulated latency (the CPU both ends add)
  * Not measured here (needs the transport, branch `transport`): bytes on the
  * socket and the loopback round trip through `ringside venue-sim`.
  */
@@ -263,6 +266,101 @@ static int parse_case(const rs_bench_opts *o, uint32_t n)
     return cnt > 0 ? 0 : 1;
 }
 
+/* Order round trip through the whole Binance byte path in one thread, with
+ * zero simulated latency: intent -> signed WS frame -> venue-side parse and
+ * signature check -> sim matching -> answer frame -> exec parse -> ACKED
+ * report. No sockets: the CPU cost both ends add to a network round trip. */
+static int roundtrip_case(const rs_bench_opts *o, uint32_t n)
+{
+    static bctx c;
+    if (setup(&c, RS_VENUE_BINANCE, RS_XCH_WS, RS_SIGN_HMAC, n))
+        return 1;
+    rs_bn srv;
+    rs_bn_params bp;
+    rs_bn_params_default(&bp);
+    bp.u = &c.u;
+    rs_bn_init(&srv, &bp, "", NULL, NULL);
+    rs_sim_params sp;
+    rs_sim_params_default(&sp);
+    sp.n_syms = 1;
+    sp.lat_ns = 0;
+    sp.max_orders = 1024;
+    void *simmem = aligned_alloc(64, (rs_sim_memsize(&sp) + 63) & ~(size_t)63);
+    rs_sim *sim;
+    if (!simmem || rs_sim_init(simmem, &sp, &sim)) {
+        teardown(&c);
+        free(simmem);
+        return 1;
+    }
+    static uint8_t rb[8192];
+    rs_ev_raw *raw = (rs_ev_raw *)rb;
+    static rs_hist h;
+    rs_hist_init(&h);
+    rs_ev_intent in;
+    memset(&in, 0, sizeof in);
+    in.h = (rs_rec){.len = sizeof in, .type = RS_EV_INTENT, .stream = RS_STREAM_INTENT};
+    in.kind = RS_INT_NEW;
+    in.side = RS_SIDE_BUY;
+    in.ord_type = RS_ORD_LIMIT;
+    in.px = 1000; /* far from the market: rests, never fills */
+    in.qty = 1234;
+    int64_t t = 1700000000000ll * MS;
+    int fails = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        in.h.seq = i + 1;
+        in.h.ts = t;
+        in.client_id = (2ull << 40) | (i + 1);
+        uint64_t a = rs_rdtsc();
+        rs_exec_on_event(c.x, &in.h, &c.eb.e);
+        rs_exec_wire w;
+        rs_bn_srv_req q;
+        if (rs_exec_outbox_peek(c.x, &w) != RS_OK ||
+            rs_bn_srv_parse_ws(&srv, (const char *)w.data, w.len, &c.sec_store.hmac, &q) != RS_OK || !q.sig_ok) {
+            fails++;
+            break;
+        }
+        rs_exec_outbox_pop(c.x);
+        rs_sim_request(sim, t, &q.r);
+        rs_vevt e;
+        int got = 0;
+        while (rs_sim_poll(sim, t, &e) == RS_OK) {
+            if (!e.req_id)
+                continue; /* account-stream copy */
+            int len = rs_bn_srv_answer(&srv, &q.r, 1, &e, 1, (char *)raw->data, sizeof rb - sizeof *raw);
+            raw->h = (rs_rec){.len = (uint32_t)(sizeof *raw + (size_t)len), .type = RS_EV_VENUE_MSG,
+                              .stream = RS_STREAM_RAW, .seq = i + 1, .ts = t};
+            raw->conn = RS_XCONN(RS_XCH_WS, 0);
+            raw->n = (uint32_t)len;
+            rs_exec_on_event(c.x, &raw->h, &c.eb.e);
+            got = 1;
+        }
+        uint64_t b = rs_rdtscp();
+        const rs_order *ord = rs_exec_order(c.x, in.client_id);
+        if (!got || !ord || ord->state != RS_OS_ACKED) {
+            fails++;
+            break;
+        }
+        rs_hist_add(&h, b - a);
+        rs_emit_buf_reset(&c.eb);
+        /* cancel locally at the sim so its book stays small */
+        rs_vreq cx = {.kind = RS_VREQ_CANCEL, .sym = 0, .client_id = in.client_id, .ts_ms = t / MS, .req_id = 0};
+        rs_sim_request(sim, t, &cx);
+        while (rs_sim_poll(sim, t, &e) == RS_OK)
+            ;
+        t += 1000;
+    }
+    rs_bench_result r = {.bench = "exec", .case_name = "round trip via codec+sim (no net)", .unit = "ns",
+                         .note = "intent->signed frame->venue parse+verify->match->answer->ACKED"};
+    rs_bench_from_hist(&r, &h, 1.0 / rs_tsc_ghz());
+    if (!fails)
+        rs_bench_emit(o, &r);
+    else
+        fprintf(stderr, "bench exec: round trip failed\n");
+    teardown(&c);
+    free(simmem);
+    return fails ? 1 : 0;
+}
+
 int rs_bench_exec(const rs_bench_opts *o)
 {
     uint32_t n = o->quick ? 2000 : 50000;
@@ -276,6 +374,7 @@ int rs_bench_exec(const rs_bench_opts *o)
     rc |= run_case(o, "intent->wire rest hmac", RS_VENUE_BINANCE, RS_XCH_REST, RS_SIGN_HMAC, 0, n, NULL);
     rc |= run_case(o, "intent->sim venue (paper)", RS_VENUE_SIM, 0, RS_SIGN_HMAC, 0, n < 5000 ? n : 5000,
                    "includes sim matching of earlier orders");
+    rc |= roundtrip_case(o, n);
     rc |= sign_case(o, n);
     rc |= parse_case(o, n);
     if (!o->json)

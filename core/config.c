@@ -350,7 +350,7 @@ static void walk_mapping(vctx *c, const cyaml_schema_value_t *v, yaml_node_t *n,
                 secret |= !strcasecmp(key, secret_words[i]);
             if (secret) {
                 verr(c, node_line(k), path, "secrets never belong in the config file: put them in a 0600 file "
-                     "(exec.secrets.file) or the environment (exec.secrets.key_env / secret_env)");
+                     "(exec.secrets.file) or the environment (exec.secrets.key_env and the secret variables)");
             } else {
                 const char *best = NULL;
                 int bd = 3;
@@ -755,6 +755,10 @@ static void check_url(vctx *c, const char *path, const char *s, const char *plai
 static void check_tls(vctx *c, const char *sect, const rs_cfg_tls *t, const rs_cfg_url *u)
 {
     char p[KEYPATH_MAX];
+    if (!t->system_ca && !t->ca_file[0]) {
+        snprintf(p, sizeof p, "%s.tls.system_ca", sect);
+        perr(c, p, "false needs %s.tls.ca_file: nothing would be trusted", sect);
+    }
     if (!t->verify) {
         snprintf(p, sizeof p, "%s.tls.verify", sect);
         pwarn(c, p, "certificate verification is OFF: anyone on the path can impersonate the venue");
@@ -851,6 +855,8 @@ static void cross_check(vctx *c, rs_config *cfg)
         perr(c, "feed.streams", "must list at least one stream");
     if (f->reconnect_min_ms > f->reconnect_max_ms)
         perr(c, "feed.reconnect_max_ms", "must be >= feed.reconnect_min_ms (%u)", f->reconnect_min_ms);
+    if (f->lifetime_s && f->rotate_margin_s > f->lifetime_s / 2)
+        perr(c, "feed.rotate_margin_s", "must be at most half of feed.lifetime_s (%u)", f->lifetime_s);
     if (f->stale_symbol_ms < f->timer_ms)
         perr(c, "feed.stale_symbol_ms", "must be >= feed.timer_ms (%u): staleness is checked on timer events",
              f->timer_ms);
@@ -939,8 +945,15 @@ static void cross_check(vctx *c, rs_config *cfg)
     rs_cfg_risk *rk = &cfg->risk;
     if (rk->drawdown_recovery_pct >= rk->drawdown_limit_pct)
         perr(c, "risk.drawdown_recovery_pct", "must be < risk.drawdown_limit_pct (%g)", rk->drawdown_limit_pct);
-    if (rk->kill_backoff_ms > rk->kill_backoff_max_ms)
-        perr(c, "risk.kill_backoff_max_ms", "must be >= risk.kill_backoff_ms (%u)", rk->kill_backoff_ms);
+    if (rk->drawdown_kill_pct > 0 && rk->drawdown_kill_pct <= rk->drawdown_limit_pct)
+        perr(c, "risk.drawdown_kill_pct", "must be 0 (off) or > risk.drawdown_limit_pct (%g)", rk->drawdown_limit_pct);
+
+    /* gate */
+    const rs_cfg_gate *g = &cfg->gate;
+    if (g->vote_min > g->vote_k)
+        perr(c, "gate.vote_min", "must be <= gate.vote_k (%u)", g->vote_k);
+    if (g->quantile_min_count > g->quantile_window)
+        perr(c, "gate.quantile_min_count", "must be <= gate.quantile_window (%u)", g->quantile_window);
 
     /* exec */
     rs_cfg_exec *x = &cfg->exec;
@@ -956,15 +969,19 @@ static void cross_check(vctx *c, rs_config *cfg)
         if (!x->rest_url[0])
             perr(c, "exec.rest_url", "required when exec.mode is live (the reconciliation polling path)");
         check_tls(c, "exec", &x->tls, &x->ws_api_url_parsed);
-        if (!x->secrets.file[0] && (!x->secrets.key_env[0] || !x->secrets.secret_env[0]))
-            perr(c, "exec.secrets", "live mode needs a secrets file or both key_env and secret_env");
+        if (!x->secrets.file[0] && !x->secrets.key_env[0])
+            perr(c, "exec.secrets", "live mode needs a secrets file or key_env (and a secret variable)");
     }
     if (x->secrets.key_env[0] && !is_env_name(x->secrets.key_env))
         perr(c, "exec.secrets.key_env", "'%s' is not an environment variable name", x->secrets.key_env);
-    if (x->secrets.secret_env[0] && !is_env_name(x->secrets.secret_env))
-        perr(c, "exec.secrets.secret_env", "'%s' is not an environment variable name", x->secrets.secret_env);
-    if (x->sim.latency_model == RS_LAT_JOURNAL && !x->sim.latency_journal[0])
-        perr(c, "exec.sim.latency_journal", "required when exec.sim.latency_model is journal");
+    if (x->secrets.hmac_secret_env[0] && !is_env_name(x->secrets.hmac_secret_env))
+        perr(c, "exec.secrets.hmac_secret_env", "'%s' is not an environment variable name", x->secrets.hmac_secret_env);
+    if (x->secrets.ed25519_pem_env[0] && !is_env_name(x->secrets.ed25519_pem_env))
+        perr(c, "exec.secrets.ed25519_pem_env", "'%s' is not an environment variable name", x->secrets.ed25519_pem_env);
+    if ((x->sim.latency_model == RS_LAT_TABLE || x->sim.latency_model == RS_LAT_SEQUENCE) && !x->sim.latency_journal[0])
+        perr(c, "exec.sim.latency_journal", "required when exec.sim.latency_model is table or sequence");
+    if (x->sim.latency_min_us > x->sim.latency_max_us)
+        perr(c, "exec.sim.latency_max_us", "must be >= exec.sim.latency_min_us (%g)", x->sim.latency_min_us);
 
     /* venue simulator */
     rs_cfg_venue_sim *vs = &cfg->venue_sim;
@@ -1024,6 +1041,9 @@ static void check_files(vctx *c, const rs_config *cfg)
         else if (st.st_mode & 077)
             perr(c, "exec.secrets.file", "%s: mode %03o lets others read it; chmod 600", cfg->exec.secrets.file,
                  (unsigned)(st.st_mode & 0777));
+        else if (st.st_uid != geteuid())
+            perr(c, "exec.secrets.file", "%s: owned by uid %u, not by this user (%u)", cfg->exec.secrets.file,
+                 (unsigned)st.st_uid, (unsigned)geteuid());
     }
 }
 

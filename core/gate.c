@@ -27,6 +27,7 @@ enum { ST_FLAT = 0, ST_ENTERING, ST_OPEN };
 
 #define STAGE_BYTES (96u * 1024u)
 #define CTL_RING 64u
+#define CONN_MAX 16u
 #define NOSYM 0xffffu
 #define N_VERDICTS (RS_GATE_COUNT - 1)
 
@@ -95,6 +96,8 @@ struct rs_gate {
     gord ord[RS_GATE_MAX_ORDERS];
     gctl ctl[CTL_RING];
     uint32_t ctl_head, done_head;
+    uint32_t conn_id[CONN_MAX];
+    uint8_t conn_used[CONN_MAX], conn_state[CONN_MAX];
     gdone done[DONE_RING];
     gsym s[RS_MAX_SYMBOLS];
     /* staging of output (see the top of this file) */
@@ -956,9 +959,29 @@ static int on_fresh(rs_gate *g, const rs_ev_freshness *f)
 {
     if (f->state > RS_FRESH_DISCONNECTED)
         return bad(g, RS_EV_FRESHNESS, 1, "freshness: unknown state");
-    if (f->sym == NOSYM)
-        g->global_fresh = f->state;
-    else if (f->sym < g->u.n)
+    if (f->sym == NOSYM) {
+        /* per connection: one feed recovering must not clear another's
+         * outage; the worst connection state rules */
+        uint32_t i, freei = CONN_MAX;
+        for (i = 0; i < CONN_MAX; i++) {
+            if (g->conn_used[i] && g->conn_id[i] == f->conn)
+                break;
+            if (!g->conn_used[i] && freei == CONN_MAX)
+                freei = i;
+        }
+        if (i == CONN_MAX)
+            i = freei;
+        if (i == CONN_MAX)
+            return bad(g, RS_EV_FRESHNESS, 2, "freshness: more connections than tracked");
+        g->conn_used[i] = 1;
+        g->conn_id[i] = f->conn;
+        g->conn_state[i] = f->state;
+        uint8_t worst = RS_FRESH_OK;
+        for (uint32_t k = 0; k < CONN_MAX; k++)
+            if (g->conn_used[k] && g->conn_state[k] != RS_FRESH_OK)
+                worst = g->conn_state[k];
+        g->global_fresh = worst;
+    } else if (f->sym < g->u.n)
         g->s[f->sym].fresh = f->state;
     else
         return bad(g, RS_EV_FRESHNESS, 0, "freshness: sym out of range");

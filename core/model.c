@@ -509,11 +509,81 @@ static char *dupstr(const char *s)
     return p;
 }
 
+/* Fill the complete tree of depth D rooted at position k from the compiled
+ * general node n4 (see model_impl.h). */
+static void fill_complete(const rs_model *m, uint32_t *w, int32_t off, int32_t leaf, int32_t n4, uint32_t k,
+                          uint32_t level, uint32_t D)
+{
+    const rs_node *nd = m->nodes + (n4 >> 2);
+    if (level == D) {
+        /* a leaf position: the first leaf below (n4 is a leaf here) */
+        memcpy(&w[leaf + (int32_t)k], &nd->thr, 4);
+        return;
+    }
+    if (nd->feat & RS_NODE_LEAF) {
+        /* early leaf: a never-decisive split node, and the leaf value in
+         * both subtrees */
+        w[off + 2 * (int32_t)k] = 0;
+        w[off + 2 * (int32_t)k + 1] = 0;
+        fill_complete(m, w, off, leaf, n4, 2 * k + 1, level + 1, D);
+        fill_complete(m, w, off, leaf, n4, 2 * k + 2, level + 1, D);
+        return;
+    }
+    w[off + 2 * (int32_t)k] = nd->feat;
+    memcpy(&w[off + 2 * (int32_t)k + 1], &nd->thr, 4);
+    fill_complete(m, w, off, leaf, nd->left4, 2 * k + 1, level + 1, D);
+    fill_complete(m, w, off, leaf, nd->left4 + 4, 2 * k + 2, level + 1, D);
+}
+
+static int compile_complete(rs_model *m)
+{
+    m->cdepth = rs_mem_alloc(m->n_trees_pad * 2, 64, "model complete layout");
+    if (!m->cdepth)
+        return -ENOMEM;
+    for (uint32_t b = 0; b < m->n_trees_pad; b += 64) {
+        uint16_t D = 0;
+        for (uint32_t t = b; t < b + 64 && t < m->n_trees_pad; t++)
+            D = m->depth[t] > D ? m->depth[t] : D;
+        for (uint32_t t = b; t < b + 64 && t < m->n_trees_pad; t++)
+            m->cdepth[t] = D;
+    }
+    uint64_t words = 0;
+    for (uint32_t t = 0; t < m->n_trees_pad; t++) {
+        uint64_t D = m->cdepth[t];
+        words += 2 * ((1ull << D) - 1) + (1ull << D) + 1;
+    }
+    if (words > (1ull << 26))
+        return 0;   /* too large: stay on the general layout */
+    /* + 128 words of slack: the batch kernel loads 16-node windows that may
+     * run past the last tree */
+    m->cw = rs_mem_alloc((words + 128) * 4, 64, "model complete layout");
+    m->coff = rs_mem_alloc(m->n_trees_pad * 4, 64, "model complete layout");
+    m->cleaf = rs_mem_alloc(m->n_trees_pad * 4, 64, "model complete layout");
+    if (!m->cw || !m->coff || !m->cleaf)
+        return -ENOMEM;
+    int64_t pos = 0;
+    for (uint32_t t = 0; t < m->n_trees_pad; t++) {
+        uint32_t D = m->cdepth[t];
+        int32_t internal = (int32_t)((1u << D) - 1);
+        m->coff[t] = (int32_t)pos;
+        /* leaf k (>= internal) lives right after the 2*internal split words */
+        m->cleaf[t] = (int32_t)(pos + 2 * internal - internal);
+        fill_complete(m, m->cw, m->coff[t], m->cleaf[t], m->root[t], 0, 0, D);
+        pos += 2 * internal + (internal + 1);
+        pos += pos & 1;   /* keep every tree 8-byte aligned: nodes are read as 64-bit pairs */
+    }
+    return 0;
+}
+
 void rs_model_destroy(rs_model *m)
 {
     if (!m)
         return;
     rs_mem_free(m->nodes);
+    rs_mem_free(m->cw);
+    rs_mem_free(m->coff);
+    rs_mem_free(m->cleaf);
+    rs_mem_free(m->cdepth);
     rs_mem_free(m->root);
     rs_mem_free(m->depth);
     rs_mem_free(m->gdepth8);
@@ -710,6 +780,8 @@ static int load_json(rs_model *m, ld *L, json_t *root)
         for (uint32_t g = 0; g < m->n_trees_pad / 16; g++)
             m->gdepth16[g] = m->gdepth8[2 * g] > m->gdepth8[2 * g + 1] ? m->gdepth8[2 * g] : m->gdepth8[2 * g + 1];
     }
+    if (!rc && m->max_depth <= RS_COMPLETE_MAX_DEPTH)
+        rc = compile_complete(m);
     for (size_t i = 0; i < nt; i++)
         ptree_free(&pts[i]);
     rs_mem_free(pts);

@@ -49,10 +49,26 @@ struct rs_model {
     uint16_t *depth;           /* n_trees_pad: steps from root to deepest leaf */
     uint16_t *gdepth8;         /* max depth per group of 8 trees */
     uint16_t *gdepth16;        /* max depth per group of 16 trees */
+    /* Complete layout (used when every tree is at most RS_COMPLETE_MAX_DEPTH
+     * deep): each tree stored as a complete binary tree of depth D =
+     * cdepth[t] (shallower leaves are replicated into the
+     * subtree below them, whose split nodes are then never decisive).
+     * Words (32-bit) of tree t start at coff[t]: split node k (0-based,
+     * children 2k+1 / 2k+2) is words coff+2k (feature | RS_NODE_DL) and
+     * coff+2k+1 (threshold); leaf k (k in [2^D-1, 2^(D+1)-2]) is word
+     * cleaf[t] + k. Traversal is exactly D steps with no leaf test. */
+    uint32_t *cw;              /* NULL: not used (deep trees), use nodes */
+    int32_t *coff;             /* n_trees_pad */
+    int32_t *cleaf;            /* n_trees_pad */
+    uint16_t *cdepth;          /* n_trees_pad: D of the tree = the deepest tree
+                                  in its block of 64, so that every kernel's
+                                  group of trees (8, 4x8, 4x16) steps alike */
     char **names;              /* n_named feature names */
     char *objective;
     char *path;
 };
+
+#define RS_COMPLETE_MAX_DEPTH 10
 
 /* Kernels (model_eval.c). Each returns XGBoost's float32 margin. */
 float rs_model_margin_scalar(const struct rs_model *m, const float *row);

@@ -314,6 +314,75 @@ int rs_ensemble_load(rs_ensemble **out, const rs_ensemble_cfg *cfg)
     return 0;
 }
 
+int rs_ensemble_load_manifest(rs_ensemble **out, const char *manifest, const char *const *feature_names,
+                              uint32_t n_features, uint64_t layout_hash, int isa)
+{
+    *out = NULL;
+    char *buf = NULL;
+    size_t n = 0;
+    int rc = read_all(manifest, &buf, &n);
+    if (rc)
+        return rc;
+    json_error_t je;
+    json_t *root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    rs_mem_free(buf);
+    if (!root)
+        return rs_err_set(RS_EBADCFG, "%s: line %d: invalid JSON: %s", manifest, je.line, je.text);
+    /* paths in the manifest are relative to its directory */
+    char dir[512];
+    const char *slash = strrchr(manifest, '/');
+    size_t dl = slash ? (size_t)(slash - manifest) + 1 : 0;
+    if (dl >= sizeof dir) {
+        json_decref(root);
+        return rs_err_set(RS_EBADCFG, "%s: path too long", manifest);
+    }
+    memcpy(dir, manifest, dl);
+    dir[dl] = 0;
+    char paths[RS_MAX_HORIZONS + 1][640];
+    char keys[RS_MAX_HORIZONS][64], names[RS_MAX_HORIZONS][64];
+    rs_ensemble_cfg cfg = {.feature_names = feature_names, .n_features = n_features, .layout_hash = layout_hash,
+                           .isa = isa};
+    json_t *models = json_object_get(root, "models");
+    const char *calib = json_string_value(json_object_get(root, "calibration"));
+    if (calib)
+        snprintf(paths[RS_MAX_HORIZONS], sizeof paths[0], "%s%s", calib[0] == '/' ? "" : dir, calib);
+    if (!json_is_array(models) || json_array_size(models) < 1 || json_array_size(models) > RS_MAX_HORIZONS) {
+        rc = rs_err_set(RS_EBADCFG, "%s: \"models\" must be an array of 1..%d entries", manifest, RS_MAX_HORIZONS);
+        goto out;
+    }
+    cfg.n_models = (uint32_t)json_array_size(models);
+    for (uint32_t i = 0; i < cfg.n_models; i++) {
+        json_t *mj = json_array_get(models, i);
+        const char *path = json_string_value(json_object_get(mj, "path"));
+        json_t *w = json_object_get(mj, "weight"), *h = json_object_get(mj, "horizon_bars");
+        if (!path || !json_is_number(w)) {
+            rc = rs_err_set(RS_EBADCFG, "%s: models[%u] needs \"path\" (string) and \"weight\" (number)", manifest,
+                            i);
+            goto out;
+        }
+        snprintf(paths[i], sizeof paths[i], "%s%s", path[0] == '/' ? "" : dir, path);
+        rs_ensemble_model_cfg *mc = &cfg.m[i];
+        mc->path = paths[i];
+        mc->weight = json_number_value(w);
+        mc->horizon_bars = json_is_integer(h) ? (uint32_t)json_integer_value(h) : 0;
+        const char *nm = json_string_value(json_object_get(mj, "name"));
+        if (nm) {
+            snprintf(names[i], sizeof names[i], "%s", nm);
+            mc->name = names[i];
+        }
+        const char *key = json_string_value(json_object_get(mj, "calib_key"));
+        if (calib && key) {
+            snprintf(keys[i], sizeof keys[i], "%s", key);
+            mc->calib_path = paths[RS_MAX_HORIZONS];
+            mc->calib_key = keys[i];
+        }
+    }
+    rc = rs_ensemble_load(out, &cfg);
+out:
+    json_decref(root);
+    return rc;
+}
+
 int rs_ensemble_eval(rs_ensemble *e, const double *v, uint32_t n, float *raw, float *cal, double *weighted)
 {
     if (n < e->n_inputs)
@@ -417,6 +486,7 @@ static int on_swap(rs_model_stage *st, const rs_ev_model_swap *in, rs_emit *out)
     rs_ev_model_swap *o = (rs_ev_model_swap *)rs_emit_claim(out, RS_EV_MODEL_SWAP, sizeof *o);
     if (!o)
         return RS_FULL;
+    memset((char *)o + sizeof(rs_rec), 0, sizeof *o - sizeof(rs_rec));
     o->h.ts = in->h.ts;
     memcpy(o->old_sha256, rs_ensemble_sha256(st->cur), 32);
     memcpy(o->new_sha256, in->new_sha256, 32);
@@ -449,6 +519,9 @@ static int on_features(rs_model_stage *st, const rs_ev_features *f, rs_emit *out
     rs_ev_prediction *p = (rs_ev_prediction *)rs_emit_claim(out, RS_EV_PREDICTION, sizeof *p);
     if (!p)
         return RS_FULL;
+    /* claim zeroes only the header: clear the payload so unused horizons,
+     * padding and not-ready fields are the same bytes in every run */
+    memset((char *)p + sizeof(rs_rec), 0, sizeof *p - sizeof(rs_rec));
     rs_ensemble *e = st->cur;
     p->h.ts = f->h.ts;
     p->sym = f->sym;

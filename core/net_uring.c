@@ -167,7 +167,29 @@ static void arm_send(rs_net_loop *l, int i)
     s->inflight++;
 }
 
+int rs_net_resolve(const char *host, uint16_t port, rs_net_addr *out)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    char portstr[8];
+    snprintf(portstr, sizeof portstr, "%u", port);
+    int g = getaddrinfo(host, portstr, &hints, &res);
+    if (g != 0 || !res)
+        return rs_err_set(EHOSTUNREACH, "net: cannot resolve '%s': %s", host, gai_strerror(g));
+    _Static_assert(sizeof out->storage >= sizeof(struct sockaddr_storage), "rs_net_addr too small");
+    memcpy(out->storage, res->ai_addr, res->ai_addrlen);
+    out->len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
 int rs_net_connect(rs_net_loop *l, const char *host, uint16_t port)
+{
+    rs_net_addr a;
+    int rc = rs_net_resolve(host, port, &a);
+    return rc < 0 ? rc : rs_net_connect_addr(l, &a);
+}
+
+int rs_net_connect_addr(rs_net_loop *l, const rs_net_addr *a)
 {
     int i = -1;
     for (uint32_t k = 0; k < l->cfg.max_conns; k++)
@@ -176,19 +198,11 @@ int rs_net_connect(rs_net_loop *l, const char *host, uint16_t port)
             break;
         }
     if (i < 0)
-        return rs_err_set(EBUSY, "net: no free connection slot (max_conns=%u) for %s:%u",
-                          l->cfg.max_conns, host, port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
-    char portstr[8];
-    snprintf(portstr, sizeof portstr, "%u", port);
-    int g = getaddrinfo(host, portstr, &hints, &res);
-    if (g != 0 || !res)
-        return rs_err_set(EHOSTUNREACH, "net: cannot resolve '%s': %s", host, gai_strerror(g));
+        return rs_err_set(EBUSY, "net: no free connection slot (max_conns=%u)", l->cfg.max_conns);
     net_slot *s = &l->slots[i];
-    memcpy(&s->addr, res->ai_addr, res->ai_addrlen);
-    s->addrlen = res->ai_addrlen;
-    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    freeaddrinfo(res);
+    memcpy(&s->addr, a->storage, a->len);
+    s->addrlen = a->len;
+    int fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return rs_err_set(errno, "net: socket(): %s", strerror(errno));
     int one = 1;

@@ -83,6 +83,27 @@ static uint32_t merge(rs_quantile *q, uint32_t a, uint32_t b)
     return b;
 }
 
+/* Insert node x: descend by key until x's priority outranks the subtree
+ * root, then split only that (small, on average) subtree under x. One
+ * root-to-leaf path instead of a full split and two full merges. */
+static uint32_t insert(rs_quantile *q, uint32_t t, uint32_t x)
+{
+    if (!t)
+        return x;
+    rs_qnode *n = &q->node[t], *nx = &q->node[x];
+    if (nx->prio > n->prio) {
+        split(q, t, nx->v, nx->seq, &nx->l, &nx->r);
+        upd(q, x);
+        return x;
+    }
+    if (less(nx->v, nx->seq, n->v, n->seq))
+        n->l = insert(q, n->l, x);
+    else
+        n->r = insert(q, n->r, x);
+    n->size++;
+    return t;
+}
+
 static uint32_t erase(rs_quantile *q, uint32_t t, uint32_t x)
 {
     if (!t)
@@ -121,9 +142,7 @@ int rs_quantile_push(rs_quantile *q, double v)
     n->l = n->r = 0;
     n->size = 1;
     n->prio = x;
-    uint32_t a, b;
-    split(q, q->root, v, n->seq, &a, &b);
-    q->root = merge(q, merge(q, a, slot), b);
+    q->root = insert(q, q->root, slot);
     return RS_OK;
 }
 

@@ -72,7 +72,9 @@ void rs_rec_fprint(FILE *f, const rs_rec *r)
     case RS_EV_STEP: {
         const rs_ev_step *s = (const rs_ev_step *)r;
         const char *in = rs_stream_name(s->in_stream);
-        fprintf(f, " stage=%u in=%s first=%" PRIu64 " count=%u", s->stage, in ? in : "?", s->first_seq, s->count);
+        const char *pv = rs_stream_name(s->prev_stream);
+        fprintf(f, " stage=%u in=%s first=%" PRIu64 " prev=%s last=%" PRIu64, s->stage, in ? in : "end", s->first_seq,
+                pv ? pv : "none", s->prev_last_seq);
         break;
     }
     case RS_EV_CONTROL: {

@@ -203,38 +203,58 @@ int rs_replay_verify(const rs_replay_set *set, rs_stage_def *stages, unsigned n_
             for (size_t k = 0; k < in->n && rc == 0; k++)
                 rc = feed(c, d, in->r[k]);
         } else {
-            /* the stage's output stream interleaves its step records with its
-             * outputs: walk it in order */
+            /* The stage's output stream interleaves its step records with its
+             * outputs; each step closes the run of the input before it. */
             stream_idx *o = &idx[d->out];
+            uint16_t run = 0;
+            uint64_t next = 0;
+            bool closed = false;
             for (size_t k = 0; k < o->n && rc == 0; k++) {
                 const rs_ev_step *st = (const rs_ev_step *)o->r[k];
                 if (st->h.type != RS_EV_STEP)
                     continue;
-                c->seq[d->out] = st->h.seq;   /* the runtime numbered it */
-                o->cur = k + 1;
-                for (uint32_t j = 0; j < st->count && rc == 0; j++) {
-                    const rs_rec *in = st->in_stream < RS_STREAM_MAX ? by_seq(&idx[st->in_stream], st->first_seq + j)
-                                                                       : NULL;
-                    if (!in) {
-                        /* the journal ends inside this step (crash): stop here */
-                        k = o->n;
-                        break;
+                /* finish the previous run: its inputs up to prev_last_seq */
+                if (run && st->prev_stream == run) {
+                    for (uint64_t q = next; q <= st->prev_last_seq && rc == 0; q++) {
+                        const rs_rec *in = by_seq(&idx[run], q);
+                        if (!in) {
+                            c->input = NULL;
+                            diverge(c, o->r[k], NULL, "an input the stage consumed is missing from the journal");
+                            break;
+                        }
+                        rc = feed(c, d, in);
                     }
-                    rc = feed(c, d, in);
                 }
-                /* outputs of this step must be exactly the records up to the
-                 * next step: anything left unmatched is a divergence */
-                size_t nk = k + 1;
-                while (nk < o->n && o->r[nk]->type != RS_EV_STEP)
-                    nk++;
-                if (k < o->n && o->cur < nk) {
+                /* every journaled output of that run must have been produced */
+                size_t cur = o->cur;
+                while (cur < k && o->r[cur]->type == RS_EV_STEP)
+                    cur++;
+                if (cur < k) {
                     c->input = NULL;
-                    diverge(c, o->r[o->cur], NULL, "the journal has a record the stage did not emit");
+                    diverge(c, o->r[cur], NULL, "the journal has a record the stage did not emit");
+                }
+                c->seq[d->out] = st->h.seq;   /* the runtime numbered the step */
+                o->cur = k + 1;
+                run = st->in_stream;
+                next = st->first_seq;
+                if (!run) {
+                    closed = true;
+                    break;
+                }
+            }
+            /* no closing step (the engine did not stop cleanly): the last run
+             * goes on as far as the journal has inputs */
+            if (!closed && run && rc == 0) {
+                const stream_idx *in = &idx[run];
+                for (uint64_t q = next;; q++) {
+                    const rs_rec *r = by_seq(in, q);
+                    if (!r || (rc = feed(c, d, r)) != 0)
+                        break;
                 }
             }
         }
         /* trailing journaled outputs the stage never produced */
-        if (rc == 0 && d->n_inputs == 1) {
+        if (rc == 0) {
             const rs_rec *left = next_expected(&idx[d->out]);
             if (left) {
                 c->input = NULL;

@@ -28,6 +28,29 @@
 static const char *const stage_names[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
 const char *rs_stage_name(unsigned id) { return id < RS_SID_MAX ? stage_names[id] : "?"; }
 
+/* ---- local clock for ts_local and latency ---------------------------------
+ * Each engine thread re-anchors the TSC to CLOCK_REALTIME once per loop, so a
+ * stamp costs one rdtsc and never drifts from the kernel's receive stamps by
+ * more than one loop's worth of TSC calibration error. */
+static _Thread_local int64_t tl_ns0;
+static _Thread_local uint64_t tl_tsc0;
+static _Thread_local double tl_ns_per_tick;
+
+static inline void local_clock_anchor(int64_t now_ns)
+{
+    if (tl_ns_per_tick == 0)
+        tl_ns_per_tick = 1.0 / rs_tsc_ghz();
+    tl_ns0 = now_ns;
+    tl_tsc0 = rs_rdtsc();
+}
+
+static inline int64_t local_now(void)
+{
+    if (RS_UNLIKELY(tl_ns0 == 0))
+        return rs_now_ns();   /* not an engine thread (supervisor): read the clock */
+    return tl_ns0 + (int64_t)((double)(rs_rdtsc() - tl_tsc0) * tl_ns_per_tick);
+}
+
 /* ---- ring-backed emitter -------------------------------------------------- */
 
 static rs_rec *ring_emit_claim(rs_emit *e, uint16_t type, uint32_t len)
@@ -38,7 +61,10 @@ static rs_rec *ring_emit_claim(rs_emit *e, uint16_t type, uint32_t len)
     rs_rec *r = rs_spsc_try_claim(re->p, len);
     if (RS_UNLIKELY(!r))
         return NULL;
-    memset(r, 0, sizeof *r);
+    /* Zero the whole record, padding included: a handler that leaves a pad
+     * byte unset must not leak ring garbage into the journal (replay would
+     * see different bytes). */
+    memset(r, 0, rs_rec_padded(len));
     r->len = len;
     r->type = type;
     r->stream = re->stream;
@@ -49,9 +75,9 @@ static void ring_emit_commit(rs_emit *e, rs_rec *r)
 {
     rs_ring_emit *re = (rs_ring_emit *)e;
     r->seq = ++re->seq;
-    /* Local stamp from the TSC: a few ns, no syscall. Not stage logic: the
-     * handler never sees it, and replay ignores it. */
-    r->ts_local = re->ns0 + (int64_t)((double)(rs_rdtsc() - re->tsc0) * re->ns_per_tick);
+    /* Local stamp: not stage logic (the handler never sees it) and replay
+     * ignores it. */
+    r->ts_local = local_now();
 }
 
 void rs_ring_emit_init(rs_ring_emit *re, rs_spsc_prod *p, uint16_t stream, uint64_t first_seq)
@@ -135,6 +161,8 @@ struct rs_engine {
     thread_rt threads[RS_MAX_THREADS];
     rs_atomic_u64 stage_events[RS_SID_MAX]; /* written by the owning thread */
     rs_hist *lat[RS_SID_MAX];              /* written by the owning thread */
+    uint16_t cur_in[RS_SID_MAX];           /* input a multi-input stage is on */
+    uint64_t last_seq[RS_SID_MAX];         /* last record it consumed from it */
     double ns_per_tick;
     uint64_t tsc0;
     int64_t ns0;
@@ -243,6 +271,23 @@ static void commit_outputs(rs_engine *e, const rs_stage_def *s)
     }
 }
 
+static int emit_step(rs_engine *e, unsigned si, uint16_t in, uint64_t first_seq, int64_t ts)
+{
+    const rs_stage_def *s = &e->def.stages[si];
+    rs_ev_step *st = (rs_ev_step *)rs_emit_claim(&e->emit[s->out].e, RS_EV_STEP, sizeof(rs_ev_step));
+    if (!st)
+        return -1;
+    st->h.ts = ts;
+    st->stage = s->id;
+    st->in_stream = in;
+    st->prev_stream = e->cur_in[si];
+    st->first_seq = first_seq;
+    st->prev_last_seq = e->cur_in[si] ? e->last_seq[si] : 0;
+    rs_emit_commit(&e->emit[s->out].e, &st->h);
+    e->cur_in[si] = in;
+    return 0;
+}
+
 /* One pass over a stage's inputs. Returns records handled, or -1 on error. */
 static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
 {
@@ -251,7 +296,6 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
     int done = 0;
     for (unsigned k = 0; k < s->n_inputs; k++) {
         rs_spsc_cons *c = &e->cons[s->inputs[k]];
-        rs_ev_step *step = NULL;
         int n = 0;
         while (n < RS_BATCH) {
             if (!stage_has_room(e, s))
@@ -259,27 +303,19 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
             const rs_rec *r = rs_spsc_poll(c);
             if (!r)
                 break;
-            if (s->n_inputs > 1 && !step) {
-                /* consumption order for replay: "next `count` records come
-                 * from this input" -- filled in as we go, published with the
-                 * outputs that follow it */
-                step = (rs_ev_step *)rs_emit_claim(&e->emit[s->out].e, RS_EV_STEP, sizeof(rs_ev_step));
-                if (!step) {
+            if (s->n_inputs > 1 && e->cur_in[si] != s->inputs[k]) {
+                /* consumption order for replay: a step record whenever the
+                 * stage switches input (published with the outputs after it) */
+                if (emit_step(e, si, s->inputs[k], r->seq, r->ts) != 0) {
                     snprintf(err, errn, "stage %s: no room for a step record", rs_stage_name(s->id));
                     return -1;
                 }
-                step->h.ts = r->ts;
-                step->stage = s->id;
-                step->in_stream = s->inputs[k];
-                step->first_seq = r->seq;
-                rs_emit_commit(&e->emit[s->out].e, &step->h);
             }
             int rc = s->on_event(s->state, r, &re->e);
-            if (step)
-                step->count++;
+            e->last_seq[si] = r->seq;
             if (r->ts_local) {
                 /* handling latency: published (or received) -> handled */
-                int64_t now = e->ns0 + (int64_t)((double)(rs_rdtsc() - e->tsc0) * e->ns_per_tick);
+                int64_t now = local_now();
                 rs_hist_add(e->lat[si], now > r->ts_local ? (uint64_t)(now - r->ts_local) : 0);
             }
             if (RS_UNLIKELY(rc == RS_FULL || re->failed)) {
@@ -342,6 +378,7 @@ static void *thread_main(void *arg)
     while (!atomic_load_explicit(&e->stop, memory_order_acquire)) { /* partner: rs_engine_stop's release */
         int work = 0;
         int64_t now = rs_now_ns();
+        local_clock_anchor(now);
         if (!atomic_load_explicit(&e->no_sources, memory_order_relaxed)) {
             for (unsigned i = 0; i < d->n_sources; i++) {
                 rs_source_def *src = &e->def.sources[d->sources[i]];
@@ -403,6 +440,17 @@ int rs_engine_start(rs_engine *e)
     return 0;
 }
 
+uint64_t rs_engine_recorder_lag(rs_engine *e)
+{
+    uint64_t lag = 0;
+    for (uint16_t s = 1; s < RS_STREAM_MAX; s++) {
+        rs_spsc_hdr *h = rs_region_ring(&e->region, s);
+        if (h && rs_load_relaxed(&h->rec_state) != RS_SPSC_REC_NONE)
+            lag += rs_load_relaxed(&h->published) - rs_load_relaxed(&h->rec_consumed);
+    }
+    return lag;
+}
+
 bool rs_engine_idle(rs_engine *e)
 {
     for (uint16_t s = 1; s < RS_STREAM_MAX; s++) {
@@ -426,11 +474,24 @@ void rs_engine_stop(rs_engine *e)
         calm = (!any_alive || rs_engine_idle(e)) ? calm + 1 : 0;
     }
     atomic_store_explicit(&e->stop, true, memory_order_release); /* partner: thread_main's acquire */
+    bool joined = false;
     for (unsigned i = 0; i < e->def.n_threads; i++)
         if (e->threads[i].started) {
             pthread_join(e->threads[i].th, NULL);
             e->threads[i].started = false;
+            joined = true;
         }
+    /* The threads are gone, so this thread may produce on their streams:
+     * close every multi-input stage's last run, so replay knows exactly where
+     * its input ended. */
+    for (unsigned si = 0; joined && si < e->def.n_stages; si++) {
+        const rs_stage_def *s = &e->def.stages[si];
+        if (s->n_inputs > 1 && e->cur_in[si]) {
+            int64_t ts = 0;
+            if (emit_step(e, si, 0, 0, ts) == 0)
+                rs_spsc_commit(&e->prod[s->out]);
+        }
+    }
 }
 
 bool rs_engine_healthy(rs_engine *e, const char **why)

@@ -1064,7 +1064,8 @@ int rs_mdsim_create(rs_mdsim **out, const rs_mdsim_cfg *cfg)
             SSL_CTX_use_PrivateKey_file(s->ctx, k->key, SSL_FILETYPE_PEM) != 1) {
             char eb[256];
             ERR_error_string_n(ERR_get_error(), eb, sizeof eb);
-            rc = rs_err_set(RS_ETLS, "venue-sim: cannot load certificate '%s' / key '%s': %s", k->cert, k->key, eb);
+            rc = rs_err_set(RS_ETLS, "venue-sim: cannot load certificate '%s' / key '%s': %s "
+                            "(create them with tools/make-certs.sh)", k->cert, k->key, eb);
             rs_mdsim_destroy(s);
             return rc;
         }

@@ -312,3 +312,24 @@ bool rs_ws_utf8_valid(const uint8_t *p, size_t n)
     }
     return true;
 }
+
+uint64_t rs_ws_rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+int64_t rs_ws_backoff_ns(uint64_t *rng, uint32_t failures, int64_t min_ns, int64_t max_ns)
+{
+    int64_t d = min_ns;
+    for (uint32_t i = 1; i < failures && d < max_ns; i++)
+        d *= 2;
+    if (d > max_ns)
+        d = max_ns;
+    double u = (double)(rs_ws_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
+    return (int64_t)((double)d * (0.5 + 0.5 * u));
+}

@@ -21,7 +21,7 @@ typedef struct ws_conn {
     int slot;              /* net slot, -1 if none */
     uint32_t id;
     rs_tls *tls;
-    int64_t started_ns, opened_ns, last_rx_ns, last_ping_ns, close_sent_ns;
+    int64_t started_ns, opened_ns, last_rx_ns, last_ping_ns, close_sent_ns, first_msg_ns;
     bool got_msg;          /* delivered at least one message (rotation switch-over) */
     bool retiring;         /* the old connection of a rotation */
     bool linger;           /* closing: let queued bytes (close frame) drain, then tear down */
@@ -36,7 +36,9 @@ typedef struct ws_conn {
 
 struct rs_ws_client {
     rs_ws_client_cfg cfg;
-    char host[256], path[1024];
+    char host[256], path[4096];
+    rs_net_addr addr;
+    bool have_addr;
     rs_net_loop *net;
     rs_tls_ctx *tls_ctx;
     ws_conn conn[2];
@@ -56,16 +58,7 @@ struct rs_ws_client {
     int delivered;
 };
 
-static uint64_t rng_next(uint64_t *s)
-{
-    /* xorshift64*: deterministic jitter from the configured seed. */
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
+static uint64_t rng_next(uint64_t *s) { return rs_ws_rng_next(s); }
 
 int rs_ws_client_create(rs_ws_client **out, const rs_ws_client_cfg *cfg)
 {
@@ -76,7 +69,13 @@ int rs_ws_client_create(rs_ws_client **out, const rs_ws_client_cfg *cfg)
         return -ENOMEM;
     c->cfg = *cfg;
     snprintf(c->host, sizeof c->host, "%s", cfg->host);
-    snprintf(c->path, sizeof c->path, "%s", cfg->path && *cfg->path ? cfg->path : "/");
+    const char *path = cfg->path && *cfg->path ? cfg->path : "/";
+    if (strlen(cfg->host) >= sizeof c->host || strlen(path) >= sizeof c->path) {
+        rs_mem_free(c);
+        return rs_err_set(RS_EBADCFG, "ws_client: host (max %zu) or path (max %zu bytes) too long",
+                          sizeof c->host - 1, sizeof c->path - 1);
+    }
+    snprintf(c->path, sizeof c->path, "%s", path);
     c->cfg.host = c->host;
     c->cfg.path = c->path;
     rs_ws_client_cfg *k = &c->cfg;
@@ -93,7 +92,9 @@ int rs_ws_client_create(rs_ws_client **out, const rs_ws_client_cfg *cfg)
     if (!k->overlap_ns) k->overlap_ns = 5000000000ll;
     c->rng = k->seed * 0x9E3779B97F4A7C15ull | 1;
     c->pt_cap = k->max_frame + 14 + 64 * 1024;
-    rs_net_cfg nc = {.max_conns = 2, .rx_buf = 256 * 1024, .tx_buf = 128 * 1024};
+    /* 4 slots for 2 logical connections: a closed slot stays busy until
+     * its in-flight receive has drained. */
+    rs_net_cfg nc = {.max_conns = 4, .rx_buf = 256 * 1024, .tx_buf = 128 * 1024};
     int rc = rs_net_create(&c->net, &nc);
     if (rc < 0)
         goto fail;
@@ -168,14 +169,7 @@ static void notify(rs_ws_client *c, ws_conn *w, int ev, const char *reason)
 
 static int64_t backoff_delay(rs_ws_client *c)
 {
-    uint32_t f = c->failures ? c->failures - 1 : 0;
-    int64_t d = c->cfg.backoff_min_ns;
-    for (uint32_t i = 0; i < f && d < c->cfg.backoff_max_ns; i++)
-        d *= 2;
-    if (d > c->cfg.backoff_max_ns)
-        d = c->cfg.backoff_max_ns;
-    double u = (double)(rng_next(&c->rng) >> 11) * (1.0 / 9007199254740992.0);
-    return (int64_t)((double)d * (0.5 + 0.5 * u));
+    return rs_ws_backoff_ns(&c->rng, c->failures ? c->failures : 1, c->cfg.backoff_min_ns, c->cfg.backoff_max_ns);
 }
 
 /* A connection failed or ended: tear it down and, unless another one is up,
@@ -275,7 +269,16 @@ static void start_conn(rs_ws_client *c, ws_conn *w)
     w->id = ++c->next_id;
     w->started_ns = w->last_rx_ns = c->now;
     c->st.connects++;
-    int slot = rs_net_connect(c->net, c->host, c->cfg.port);
+    /* Name lookup blocks: do it on the first attempt and after repeated
+     * failures only, never for an ordinary reconnect from the poll loop. */
+    if (!c->have_addr || (c->failures && c->failures % 5 == 0)) {
+        if (rs_net_resolve(c->host, c->cfg.port, &c->addr) < 0) {
+            conn_fail(c, w, rs_err_msg());
+            return;
+        }
+        c->have_addr = true;
+    }
+    int slot = rs_net_connect_addr(c->net, &c->addr);
     if (slot < 0) {
         conn_fail(c, w, rs_err_msg());
         return;
@@ -303,7 +306,7 @@ static void begin_upgrade(rs_ws_client *c, ws_conn *w)
     if (getrandom(nonce, sizeof nonce, 0) != (ssize_t)sizeof nonce)
         for (int i = 0; i < 16; i++)
             nonce[i] = (uint8_t)rng_next(&c->rng);
-    char req[1536];
+    char req[4600];
     int n = rs_ws_client_request(req, sizeof req, c->host, c->cfg.port, c->path, nonce, w->key, sizeof w->key);
     if (n < 0) {
         conn_fail(c, w, rs_err_msg());
@@ -325,6 +328,8 @@ static void deliver(rs_ws_client *c, ws_conn *w, const uint8_t *p, uint32_t n, i
     c->st.msgs++;
     c->st.bytes += n;
     c->delivered++;
+    if (!w->got_msg)
+        w->first_msg_ns = c->now;
     w->got_msg = true;
     c->cfg.on_msg(c->cfg.user, w->id, p, n, rx_ns, op);
 }
@@ -363,7 +368,7 @@ static bool process_frames(rs_ws_client *c, ws_conn *w, int64_t rx_ns)
                 return false;
             }
             if (f.fin) {
-                if (w->state == ST_OPEN)
+                if (w->state == ST_OPEN || w->state == ST_CLOSING)
                     deliver(c, w, p, n, rx_ns, f.opcode);
             } else {
                 if (n > c->cfg.max_msg) goto too_big;
@@ -384,7 +389,7 @@ static bool process_frames(rs_ws_client *c, ws_conn *w, int64_t rx_ns)
             if (f.fin) {
                 int op = w->msg_op;
                 w->msg_op = -1;
-                if (w->state == ST_OPEN)
+                if (w->state == ST_OPEN || w->state == ST_CLOSING)
                     deliver(c, w, w->msg, w->msg_len, rx_ns, op);
                 w->msg_len = 0;
             }
@@ -586,8 +591,11 @@ static void timers(rs_ws_client *c)
                 w->retiring = true;
                 start_conn(c, o);
             }
+            /* Retire the old connection only after both have delivered for
+             * overlap_ns: the venue may feed the two at different paces. */
             if (w->state == ST_OPEN && w->retiring && o->state == ST_OPEN &&
-                (o->got_msg || now - o->opened_ns > c->cfg.overlap_ns)) {
+                ((o->got_msg && now - o->first_msg_ns >= c->cfg.overlap_ns) ||
+                 now - o->opened_ns > 2 * c->cfg.overlap_ns)) {
                 c->st.rotations++;
                 send_close(c, w, 1000, "rotation");
                 flush_tls(c, w);

@@ -70,6 +70,8 @@ struct rs_exec {
     int64_t backoff_until, backoff_cur, banned_until;
     int64_t offset_ms, last_sync, next_recon;
     uint8_t clock_ok, time_inflight, stream_up, logged_on, started;
+    uint8_t ws_up, session_inflight;   /* WS API connected; logon/subscribe in flight */
+    int64_t session_at;                /* (re)try logon / subscribe from this time */
     rs_exec_stats st;
 };
 
@@ -548,6 +550,24 @@ static void send_cancel(rs_exec *x, rs_order *o)
     set_state(x, o, RS_OS_PENDING_CANCEL, 0);
 }
 
+static int can_logon(const rs_exec *x)
+{
+    return !x->sim && x->p.secrets && x->p.secrets->ed25519.kind && x->p.ws_sign == RS_SIGN_ED25519;
+}
+
+/* The account stream needs session.logon then userDataStream.subscribe;
+ * either may fail (rate limit, clock): the timer retries from session_at. */
+static void session_step(rs_exec *x)
+{
+    if (x->sim || !x->ws_up || x->session_inflight || x->stream_up || x->now < x->session_at || !x->clock_ok)
+        return;
+    rs_vreq r = {.kind = x->logged_on || !can_logon(x) ? RS_VREQ_USER_SUB : RS_VREQ_LOGON};
+    if (r.kind == RS_VREQ_USER_SUB && !x->logged_on)
+        return; /* HMAC-only: no WS account stream; REST polling covers it */
+    if (send_req(x, &r, RS_XCH_WS, NULL))
+        x->session_inflight = 1;
+}
+
 static void start_recon(rs_exec *x, int sym_only)
 {
     x->st.recons++;
@@ -725,10 +745,19 @@ static void clock_bad(rs_exec *x, const rs_vevt *e)
     send_time(x);
 }
 
+static void session_failed(rs_exec *x, uint8_t rk)
+{
+    if (rk != RS_VREQ_LOGON && rk != RS_VREQ_USER_SUB)
+        return;
+    x->session_inflight = 0;
+    x->session_at = x->now + x->backoff_cur;
+}
+
 static void on_error(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
 {
     if (e->err == RS_VERR_BANNED || e->err == RS_VERR_RATE)
         rate_hit(x, e);
+    session_failed(x, rk);
     if (rk == RS_VREQ_TIME)
         x->time_inflight = 0;
     if ((rk == RS_VREQ_OPEN_ORDERS || rk == RS_VREQ_MY_TRADES) && e->sym < RS_MAX_SYMBOLS) {
@@ -783,6 +812,7 @@ static void on_reject(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
         clock_bad(x, e);
     if (rk == RS_VREQ_TIME)
         x->time_inflight = 0;
+    session_failed(x, rk);
     if (!o)
         return;
     o->inflight = RS_IF_NONE;
@@ -945,6 +975,7 @@ static void apply(void *ctx, const rs_vevt *ev)
     case RS_VEVT_LIST_END: on_list_end(x, &e, q); break;
     case RS_VEVT_STREAM_DOWN:
         x->stream_up = 0;
+        x->session_at = x->now + x->p.unknown_retry_ns; /* resubscribe from the timer */
         x->st.stream_downs++;
         risk(x, RS_XRISK_STREAM, 0xffff, 1, 0, 0, "account stream down: polling reconciles");
         break;
@@ -954,14 +985,16 @@ static void apply(void *ctx, const rs_vevt *ev)
         start_recon(x, -1);
         break;
     case RS_VEVT_LOGON_OK:
+        if (x->sim)
+            break;
+        x->session_inflight = 0;
         if (e.list_kind == RS_VREQ_LOGON) {
             x->logged_on = 1;
-            if (!x->sim)
-                rs_bn_set_session_authed(&x->bn, 1);
-            rs_vreq r = {.kind = RS_VREQ_USER_SUB};
-            send_req(x, &r, RS_XCH_WS, NULL);
+            rs_bn_set_session_authed(&x->bn, 1);
+            session_step(x);
         } else if (e.list_kind == RS_VREQ_USER_SUB) {
             x->stream_up = 1;
+            risk(x, RS_XRISK_STREAM, 0xffff, 4, 0, 0, "account stream subscribed: back-filling from last trade id");
             start_recon(x, -1);
         }
         break;
@@ -1114,6 +1147,7 @@ static void on_timer(rs_exec *x)
     }
     if (!x->clock_ok || (x->p.time_sync_ns > 0 && x->now - x->last_sync >= x->p.time_sync_ns))
         send_time(x);
+    session_step(x);
 }
 
 static void bad_input(rs_exec *x, const rs_ev_raw *r, uint16_t reason)
@@ -1146,13 +1180,15 @@ static void on_venue_msg(rs_exec *x, const rs_ev_raw *r)
         }
         if (r->data[0] == RS_XCH_WS) {
             if (r->data[1]) {
+                x->ws_up = 1;
+                x->session_inflight = 0;
+                x->session_at = x->now;
                 send_time(x);
-                if (x->p.secrets && x->p.secrets->ed25519.kind && x->p.ws_sign == RS_SIGN_ED25519) {
-                    rs_vreq q = {.kind = RS_VREQ_LOGON};
-                    send_req(x, &q, RS_XCH_WS, NULL);
-                }
+                session_step(x);
             } else {
+                x->ws_up = 0;
                 x->logged_on = 0;
+                x->session_inflight = 0;
                 rs_bn_set_session_authed(&x->bn, 0);
                 if (x->stream_up) {
                     x->stream_up = 0;

@@ -40,6 +40,7 @@ typedef struct heap {
 
 typedef struct sim_mkt {
     int64_t bid, ask, last;
+    int64_t tape;      /* trades seen: fills then come from the tape, not quotes */
 } sim_mkt;
 
 struct rs_sim {
@@ -387,15 +388,19 @@ static sim_order *new_slot(rs_sim *s)
     return best;
 }
 
-static void respond(rs_sim *s, int64_t now, const rs_vreq *r, rs_vevt *e)
+static void respond_at(rs_sim *s, int64_t due, const rs_vreq *r, rs_vevt *e)
 {
     e->req_id = r->req_id;
     if (e->sym == 0xffff && r->kind != RS_VREQ_TIME)
         e->sym = r->sym;
     if (!e->client_id)
         e->client_id = r->client_id;
-    push_out(s, now + latency(s), e, 0);
+    if (!e->venue_ms)
+        e->venue_ms = venue_ms(s, due);
+    push_out(s, due, e, 0);
 }
+
+static void respond(rs_sim *s, int64_t now, const rs_vreq *r, rs_vevt *e) { respond_at(s, now + latency(s), r, e); }
 
 static int http_fault(rs_sim *s, int64_t now, const rs_vreq *r)
 {
@@ -550,20 +555,24 @@ static void process(rs_sim *s, int64_t now, const rs_vreq *r)
         }
         respond(s, now, r, &e);
         return;
-    case RS_VREQ_OPEN_ORDERS:
+    case RS_VREQ_OPEN_ORDERS: {
+        /* One latency for the whole answer: it is one message on the wire. */
+        int64_t due = now + latency(s);
         for (uint32_t i = 0; i < s->n_orders; i++) {
             o = &s->orders[i];
             if (o->live && o->sym == r->sym) {
                 e = ev_base(s, RS_VEVT_STATUS);
                 order_ev(o, &e);
-                respond(s, now, r, &e);
+                respond_at(s, due, r, &e);
             }
         }
         e = ev_base(s, RS_VEVT_LIST_END);
         e.list_kind = RS_VREQ_OPEN_ORDERS;
-        respond(s, now, r, &e);
+        respond_at(s, due, r, &e);
         return;
+    }
     case RS_VREQ_MY_TRADES: {
+        int64_t due = now + latency(s);
         uint64_t first = s->n_trades > s->p.max_trades ? s->n_trades - s->p.max_trades : 0;
         int sent = 0;
         for (uint64_t i = first; i < s->n_trades && sent < 1000; i++) {
@@ -582,12 +591,12 @@ static void process(rs_sim *s, int64_t now, const rs_vreq *r)
             e.liquidity = t->liquidity;
             e.venue_ms = t->ts_ms;
             e.req_id = r->req_id;
-            push_out(s, now + latency(s), &e, 0);
+            push_out(s, due, &e, 0);
             sent++;
         }
         e = ev_base(s, RS_VEVT_LIST_END);
         e.list_kind = RS_VREQ_MY_TRADES;
-        respond(s, now, r, &e);
+        respond_at(s, due, r, &e);
         return;
     }
     case RS_VREQ_TIME:
@@ -640,6 +649,7 @@ void rs_sim_on_trade(rs_sim *s, int64_t now, uint16_t sym, int64_t px, int64_t q
     if (sym >= s->p.n_syms || px <= 0 || qty <= 0)
         return;
     s->mkt[sym].last = px;
+    s->mkt[sym].tape = 1;
     int64_t avail = (int64_t)((double)qty * s->p.participation);
     if (avail < 1)
         avail = 1;
@@ -683,7 +693,10 @@ void rs_sim_on_quote(rs_sim *s, int64_t now, uint16_t sym, int64_t bid, int64_t 
     if (last > 0)
         m->last = last;
     /* Without a trade tape, a quote that crosses a resting order fills it
-     * whole (no size information). */
+     * whole (no size information). With a tape, sizes come from the prints
+     * (participation), so quotes only move the reference price. */
+    if (m->tape)
+        return;
     for (uint32_t i = 0; i < s->n_orders; i++) {
         sim_order *o = &s->orders[i];
         if (!o->live || o->sym != sym)

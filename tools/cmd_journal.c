@@ -892,7 +892,7 @@ static int cmd_synth(const char *path, int argc, char **argv)
             EMIT(RS_EV_DECISION, RS_STREAM_INTENT, bend, td, sizeof(rs_ev_decision) + 3 * sizeof(rs_gate_verdict));
             memset(&u, 0, sizeof(rs_ev_step));
             rs_ev_step *sp = (rs_ev_step *)&u;
-            sp->stage = 4, sp->in_stream = RS_STREAM_PRED, sp->count = 1, sp->first_seq = seq[RS_STREAM_PRED];
+            sp->stage = 4, sp->in_stream = RS_STREAM_PRED, sp->first_seq = seq[RS_STREAM_PRED];
             EMIT(RS_EV_STEP, RS_STREAM_INTENT, bend, td, sizeof(rs_ev_step));
             if (!go)
                 continue;

@@ -1,9 +1,174 @@
-/* ringside run -- start the engine. Not built yet: filled in by issue #9. */
+/* ringside run -c CONFIG -- start the engine (and, by default, the recorder).
+ *
+ * Start: load + validate the config, build the stages, create the region,
+ * spawn `ringside record` and wait until it holds a cursor on every ring,
+ * start the threads. Run: a supervisor loop turns `ringside ctl` commands
+ * into control records, watches thread health, the recorder and the clock,
+ * and prints progress. Stop (SIGINT/SIGTERM, --duration, `ctl stop`): stop
+ * pulling input, drain every ring, let the recorder seal the journal, print
+ * the summary, and (--verify) replay-verify the journal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "feed_source.h"
+#include "pipeline.h"
+#include "ringside/journal.h"
+#include "ringside/log.h"
+#include "ringside/recorder.h"
+#include "ringside/runtime_counters.h"
+#include "ringside/tsc.h"
+#include "sources.h"
 
-static const char usage[] = "usage: ringside run [options]\n  start the engine\n  (not built yet: issue #9)\n";
+int rs_replay_verify_journal(const char *path, unsigned context, bool quiet);
+
+static const char usage[] =
+    "usage: ringside run -c CONFIG [options]\n"
+    "  Start the engine: stages on threads per the config, the recorder journaling every ring.\n"
+    "options:\n"
+    "  -c, --config FILE     configuration (required; `ringside config check FILE` validates it)\n"
+    "  --no-recorder         do not spawn the recorder (WARNING: the session cannot be replayed)\n"
+    "  --duration SEC        stop after SEC seconds of wall time (default: until SIGINT/SIGTERM)\n"
+    "  --clock-speed X       market clock = origin + (wall - origin) * X (accelerated simulator; default 1)\n"
+    "  --clock-origin-ms MS  origin of the market clock (with --clock-speed; the simulator gets the same)\n"
+    "  --progress SEC        progress line period (default 10; 0 = off)\n"
+    "  --verify              after the run, replay-verify the journal and print the verdict\n"
+    "  --summary-json FILE   also write the summary as JSON\n"
+    "exit: 0 clean stop; 1 failure (message names it); 2 usage\n";
+
+static atomic_int g_stop;
+static void on_signal(int s) { (void)s; atomic_store(&g_stop, 1); }
+
+static double wall_s(void) { return (double)rs_mono_ns() / 1e9; }
+
+/* fork + exec `ringside record`, embedding the config and model files */
+static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const char *dir)
+{
+    char *argv[64];
+    int n = 0;
+    static char fsync[128], seg[32];
+    argv[n++] = "ringside";
+    argv[n++] = "record";
+    argv[n++] = "--instance";
+    argv[n++] = (char *)cfg->instance;
+    argv[n++] = "--dir";
+    argv[n++] = (char *)dir;
+    argv[n++] = "--config";
+    argv[n++] = (char *)cfg_path;
+    for (uint32_t i = 0; i < cfg->model.models_count && n < 56; i++) {
+        argv[n++] = "--model";
+        argv[n++] = (char *)cfg->model.models[i].path;
+        if (cfg->model.models[i].calibration[0]) {
+            argv[n++] = "--model";
+            argv[n++] = (char *)cfg->model.models[i].calibration;
+        }
+    }
+    int k = 0;
+    if (cfg->recorder.fsync_interval_ms)
+        k += snprintf(fsync + k, sizeof fsync - (size_t)k, "interval=%u,", cfg->recorder.fsync_interval_ms);
+    if (cfg->recorder.fsync_bytes)
+        k += snprintf(fsync + k, sizeof fsync - (size_t)k, "bytes=%llu,", (unsigned long long)cfg->recorder.fsync_bytes);
+    if (cfg->recorder.fsync_on_order)
+        k += snprintf(fsync + k, sizeof fsync - (size_t)k, "order,");
+    if (k == 0)
+        snprintf(fsync, sizeof fsync, "none");
+    else
+        fsync[k - 1] = 0;
+    argv[n++] = "--fsync";
+    argv[n++] = fsync;
+    snprintf(seg, sizeof seg, "%llu", (unsigned long long)(cfg->recorder.segment_bytes >> 20 ? cfg->recorder.segment_bytes >> 20 : 1));
+    argv[n++] = "--segment-mb";
+    argv[n++] = seg;
+    argv[n++] = "--quiet";
+    argv[n] = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        execv("/proc/self/exe", argv);
+        fprintf(stderr, "ringside run: cannot start the recorder: %s\n", strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+typedef struct run_summary {
+    uint64_t per_type[RS_EV_TYPE_MAX];
+    uint64_t records, bytes;
+    uint64_t decisions_by_reason[32];
+    uint64_t fills, rejects;
+    double pnl, fees;
+    double wall;
+} run_summary;
+
+static void summarize_journal(const char *dir, run_summary *s)
+{
+    rs_journal_reader *r;
+    if (rs_journal_open(&r, dir) != 0) {
+        fprintf(stderr, "ringside run: cannot read the journal %s: %s\n", dir, rs_err_msg());
+        return;
+    }
+    const rs_rec *rec;
+    double last_pnl[RS_MAX_SYMBOLS] = {0}, last_fees[RS_MAX_SYMBOLS] = {0};
+    while (rs_journal_next(r, &rec, NULL) == 1) {
+        s->records++;
+        s->bytes += rec->len;
+        if (rec->type < RS_EV_TYPE_MAX)
+            s->per_type[rec->type]++;
+        if (rec->type == RS_EV_DECISION) {
+            const rs_ev_decision *d = (const rs_ev_decision *)rec;
+            s->decisions_by_reason[d->reason < 32 ? d->reason : 31]++;
+        } else if (rec->type == RS_EV_EXEC_REPORT) {
+            const rs_ev_exec_report *x = (const rs_ev_exec_report *)rec;
+            if (x->is_fill)
+                s->fills++;
+            if (x->state == RS_OS_REJECTED)
+                s->rejects++;
+        } else if (rec->type == RS_EV_POSITION) {
+            const rs_ev_position *p = (const rs_ev_position *)rec;
+            if (p->sym < RS_MAX_SYMBOLS) {
+                last_pnl[p->sym] = p->realized + p->unrealized;
+                last_fees[p->sym] = p->fees;
+            }
+        }
+    }
+    for (int i = 0; i < RS_MAX_SYMBOLS; i++) {
+        s->pnl += last_pnl[i];
+        s->fees += last_fees[i];
+    }
+    rs_journal_close(r);
+}
+
+static const char *gate_reason_name(unsigned g)
+{
+    static const char *names[] = {"all passed", "ready", "warmup", "sigma", "zedge", "ev", "quantile", "vote",
+                                  "cooldown", "risk", "fresh_md", "fresh_pos", "position", "size", "limits"};
+    return g < sizeof names / sizeof names[0] ? names[g] : "?";
+}
+
+static uint64_t dir_size(const char *dir)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "du -sb '%s' 2>/dev/null", dir);
+    FILE *f = popen(cmd, "r");
+    unsigned long long v = 0;
+    if (f) {
+        if (fscanf(f, "%llu", &v) != 1)
+            v = 0;
+        pclose(f);
+    }
+    return v;
+}
 
 int rs_cmd_run(int argc, char **argv)
 {
@@ -11,5 +176,242 @@ int rs_cmd_run(int argc, char **argv)
         fputs(usage, stdout);
         return RS_EXIT_OK;
     }
-    return rs_cli_not_built("run", "issue #9");
+    const char *cfg_path = NULL, *summary_json = NULL;
+    bool no_recorder = false, verify = false;
+    double duration = 0, speed = 1.0, progress = 10;
+    int64_t origin_ms = 0;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) cfg_path = argv[++i];
+        else if (!strcmp(argv[i], "--no-recorder")) no_recorder = true;
+        else if (!strcmp(argv[i], "--verify")) verify = true;
+        else if (!strcmp(argv[i], "--duration") && i + 1 < argc) duration = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--clock-speed") && i + 1 < argc) speed = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--clock-origin-ms") && i + 1 < argc) origin_ms = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--progress") && i + 1 < argc) progress = atof(argv[++i]);
+        else if (!strcmp(argv[i], "--summary-json") && i + 1 < argc) summary_json = argv[++i];
+        else return rs_cli_usage_error(usage, "run: unknown option or missing value '%s'", argv[i]);
+    }
+    if (!cfg_path)
+        return rs_cli_usage_error(usage, "run: missing -c CONFIG");
+    if (speed <= 0 || duration < 0)
+        return rs_cli_usage_error(usage, "run: --clock-speed must be > 0 and --duration >= 0");
+
+    rs_config *cfg = NULL;
+    if (rs_config_load(&cfg, cfg_path) != 0) {
+        fprintf(stderr, "ringside run: %s\n", rs_err_msg());
+        return RS_EXIT_FAIL;
+    }
+    rs_log_set_level(cfg->log.level);
+    bool recorder = cfg->recorder.enabled && !no_recorder;
+    if (!recorder)
+        rs_warn("run", "running WITHOUT the recorder: this session will not be journaled and cannot be replayed");
+    rs_config *ecfg = cfg;
+    ecfg->recorder.enabled = recorder;
+
+    rs_pipeline p;
+    if (rs_pipeline_build(&p, cfg, NULL) != 0) {
+        fprintf(stderr, "ringside run: %s\n", rs_err_msg());
+        rs_config_destroy(cfg);
+        return RS_EXIT_FAIL;
+    }
+    rs_engine_def d;
+    rs_pipeline_engine_def(&p, &d);
+
+    /* sources: the venue connection + timer on the feed's thread */
+    rs_vclock clk = {origin_ms ? origin_ms * 1000000ll : rs_now_ns(), speed};
+    rs_feed_src *fs = NULL;
+    if (rs_feed_src_create(&fs, cfg, p.fa.feed, clk) != 0) {
+        fprintf(stderr, "ringside run: feed: %s\n", rs_err_msg());
+        rs_pipeline_destroy(&p);
+        rs_config_destroy(cfg);
+        return RS_EXIT_FAIL;
+    }
+    d.sources[0] = (rs_source_def){"feed", fs, rs_feed_src_poll, RS_STREAM_RAW};
+    d.n_sources = 1;
+    for (unsigned t = 0; t < d.n_threads; t++)
+        for (unsigned k = 0; k < d.threads[t].n_stages; k++)
+            if (d.threads[t].stages[k] == RS_SID_FEED)
+                d.threads[t].sources[d.threads[t].n_sources++] = 0;
+
+    char jdir[512] = "";
+    int64_t start_ns = rs_now_ns();
+    if (recorder) {
+        rs_journal_default_dir(jdir, sizeof jdir, cfg->recorder.journal_dir, cfg->instance, start_ns);
+    }
+    rs_engine *e = NULL;
+    if (rs_engine_create(&e, &d) != 0) {
+        fprintf(stderr, "ringside run: %s\n", rs_err_msg());
+        rs_feed_src_destroy(fs);
+        rs_pipeline_destroy(&p);
+        rs_config_destroy(cfg);
+        return RS_EXIT_FAIL;
+    }
+    rs_region *reg = rs_engine_region(e);
+    printf("ringside run: instance %s, %u threads, %u instruments, model %02x%02x%02x%02x..., clock speed %gx\n",
+           cfg->instance, d.n_threads, p.u.n, p.model_sha256[0], p.model_sha256[1], p.model_sha256[2],
+           p.model_sha256[3], speed);
+
+    pid_t rec_pid = 0;
+    int rc = RS_EXIT_OK;
+    if (recorder) {
+        printf("journal: %s\n", jdir);
+        fflush(stdout);
+        rec_pid = spawn_recorder(cfg, cfg_path, jdir);
+        double t0 = wall_s();
+        /* partner: the recorder's release store of recorder_state */
+        while (rs_load_acquire(&reg->hdr->ctl.recorder_state) != RS_REC_ATTACHED) {
+            int st;
+            if (waitpid(rec_pid, &st, WNOHANG) == rec_pid) {
+                fprintf(stderr, "ringside run: the recorder exited before attaching (status %d)\n", WEXITSTATUS(st));
+                rec_pid = 0;
+                rc = RS_EXIT_FAIL;
+                break;
+            }
+            if (wall_s() - t0 > cfg->recorder.attach_timeout_ms / 1000.0) {
+                fprintf(stderr, "ringside run: the recorder did not attach within %u ms\n", cfg->recorder.attach_timeout_ms);
+                rc = RS_EXIT_FAIL;
+                break;
+            }
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (rc == RS_EXIT_OK && rs_engine_start(e) != 0) {
+        fprintf(stderr, "ringside run: %s\n", rs_err_msg());
+        rc = RS_EXIT_FAIL;
+    }
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGPIPE, SIG_IGN);
+    rs_ctl_src ctl;
+    rs_ctl_src_init(&ctl, reg, NULL);
+    double t_start = wall_s(), t_prog = t_start;
+    const char *why = NULL;
+    bool journal_alarm = false;
+    while (rc == RS_EXIT_OK && !atomic_load(&g_stop)) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+        int64_t now = rs_vclock_map(&clk, rs_now_ns());
+        if (rs_ctl_src_poll(&ctl, rs_engine_emitter(e, RS_STREAM_CTL), now) > 0)
+            rs_engine_commit(e, RS_STREAM_CTL);
+        if (rs_load_relaxed(&reg->hdr->ctl.stop))
+            break;
+        if (!rs_engine_healthy(e, &why)) {
+            fprintf(stderr, "ringside run: stopping: %s\n", why);
+            rc = RS_EXIT_FAIL;
+            break;
+        }
+        if (rec_pid) {
+            int st;
+            if (waitpid(rec_pid, &st, WNOHANG) == rec_pid) {
+                rec_pid = 0;
+                if (!journal_alarm) {
+                    journal_alarm = true;
+                    /* the design's default: stop opening positions, alarm */
+                    rs_store_relaxed(&reg->hdr->ctl.journal_unhealthy, 1u);
+                    rs_ev_control *c = (rs_ev_control *)rs_emit_claim(rs_engine_emitter(e, RS_STREAM_CTL),
+                                                                      RS_EV_CONTROL, sizeof *c);
+                    if (c) {
+                        c->cmd = RS_CTL_PAUSE;
+                        c->sym = 0xffff;
+                        snprintf(c->arg, sizeof c->arg, "recorder exited: journal unhealthy");
+                        c->h.ts = now;
+                        rs_emit_commit(rs_engine_emitter(e, RS_STREAM_CTL), &c->h);
+                        rs_engine_commit(e, RS_STREAM_CTL);
+                    }
+                    rs_error("run", "ALARM: the recorder exited (status %d): journal unhealthy, trading paused",
+                             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+                }
+            }
+        }
+        double w = wall_s();
+        if (progress > 0 && w - t_prog >= progress) {
+            t_prog = w;
+            int64_t mk = rs_vclock_map(&clk, rs_now_ns());
+            time_t mt = (time_t)(mk / 1000000000);
+            struct tm tm;
+            gmtime_r(&mt, &tm);
+            printf("[%5.0fs] market %02d:%02d  frames %" PRIu64 " (dropped %" PRIu64 ")  bars %" PRIu64
+                   "  model in %" PRIu64 "  gate in %" PRIu64 "  exec in %" PRIu64 "  journal lag %" PRIu64 "\n",
+                   w - t_start, tm.tm_hour, tm.tm_min, fs->frames, fs->dropped,
+                   rs_engine_stream_published(e, RS_STREAM_BAR_G), rs_engine_stage_events(e, RS_SID_MODEL),
+                   rs_engine_stage_events(e, RS_SID_GATE), rs_engine_stage_events(e, RS_SID_EXEC),
+                   rs_engine_recorder_lag(e));
+            fflush(stdout);
+        }
+        if (duration > 0 && w - t_start >= duration)
+            break;
+    }
+    printf("ringside run: stopping (draining rings)\n");
+    fflush(stdout);
+    rs_engine_stop(e);
+    double ran = wall_s() - t_start;
+    if (rec_pid) {
+        /* the recorder drains what is left, seals the journal and exits */
+        kill(rec_pid, SIGTERM);
+        int st;
+        waitpid(rec_pid, &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            fprintf(stderr, "ringside run: the recorder failed (status %d)\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            rc = RS_EXIT_FAIL;
+        }
+    }
+
+    /* summary */
+    printf("\n== summary (%.1f s wall)\n", ran);
+    printf("frames received %" PRIu64 " (%" PRIu64 " bytes), dropped %" PRIu64 ", oversize %" PRIu64
+           ", connections opened %" PRIu64 " closed %" PRIu64 "\n",
+           fs->frames, fs->bytes, fs->dropped, fs->too_large, fs->opens, fs->closes);
+    static const char *snames[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
+    printf("%-9s %12s %10s %10s %10s %10s\n", "stage", "events", "p50 ns", "p99 ns", "p99.9 ns", "max ns");
+    for (unsigned s = 0; s < RS_SID_MAX; s++) {
+        const rs_hist *h = rs_engine_stage_latency(e, s);
+        printf("%-9s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", snames[s],
+               rs_engine_stage_events(e, s), h ? rs_hist_pct(h, 50) : 0, h ? rs_hist_pct(h, 99) : 0,
+               h ? rs_hist_pct(h, 99.9) : 0, h ? h->max : 0);
+    }
+    printf("(stage latency: from the input record's publication -- the kernel receive stamp for network\n"
+           " frames -- to the end of its handler, so it includes queueing in the ring)\n");
+    run_summary sum;
+    memset(&sum, 0, sizeof sum);
+    if (recorder) {
+        summarize_journal(jdir, &sum);
+        printf("\nevents per type:");
+        int col = 0;
+        for (unsigned t = 1; t < RS_EV_TYPE_MAX; t++)
+            if (sum.per_type[t])
+                printf("%s %s=%" PRIu64, col++ % 6 ? "," : "\n ", rs_ev_type_name(t), sum.per_type[t]);
+        printf("\nbars %" PRIu64 ", predictions %" PRIu64 ", decisions %" PRIu64 ", intents %" PRIu64 ", orders %" PRIu64
+               ", fills %" PRIu64 ", rejects %" PRIu64 ", risk events %" PRIu64 "\n",
+               sum.per_type[RS_EV_BAR], sum.per_type[RS_EV_PREDICTION], sum.per_type[RS_EV_DECISION],
+               sum.per_type[RS_EV_INTENT], sum.per_type[RS_EV_ORDER], sum.fills, sum.rejects, sum.per_type[RS_EV_RISK]);
+        printf("decisions by reason (first failing gate):");
+        for (unsigned g = 0; g < 32; g++)
+            if (sum.decisions_by_reason[g])
+                printf(" %s=%" PRIu64, gate_reason_name(g), sum.decisions_by_reason[g]);
+        printf("\nPnL (realised + unrealised, from the last position records) %.2f, fees %.2f\n", sum.pnl, sum.fees);
+        printf("journal %s: %" PRIu64 " records, %.1f MiB on disk\n", jdir, sum.records,
+               (double)dir_size(jdir) / (1024.0 * 1024.0));
+    }
+    if (summary_json) {
+        FILE *f = fopen(summary_json, "w");
+        if (f) {
+            fprintf(f, "{\"journal\":\"%s\",\"records\":%" PRIu64 ",\"bars\":%" PRIu64 ",\"predictions\":%" PRIu64
+                       ",\"decisions\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"pnl\":%.6f}\n",
+                    jdir, sum.records, sum.per_type[RS_EV_BAR], sum.per_type[RS_EV_PREDICTION],
+                    sum.per_type[RS_EV_DECISION], sum.per_type[RS_EV_ORDER], sum.fills, sum.pnl);
+            fclose(f);
+        }
+    }
+    rs_engine_destroy(e);
+    rs_feed_src_destroy(fs);
+    rs_pipeline_destroy(&p);
+    if (verify && recorder && rc == RS_EXIT_OK) {
+        printf("\n== replay verification\n");
+        fflush(stdout);
+        rc = rs_replay_verify_journal(jdir, 5, false);
+    }
+    rs_config_destroy(cfg);
+    return rc;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "ringside/atomics.h"
 #include "ringside/common.h"
 #include "ringside/log.h"
 #include "ringside/mdsim.h"
@@ -71,8 +72,9 @@ static const char usage[] =
     "  ringside venue-sim client --ca certs/ca.pem 'wss://localhost:9443/stream?streams=btcusdt@trade/ethusdt@trade'\n"
     "  ringside venue-sim ctl --ca certs/ca.pem stall btcusdt 5000\n";
 
-static volatile sig_atomic_t g_stop;   /* signal handler flag: sig_atomic_t is the one allowed use */
-static void on_sig(int sig) { (void)sig; g_stop = 1; }
+/* Set by the signal handler: a lock-free atomic is async-signal-safe. */
+static _Atomic int g_stop;
+static void on_sig(int sig) { (void)sig; rs_store_relaxed(&g_stop, 1); }
 
 static const char *default_path(const char *rel, char *buf, size_t cap)
 {
@@ -168,6 +170,8 @@ static void cli_msg(void *u, uint32_t conn, const uint8_t *d, uint32_t n, int64_
 {
     (void)op;
     cli_state *s = u;
+    if (s->max && s->count >= s->max)
+        return;   /* one poll may deliver more than asked for */
     printf("%u %lld %.*s\n", conn, (long long)rx_ns, (int)n, (const char *)d);
     s->count++;
 }
@@ -226,7 +230,7 @@ static int cmd_client(int argc, char **argv)
     signal(SIGTERM, on_sig);
     rs_ws_client_start(c);
     int64_t end = timeout > 0 ? rs_mono_ns() + (int64_t)(timeout * 1e9) : INT64_MAX;
-    while (!g_stop && (!max || st.count < max) && rs_mono_ns() < end) {
+    while (!rs_load_relaxed(&g_stop) && (!max || st.count < max) && rs_mono_ns() < end) {
         rs_ws_client_poll(c, rs_mono_ns());
         rs_ws_client_wait(c, 10000000);
     }
@@ -251,8 +255,12 @@ static int parse_prob(const char *s, double *out)
     return 0;
 }
 
+int rs_venue_sim_dump(int argc, char **argv);
+
 int rs_cmd_venue_sim(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "dump"))
+        return rs_venue_sim_dump(argc - 1, argv + 1);
     if (rs_cli_wants_help(argc, argv)) {
         fputs(usage, stdout);
         return RS_EXIT_OK;
@@ -349,11 +357,11 @@ int rs_cmd_venue_sim(int argc, char **argv)
     }
     rs_mdsim *sim;
     if (rs_mdsim_create(&sim, &cfg) < 0) {
-        fprintf(stderr, "ringside venue-sim: %s\n", rs_err_msg());
+        fprintf(stderr, "ringside %s\n", rs_err_msg());
         return RS_EXIT_FAIL;
     }
     if (rs_mdsim_start(sim) < 0) {
-        fprintf(stderr, "ringside venue-sim: %s\n", rs_err_msg());
+        fprintf(stderr, "ringside %s\n", rs_err_msg());
         rs_mdsim_destroy(sim);
         return RS_EXIT_FAIL;
     }
@@ -377,7 +385,7 @@ int rs_cmd_venue_sim(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     int64_t end = duration > 0 ? rs_mono_ns() + (int64_t)(duration * 1e9) : INT64_MAX;
     char line[512], reply[4096];
-    while (!g_stop && rs_mono_ns() < end) {
+    while (!rs_load_relaxed(&g_stop) && rs_mono_ns() < end) {
         if (stdin_ctl) {
             struct pollfd pf = {.fd = 0, .events = POLLIN};
             if (poll(&pf, 1, 100) > 0) {

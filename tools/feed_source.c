@@ -125,7 +125,10 @@ int rs_feed_src_create(rs_feed_src **out, const rs_config *cfg, rs_feed *feed, r
     wc.backoff_min_ns = (int64_t)fc->reconnect_min_ms * 1000000ll;
     wc.backoff_max_ns = (int64_t)fc->reconnect_max_ms * 1000000ll;
     wc.seed = 1;
-    wc.lifetime_ns = (int64_t)fc->rotate_after_s * 1000000000ll;
+    wc.connect_timeout_ns = (int64_t)fc->connect_timeout_ms * 1000000ll;
+    wc.lifetime_ns = (int64_t)fc->lifetime_s * 1000000000ll;
+    wc.rotate_margin_ns = (int64_t)fc->rotate_margin_s * 1000000000ll;
+    wc.overlap_ns = (int64_t)fc->rotate_overlap_ms * 1000000ll;
     wc.idle_timeout_ns = (int64_t)fc->stale_conn_ms * 1000000ll;
     wc.ping_interval_ns = (int64_t)fc->ping_interval_ms * 1000000ll;
     wc.on_msg = on_msg;

@@ -289,7 +289,8 @@ static void payload(em *e, const rs_rec *r)
     case RS_EV_STEP: {
         NEED(rs_ev_step);
         fu(e, "stage", p->stage), fs(e, "in_stream", rs_stream_name(p->in_stream));
-        fu(e, "count", p->count), fu(e, "first_seq", p->first_seq);
+        fs(e, "prev_stream", rs_stream_name(p->prev_stream)), fu(e, "first_seq", p->first_seq);
+        fu(e, "prev_last_seq", p->prev_last_seq);
         break;
     }
     case RS_EV_GAP: {

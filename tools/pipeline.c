@@ -115,7 +115,10 @@ static void map_features(const rs_config *c, rs_features_params *p)
     p->n_mom = f->momentum_horizons_count < RS_FEAT_MAX_PERIODS ? f->momentum_horizons_count : RS_FEAT_MAX_PERIODS;
     for (uint32_t i = 0; i < p->n_mom; i++)
         p->mom[i] = f->momentum_horizons[i];
+    p->mom_z = f->momentum_z_window;
     p->intrabar_ns = (int64_t)f->intraday_publish_ms * 1000000ll;
+    p->timer_grace_ns = (int64_t)f->timer_grace_ms * 1000000ll;
+    p->max_catchup_bars = f->max_catchup_bars;
     p->ref_sym = -1;
 }
 
@@ -131,6 +134,8 @@ static void map_gate(const rs_config *c, rs_gate_params *p)
         p->cost_bps[v] = g->cost_bps;
     p->ev_margin_bps = g->ev_margin_bps;
     p->q_window = g->quantile_window;
+    if (p->q_min_count > p->q_window)
+        p->q_min_count = p->q_window;
     p->q_tail = g->quantile_enabled ? 1.0 - g->quantile : 0.0;
     p->warmup_bars = g->warmup_bars > p->atr_n + 1 ? g->warmup_bars : p->atr_n + 1;
     p->sigma_floor_bps = g->sigma_floor_bps;
@@ -170,33 +175,51 @@ static void map_gate(const rs_config *c, rs_gate_params *p)
 
 static void map_exec(const rs_config *c, const rs_universe *u, rs_exec_params *p, double *pxs, double *qtys)
 {
-    const rs_cfg_sim *s = &c->exec.sim;
+    const rs_cfg_exec *x = &c->exec;
+    const rs_cfg_sim *s = &x->sim;
     rs_exec_params_default(p);
     p->venue = RS_VENUE_SIM;
     p->u = u;
-    p->ack_timeout_ns = (int64_t)c->exec.order_timeout_ms * 1000000ll;
-    p->recon_interval_ns = (int64_t)c->exec.reconcile_interval_ms * 1000000ll;
+    p->ack_timeout_ns = (int64_t)x->order_timeout_ms * 1000000ll;
+    p->query_timeout_ns = (int64_t)x->query_timeout_ms * 1000000ll;
+    p->unknown_retry_ns = (int64_t)x->unknown_retry_ms * 1000000ll;
+    p->unknown_max_queries = x->unknown_max_queries;
+    p->recon_interval_ns = (int64_t)x->reconcile_interval_ms * 1000000ll;
+    p->backoff_ns = (int64_t)x->backoff_ms * 1000000ll;
+    p->time_sync_ns = (int64_t)x->time_sync_s * 1000000000ll;
+    p->weight_headroom = x->weight_headroom;
     rs_sim_params_default(&p->sim);
     p->sim.seed = s->seed;
     p->sim.n_syms = u->n;
+    p->sim.lat_model = (uint8_t)s->latency_model;
     p->sim.lat_ns = (int64_t)(s->latency_us * 1000.0);
+    p->sim.lat_min_ns = (int64_t)(s->latency_min_us * 1000.0);
+    p->sim.lat_max_ns = (int64_t)(s->latency_max_us * 1000.0);
     p->sim.taker_fee_bps = s->taker_fee_bps;
     p->sim.maker_fee_bps = s->maker_fee_bps;
     p->sim.slippage_bps = s->slippage_bps;
-    p->sim.participation = s->partial_fill_ratio;
+    p->sim.participation = s->participation;
+    p->sim.recv_window_ms = x->recv_window_ms;
     for (uint16_t i = 0; i < u->n; i++) {
         pxs[i] = rs_pow10_tab[u->ins[i].px_exp];
         qtys[i] = rs_pow10_tab[u->ins[i].qty_exp];
     }
     p->sim.px_scale = pxs;
     p->sim.qty_scale = qtys;
-    /* config faults are on/off switches or counts; the sim counts events */
-    p->sim.faults.drop_fills = s->faults.drop_fills ? UINT32_MAX : 0;
-    p->sim.faults.dup_fills = s->faults.duplicate_fills ? UINT32_MAX : 0;
-    p->sim.faults.fill_delay_ns = (int64_t)s->faults.delay_fills_ms * 1000000ll;
-    p->sim.faults.reject_orders = s->faults.reject_orders;
-    p->sim.faults.status_unknown = s->faults.status_unknown ? UINT32_MAX : 0;
-    p->sim.faults.clock_skew_ms = s->faults.clock_skew_ms;
+    const rs_cfg_sim_faults *f = &s->faults;
+    p->sim.faults.drop_fills = f->drop_fills;
+    p->sim.faults.dup_fills = f->duplicate_fills;
+    p->sim.faults.fill_delay_ns = (int64_t)f->delay_fills_ms * 1000000ll;
+    p->sim.faults.reject_orders = f->reject_orders;
+    p->sim.faults.http_5xx = f->http_5xx;
+    p->sim.faults.place_on_5xx = f->place_on_5xx;
+    p->sim.faults.http_429 = f->http_429;
+    p->sim.faults.http_418 = f->http_418;
+    p->sim.faults.retry_after_ms = f->retry_after_ms;
+    p->sim.faults.status_unknown = f->status_unknown;
+    p->sim.faults.disconnect_at_ns = (int64_t)f->disconnect_account_at_ms * 1000000ll;
+    p->sim.faults.disconnect_for_ns = (int64_t)f->disconnect_account_for_ms * 1000000ll;
+    p->sim.faults.clock_skew_ms = f->clock_skew_ms;
 }
 
 static double g_pxs[RS_MAX_SYMBOLS], g_qtys[RS_MAX_SYMBOLS];

@@ -94,12 +94,15 @@ typedef struct rs_cfg_rings {
 
 /* ---- recorder / journal ----------------------------------------------------- */
 
+enum rs_rec_io { RS_RECIO_URING = 0, RS_RECIO_WRITE = 1 };   /* = enum rs_jio */
+
 typedef struct rs_cfg_recorder {
     bool enabled;                /* `ringside run` spawns the recorder */
     char journal_dir[RS_CFG_PATH_MAX]; /* <dir>/<instance>/<UTC start>/ */
     uint64_t segment_bytes;      /* rotate segments at this size */
-    uint64_t batch_bytes;        /* io_uring write batch */
-    uint32_t uring_entries;      /* power of two */
+    int32_t io;                  /* enum rs_rec_io */
+    uint64_t batch_bytes;        /* one write */
+    uint32_t batches;            /* buffers: writes in flight + filling */
     uint32_t fsync_interval_ms;  /* 0: off */
     uint64_t fsync_bytes;        /* 0: off */
     bool fsync_on_order;         /* fsync after every order / exec-report batch */
@@ -115,9 +118,11 @@ typedef struct rs_cfg_recorder {
 enum rs_cfg_venue { RS_CFG_VENUE_BINANCE = 0, RS_CFG_VENUE_BINANCE_FUT = 1, RS_CFG_VENUE_OKX = 2 };
 
 typedef struct rs_cfg_tls {
-    char ca_file[RS_CFG_PATH_MAX];     /* "" = system trust store */
+    char ca_file[RS_CFG_PATH_MAX];     /* extra CA bundle to trust (PEM); "" = none */
     char server_name[RS_CFG_PATH_MAX]; /* SNI + verified name; "" = URL host */
     bool verify;                       /* certificate + host name checks */
+    bool system_ca;                    /* also trust the system store (false: only ca_file) */
+    bool tls13;                        /* allow TLS 1.3 (default: 1.2, see docs/config.md) */
 } rs_cfg_tls;
 
 /* A parsed ws://, wss://, http:// or https:// URL (derived, not a key). */
@@ -141,7 +146,10 @@ typedef struct rs_cfg_feed {
     uint32_t streams;            /* enum rs_stream_bit mask, non-empty */
     uint32_t reconnect_min_ms, reconnect_max_ms;
     double reconnect_jitter;     /* fraction [0,1] */
-    uint32_t rotate_after_s;     /* planned rotation before the venue's lifetime */
+    uint32_t connect_timeout_ms; /* TCP + TLS + WebSocket upgrade */
+    uint32_t lifetime_s;         /* the venue's connection lifetime; 0 = none */
+    uint32_t rotate_margin_s;    /* rotate to a second connection this long before it */
+    uint32_t rotate_overlap_ms;  /* both connections read this long (no gap) */
     uint32_t max_frame_bytes;
     uint32_t stale_symbol_ms;    /* silent symbol -> stale event */
     uint32_t stale_conn_ms;      /* silent connection (half-open) -> reconnect */
@@ -149,7 +157,11 @@ typedef struct rs_cfg_feed {
     uint32_t timer_ms;           /* timer-event cadence injected by the feed thread */
     int32_t rx_timestamps;       /* enum rs_rx_ts */
     uint32_t uring_entries;      /* power of two */
+    uint32_t max_conns;          /* connection slots of the feed thread */
     uint32_t rx_buffer_bytes;
+    uint32_t tx_buffer_bytes;
+    uint32_t bad_input_max_bytes;/* raw bytes kept in a bad-input record */
+    bool journal_duplicates;     /* duplicate / too-old trades become bad-input records */
     /* derived at load (not keys) */
     rs_cfg_url url_parsed, rest_url_parsed;
 } rs_cfg_feed;
@@ -162,6 +174,7 @@ typedef struct rs_cfg_instrument {
     char lot[RS_CFG_DEC_MAX];    /* REQUIRED: decimal string, exact at qty_exp */
     char min_qty[RS_CFG_DEC_MAX];/* decimal string; default = lot */
     double min_notional;         /* quote currency; default 0 */
+    double max_order_qty;        /* units per order; 0 = no limit */
     /* derived at load (not keys): fixed point values */
     int64_t tick_fp, lot_fp, min_qty_fp;
 } rs_cfg_instrument;
@@ -185,10 +198,13 @@ typedef struct rs_cfg_features {
     uint32_t volume_z_window;
     uint32_t momentum_horizons[RS_CFG_MAX_PERIODS];
     uint32_t momentum_horizons_count;
+    uint32_t momentum_z_window;
     uint32_t beta_window;
     uint32_t corr_window;
     char ref_symbol[RS_SYMBOL_MAX]; /* "" = first instrument */
     uint32_t intraday_publish_ms;   /* 0: publish on bar close only */
+    uint32_t timer_grace_ms;        /* a timer closes a bar at its end + grace */
+    uint32_t max_catchup_bars;      /* longest run of empty bars after a time jump */
 } rs_cfg_features;
 
 /* ---- model ------------------------------------------------------------------ */
@@ -201,6 +217,7 @@ typedef struct rs_cfg_model_entry {
     uint32_t horizon_bars;       /* REQUIRED: >= 1 */
     double weight;               /* >= 0, default 1 */
     char calibration[RS_CFG_PATH_MAX]; /* calibration JSON; "" = none */
+    char calibration_key[RS_CFG_NAME_MAX]; /* entry in that file; "" = the file is one calibration */
 } rs_cfg_model_entry;
 
 typedef struct rs_cfg_model {
@@ -216,49 +233,55 @@ typedef struct rs_cfg_model {
 
 typedef struct rs_cfg_gate {
     double z_threshold;          /* |z-edge| must reach it */
-    double cost_bps;             /* round-trip fees + slippage */
+    double cost_bps;             /* round-trip fees + slippage of this venue */
     double ev_margin_bps;        /* expected return must exceed cost + margin */
     bool quantile_enabled;
-    uint32_t quantile_window;
+    uint32_t quantile_window;    /* predictions ranked */
+    uint32_t quantile_min_count; /* history needed before the filter can pass */
     double quantile;             /* (0.5, 1): long above q, short below 1-q */
     uint32_t warmup_bars;
+    uint32_t sigma_span_bars;    /* EWMA span of per-bar returns for sigma */
     double sigma_floor_bps;      /* per-bar volatility floor */
-    uint32_t vote_k;             /* direction must agree over K predictions */
+    uint32_t vote_k;             /* persistence window, predictions */
+    uint32_t vote_min;           /* agreeing votes needed in it (<= vote_k) */
     uint32_t cooldown_bars;
+    bool exit_on_signal;         /* an opposite signal that passes z and vote exits */
     uint32_t max_hold_bars;      /* timed exit; 0 = off */
     double stop_atr;             /* 0 = no stop */
     double take_profit_atr;      /* 0 = no take profit */
     double trail_atr;            /* 0 = no trailing stop */
     uint32_t oco_delay_bars;     /* arm stop/TP children this many bars after the fill */
-    double guard_atr;            /* catastrophic move against the position, in ATR */
-    double guard_pct;            /* ... or in percent; 0 = off */
+    double guard_atr;            /* catastrophic move against the position, in ATR; 0 = off */
+    double guard_pct;            /* ... or in percent of the entry price; 0 = off */
     bool allow_short;
-    /* sizing */
-    double capital;              /* equity the sizing and weights refer to (quote) */
-    double base_fraction;        /* of capital per entry at z == z_threshold */
-    double edge_cap;             /* z/z_threshold multiplier cap */
-    double vol_target_bps;       /* scale size by vol_target / realised vol; 0 = off */
-    double max_weight;           /* max |position| / capital per asset, (0,1] */
+    /* sizing: notional = capital * base_fraction * min(edge / sigma, edge_cap) */
+    double capital;              /* starting equity (quote) for sizing and drawdown */
+    double base_fraction;
+    double edge_cap;
+    double max_weight;           /* max |position| / equity per asset, (0,1] */
     double min_trade_notional;   /* smaller orders are not sent */
+    double entry_slip_bps;       /* entry limit-IOC price = ask/bid +- this */
+    uint32_t position_period_ms; /* position records on timers this often; 0 = on fills only */
 } rs_cfg_gate;
 
 /* ---- risk circuits ---------------------------------------------------------- */
 
 typedef struct rs_cfg_risk {
     bool kill_switch;            /* start killed (flat, no entries) */
-    uint32_t kill_retries;
-    uint32_t kill_backoff_ms, kill_backoff_max_ms;
+    uint32_t kill_retries;       /* attempts after the first, then escalate */
+    uint32_t kill_backoff_ms;    /* first retry delay, doubling (capped at 64x) */
     uint32_t max_consecutive_rejects; /* auto-pause after this many */
     uint32_t md_stale_ms;        /* no order on market data older than this */
-    uint32_t position_stale_ms;  /* position stale while a fill is overdue this long */
-    uint32_t fill_timeout_ms;    /* acked, no fill/cancel -> reconcile */
+    uint32_t fill_timeout_ms;    /* acked, no fill/cancel -> position stale, reconcile */
+    uint32_t max_reconcile_queries; /* per order, then escalate */
     double drawdown_limit_pct;   /* peak-to-trough loss that cuts exposure */
-    double drawdown_cut_fraction;/* fraction of exposure cut, (0,1] */
+    double drawdown_cut_fraction;/* fraction of each position cut, (0,1] */
     double drawdown_recovery_pct;/* resume below this drawdown; < limit */
+    double drawdown_kill_pct;    /* drawdown that trips the kill switch; 0 = off */
     double max_order_notional;
     double max_position_notional;
     double max_gross_notional;
-    double price_collar_bps;     /* limit/expected price vs last trade */
+    double price_collar_bps;     /* order price vs last trade */
     uint32_t max_orders_per_sec;
     uint32_t max_orders_per_min;
 } rs_cfg_risk;
@@ -266,37 +289,43 @@ typedef struct rs_cfg_risk {
 /* ---- exec --------------------------------------------------------------------- */
 
 enum rs_exec_mode { RS_EXEC_LIVE = 0, RS_EXEC_PAPER = 1 };
-enum rs_ord_pick { RS_ORDTYPE_MARKET = 0, RS_ORDTYPE_LIMIT_IOC = 1 };
+enum rs_order_channel { RS_CHAN_WS = 0, RS_CHAN_REST = 1 };
 enum rs_key_type { RS_KEY_HMAC = 0, RS_KEY_ED25519 = 1 };
-enum rs_latency_model { RS_LAT_CONSTANT = 0, RS_LAT_NORMAL = 1, RS_LAT_LOGNORMAL = 2, RS_LAT_JOURNAL = 3 };
-enum rs_http_fault { RS_HTTPF_NONE = 0, RS_HTTPF_5XX = 1, RS_HTTPF_429 = 2, RS_HTTPF_418 = 3 };
+/* Same values as enum rs_sim_lat (sim_venue.h). */
+enum rs_latency_model { RS_LAT_CONSTANT = 0, RS_LAT_UNIFORM = 1, RS_LAT_TABLE = 2, RS_LAT_SEQUENCE = 3 };
 
 typedef struct rs_cfg_secrets {
-    char file[RS_CFG_PATH_MAX];  /* 0600 file "key=...\nsecret=..."; "" = env only */
-    char key_env[RS_CFG_NAME_MAX];    /* env var holding the API key */
-    char secret_env[RS_CFG_NAME_MAX]; /* env var holding the secret / Ed25519 PEM path */
+    char file[RS_CFG_PATH_MAX];  /* 0600/0400 file (exec_secrets.h format); "" = environment */
+    char key_env[RS_CFG_NAME_MAX];         /* env var holding the API key */
+    char hmac_secret_env[RS_CFG_NAME_MAX]; /* env var holding the HMAC secret */
+    char ed25519_pem_env[RS_CFG_NAME_MAX]; /* env var holding the Ed25519 key (PEM text) */
     int32_t key_type;            /* enum rs_key_type */
 } rs_cfg_secrets;
 
-typedef struct rs_cfg_sim_faults {
-    bool drop_fills;             /* order-status events arrive, fills do not */
-    uint32_t delay_fills_ms;
-    bool duplicate_fills;
-    uint32_t reject_orders;      /* reject the first N orders */
-    int32_t http_error;          /* enum rs_http_fault, on every REST call */
-    bool status_unknown;         /* answer "status unknown" to new orders */
-    uint32_t disconnect_account_after_ms; /* 0 = never */
+typedef struct rs_cfg_sim_faults {   /* counters count down as faults fire; 0 = off */
+    uint32_t drop_fills;         /* drop the next N fill events (status events still arrive) */
+    uint32_t duplicate_fills;    /* deliver the next N fill events twice */
+    uint32_t delay_fills_ms;     /* extra delay on every fill event */
+    uint32_t reject_orders;      /* reject the next N new orders */
+    uint32_t http_5xx;           /* answer the next N requests with HTTP 503 */
+    bool place_on_5xx;           /* ... and the 5xx'd order was placed anyway */
+    uint32_t http_429;           /* next N requests: 429 + Retry-After */
+    uint32_t http_418;           /* next N requests: 418 (banned) */
+    uint32_t retry_after_ms;
+    uint32_t status_unknown;     /* next N orders: "status unknown" (the order IS placed) */
+    uint32_t disconnect_account_at_ms;  /* account stream down from this session time; 0 = never */
+    uint32_t disconnect_account_for_ms; /* ... for this long (events in it are lost) */
     int32_t clock_skew_ms;
 } rs_cfg_sim_faults;
 
 typedef struct rs_cfg_sim {
     int32_t latency_model;       /* enum rs_latency_model */
-    double latency_us;           /* constant / mean */
-    double latency_stdev_us;     /* normal / lognormal */
-    char latency_journal[RS_CFG_PATH_MAX]; /* journal model: measured latencies */
+    double latency_us;           /* constant: per leg */
+    double latency_min_us, latency_max_us; /* uniform bounds */
+    char latency_journal[RS_CFG_PATH_MAX]; /* table / sequence: measured latencies */
     double taker_fee_bps, maker_fee_bps;
-    double slippage_bps;
-    double partial_fill_ratio;   /* max fraction of a trade's qty one order takes, (0,1] */
+    double slippage_bps;         /* adverse move on taker fills */
+    double participation;        /* share of each market trade our order gets, (0,1] */
     uint64_t seed;
     rs_cfg_sim_faults faults;
 } rs_cfg_sim;
@@ -309,11 +338,18 @@ typedef struct rs_cfg_exec {
     rs_cfg_tls tls;
     rs_cfg_secrets secrets;
     uint32_t instance_id;        /* client order ids: (instance_id << 40) | seq */
-    int32_t order_type;          /* enum rs_ord_pick */
+    int32_t order_channel;       /* enum rs_order_channel: order entry; reconciliation is REST */
     uint32_t order_timeout_ms;   /* no ack -> unknown state, query before retry */
+    uint32_t query_timeout_ms;   /* no answer to a query/cancel -> ask again */
+    uint32_t unknown_retry_ms;   /* first re-query of an unknown order, doubling */
+    uint32_t unknown_max_queries;/* "not found" this many times -> rejected */
     uint32_t reconcile_interval_ms;
+    uint32_t backoff_ms;         /* 429 without Retry-After: first backoff, doubling to 60 s */
+    uint32_t time_sync_s;        /* venue clock re-sync cadence */
     uint32_t recv_window_ms;
-    uint32_t max_weight_per_min; /* client-side rate limit (venue request weight) */
+    uint32_t weight_limit_per_min;  /* REQUEST_WEIGHT budget until the venue states its own */
+    uint32_t orders_limit_per_10s;  /* ORDERS budget until the venue states its own */
+    double weight_headroom;      /* hold non-kill traffic above this share of a limit */
     rs_cfg_sim sim;
     /* derived at load (not keys) */
     rs_cfg_url ws_api_url_parsed, rest_url_parsed;
@@ -334,6 +370,13 @@ typedef struct rs_cfg_venue_sim {
     uint32_t duration_s;               /* wall time to run, s; 0 = until stopped */
     double rate_scale;                 /* synthetic: multiplier of every symbol's trade rate */
     char surge_symbol[RS_SYMBOL_MAX];  /* synthetic: this symbol starts a +100% day; "" = none */
+    bool loop;                         /* csv: restart the files at their end */
+    int32_t ping_interval_ms;          /* server pings; -1 = off */
+    uint32_t pong_timeout_ms;
+    uint32_t lifetime_s;               /* close every connection after this (Binance: 24 h) */
+    uint32_t max_conns;
+    double fault_dup, fault_reorder, fault_malformed, fault_gap; /* probability per message */
+    uint64_t fault_seed;
     /* derived at load (not keys) */
     char listen_host[RS_CFG_NAME_MAX * 2];
     uint16_t listen_port;

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include "ringside/common.h"
 
-#define RS_SCHEMA_VERSION 1u
+#define RS_SCHEMA_VERSION 2u
 
 enum rs_ev_type {
     RS_EV_NONE = 0,
@@ -348,14 +348,20 @@ typedef struct rs_ev_control {
     char arg[128];
 } rs_ev_control;
 
-/* Consumption-order record of a multi-input stage: "stage S consumed record
- * (stream, seq) next". Replay feeds the stage in exactly this order. */
+/* Consumption order of a multi-input stage, written on its output stream
+ * whenever it switches input: "after prev_last_seq of prev_stream, the stage
+ * went on with in_stream from first_seq". Outputs between two steps belong
+ * to the inputs of the run between them. A final step with in_stream 0
+ * closes the last run at a clean stop. Replay feeds the stage exactly this
+ * interleaving. */
 typedef struct rs_ev_step {
     rs_rec h;
     uint16_t stage;
-    uint16_t in_stream;
-    uint32_t count;       /* this many consecutive records from in_stream */
-    uint64_t first_seq;
+    uint16_t in_stream;      /* input consumed from here on (0: end) */
+    uint16_t prev_stream;    /* input consumed before this step (0: none) */
+    uint16_t pad;
+    uint64_t first_seq;      /* first record of in_stream after the step */
+    uint64_t prev_last_seq;  /* last record of prev_stream before the step */
 } rs_ev_step;
 
 typedef struct rs_ev_gap {

@@ -83,7 +83,7 @@ typedef struct rs_gate_params {
     /* entry gates */
     double z_min;             /* |z_edge| >= z_min */
     double cost_bps[4];       /* round-trip cost (fees+slippage) per rs_venue */
-    double ev_margin_bps;     /* |expected| >= cost + margin (strictly >) */
+    double ev_margin_bps;     /* |expected| must exceed (>) cost + margin */
     uint32_t q_window;        /* predictions kept for the quantile filter */
     uint32_t q_min_count;     /* history needed before the filter can pass */
     double q_tail;            /* long needs pred >= Q(1-q_tail), short <= Q(q_tail); 0 off */
@@ -152,8 +152,8 @@ typedef struct rs_gate_stats {
 
 typedef struct rs_gate rs_gate;
 
-/* Bytes of caller memory the gate needs for params p over universe u (the
- * per-symbol quantile windows dominate). 0 if p is invalid. */
+/* Bytes of caller memory the gate needs for params p over universe u (about
+ * 160 KiB plus 32 x (q_window + 1) per instrument). 0 if p is invalid. */
 size_t rs_gate_memsize(const rs_gate_params *p, const rs_universe *u);
 
 /* Initialise the gate in caller memory mem[size] (8-byte aligned, at least
@@ -161,10 +161,12 @@ size_t rs_gate_memsize(const rs_gate_params *p, const rs_universe *u);
  * universe, message says which field) or -ENOSPC (size too small). */
 int rs_gate_init(void *mem, size_t size, const rs_gate_params *p, const rs_universe *u);
 
-/* The handler. Returns RS_OK, RS_SKIP (type not consumed), RS_BAD (malformed
- * record: counted, risk event emitted), or RS_FULL (out is full: call again
- * with the same input; already-applied state is not applied twice). Never
- * allocates, locks, logs or reads a clock. */
+/* The handler. Ownership: g is the caller's (single thread: the gate
+ * thread); in is borrowed for the call; records go to out. Returns RS_OK,
+ * RS_SKIP (type not consumed), RS_BAD (malformed record: counted, risk event
+ * emitted), or RS_FULL (out is full: call again with the same input; state
+ * already applied is not applied twice, the remaining records are delivered
+ * first). Never allocates, locks, logs or reads a clock. */
 int rs_gate_on_event(rs_gate *g, const rs_rec *in, rs_emit *out);
 
 /* Read-only views (tests, `ringside top`, the runtime). Borrowed pointers

@@ -98,6 +98,14 @@ typedef struct rs_ensemble rs_ensemble;
  * rs_model_load / rs_calib_load / rs_model_map_features, -RS_EBADCFG for a
  * bad config (no models, weight <= 0, ...). */
 int rs_ensemble_load(rs_ensemble **out, const rs_ensemble_cfg *cfg);
+/* Load the ensemble described by a manifest (the `ensemble.json` written by
+ * tools/python/train_models.py, format in docs/model.md): model paths and the
+ * calibration file are relative to the manifest's directory; weights,
+ * horizons and calibration keys come from it. feature_names/n_features/
+ * layout_hash/isa as in rs_ensemble_cfg. Errors as rs_ensemble_load, plus
+ * -RS_EBADCFG naming the manifest field. */
+int rs_ensemble_load_manifest(rs_ensemble **out, const char *manifest, const char *const *feature_names,
+                              uint32_t n_features, uint64_t layout_hash, int isa);
 void rs_ensemble_destroy(rs_ensemble *e);
 const uint8_t *rs_ensemble_sha256(const rs_ensemble *e);
 uint32_t rs_ensemble_n_models(const rs_ensemble *e);

@@ -69,6 +69,18 @@ void rs_net_destroy(rs_net_loop *l);
  * -errno / -RS_EUSAGE with rs_err set (no free slot, resolution failure). */
 int rs_net_connect(rs_net_loop *l, const char *host, uint16_t port);
 
+/* Resolve host:port once (control path: getaddrinfo may block) into an
+ * address for rs_net_connect_addr. Returns 0 or -EHOSTUNREACH with rs_err. */
+typedef struct rs_net_addr {
+    uint8_t storage[128];   /* struct sockaddr_storage */
+    uint32_t len;
+} rs_net_addr;
+int rs_net_resolve(const char *host, uint16_t port, rs_net_addr *out);
+
+/* rs_net_connect with an already resolved address: no name lookup, so it
+ * never blocks (used for reconnects from a polling thread). */
+int rs_net_connect_addr(rs_net_loop *l, const rs_net_addr *a);
+
 /* Harvest up to max completed events into evs (never blocks). Returns the
  * number of events. Data pointers from the previous call become invalid.
  * Hot path: no allocation, no logging. */

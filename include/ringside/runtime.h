@@ -116,6 +116,10 @@ void rs_engine_commit(rs_engine *e, uint16_t stream);
  * stage does not exist. Read after rs_engine_stop. */
 const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage);
 
+/* Records published but not yet journaled, summed over the rings (0 when
+ * no recorder). */
+uint64_t rs_engine_recorder_lag(rs_engine *e);
+
 /* True when every input ring is empty (drained). */
 bool rs_engine_idle(rs_engine *e);
 

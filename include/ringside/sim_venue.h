@@ -21,7 +21,9 @@
  *  - Limit orders that cross on arrival fill like market orders capped at
  *    the limit; resting ones fill (maker) when a trade prints through their
  *    price, participation x trade qty at the limit price. IOC/FOK expire what
- *    does not fill at once.
+ *    does not fill at once. Quotes (marks) fill resting orders whole only
+ *    while no trade has been seen for the symbol; once there is a tape,
+ *    sizes come from the prints.
  *  - Fees: taker_fee_bps / maker_fee_bps of notional, in quote currency.
  *  - Venue clock = caller time + faults.clock_skew_ms; a request whose ts_ms
  *    is off by more than recv_window_ms is refused with -1021.

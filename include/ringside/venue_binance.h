@@ -84,4 +84,37 @@ int rs_bn_parse_ws(const rs_bn *b, const char *s, size_t n, uint8_t req_kind, rs
 int rs_bn_parse_rest(const rs_bn *b, const char *s, size_t n, uint32_t req_id, uint8_t req_kind, rs_vevt_fn fn,
                      void *ctx);
 
+/* ---- venue side (the simulator speaking Binance) -----------------------------
+ * The inverse codec, for `ringside venue-sim` and in-process loopback tests:
+ * parse a client's request bytes into an rs_vreq (and check its signature),
+ * format rs_vevt answers and account events as Binance bytes. */
+
+typedef struct rs_bn_srv_req {
+    rs_vreq r;
+    uint8_t channel;      /* 1 WS API, 2 REST (same values as RS_XCH_WS/RS_XCH_REST) */
+    uint8_t has_sig;      /* a signature parameter was present */
+    uint8_t sig_ok;       /* it verified with the key given (0 if no key / no signature) */
+    uint8_t has_key;      /* apiKey param / X-MBX-APIKEY header present */
+    uint32_t pad;
+} rs_bn_srv_req;
+
+/* Parse one WS API request frame. verify: key to check the signature with
+ * (NULL: not checked). Returns RS_OK, or RS_BAD (malformed, unknown method or
+ * symbol, a client id that is not ours). */
+int rs_bn_srv_parse_ws(const rs_bn *b, const char *s, size_t n, rs_sign_key *verify, rs_bn_srv_req *out);
+/* Parse one REST request (request line, headers, body). */
+int rs_bn_srv_parse_rest(const rs_bn *b, const char *s, size_t n, rs_sign_key *verify, rs_bn_srv_req *out);
+
+/* Format the answer to request `req` from the events that answer it (one
+ * event, or a list's elements followed by its RS_VEVT_LIST_END), as a WS API
+ * response frame (channel 1) or an HTTP response (channel 2). Returns bytes
+ * or -1 (cap too small / nothing to say). */
+int rs_bn_srv_answer(const rs_bn *b, const rs_vreq *req, uint8_t channel, const rs_vevt *ev, int n, char *out,
+                     size_t cap);
+/* Format an account-stream event (req_id 0: ack, fill, status, reject,
+ * stream down) as a WS API user-data event `{"subscriptionId":0,"event":...}`.
+ * Returns bytes, 0 if the event has no Binance form (stream up), -1 if cap
+ * is too small. */
+int rs_bn_srv_event(const rs_bn *b, const rs_vevt *e, char *out, size_t cap);
+
 #endif

@@ -94,6 +94,16 @@ int rs_ws_client_request(char *out, size_t cap, const char *host, uint16_t port,
  * (status line, missing Upgrade/Connection, wrong Sec-WebSocket-Accept). */
 int rs_ws_check_response(const char *buf, size_t n, const char *key_b64);
 
+/* Reconnect delay after `failures` consecutive failures (>= 1): capped
+ * exponential backoff with jitter from the caller's PRNG state (xorshift64*,
+ * seeded from config, never from a clock):
+ *   d = min(max_ns, min_ns * 2^(failures-1));  delay = d * (0.5 + 0.5*u),
+ * u uniform in [0,1). Same seed -> same delays. *rng must be non-zero. */
+int64_t rs_ws_backoff_ns(uint64_t *rng, uint32_t failures, int64_t min_ns, int64_t max_ns);
+
+/* Next value of the xorshift64* PRNG used for jitter and masking keys. */
+uint64_t rs_ws_rng_next(uint64_t *rng);
+
 /* Validate UTF-8 (text frames and close reasons must be UTF-8). */
 bool rs_ws_utf8_valid(const uint8_t *p, size_t n);
 

@@ -23,8 +23,10 @@
  *   reaches OPEN.
  *   Planned rotation: when lifetime_ns is set (Binance: 24 h), a second
  *   connection is opened rotate_margin_ns before the lifetime ends; once it
- *   has delivered its first message (or overlap_ns after it opened) the old
- *   one is closed with code 1000. No gap: both run during the overlap.
+ *   has been delivering for overlap_ns (or 2*overlap_ns after it opened if
+ *   it stays silent) the old one is closed with code 1000 and reported as
+ *   RS_WS_EV_ROTATED. No gap: both deliver during the overlap, and the old
+ *   one keeps delivering until its close handshake completes.
  *   Half-open detection: no bytes for idle_timeout_ns -> reconnect.
  *
  * Memory: all buffers are allocated by rs_ws_client_create. OpenSSL
@@ -70,7 +72,7 @@ typedef struct rs_ws_client_cfg {
     uint64_t seed;             /* jitter + masking PRNG seed (default 1) */
     int64_t lifetime_ns;       /* venue connection lifetime; 0 = none */
     int64_t rotate_margin_ns;  /* default 10 min, at most lifetime/2 */
-    int64_t overlap_ns;        /* default 5 s */
+    int64_t overlap_ns;        /* rotation overlap, default 5 s (see above) */
     int64_t idle_timeout_ns;   /* 0 = off */
     int64_t ping_interval_ns;  /* client-initiated pings; 0 = off */
     rs_ws_msg_fn on_msg;       /* required */

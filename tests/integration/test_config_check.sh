@@ -53,7 +53,7 @@ for f in tests/data/config/good.yml configs/demo.yml configs/colo.yml configs/bi
   run "$B" config check --quiet "$f"
   [ $rc -eq 0 ] && [ ! -s "$T/out" ] || fail "$f: --quiet printed or failed"
 done
-grep -q '^  z_threshold: 1.5$' <("$B" config check tests/data/config/good.yml) || fail "default gate.z_threshold not shown"
+grep -q '^  z_threshold: 1.0$' <("$B" config check tests/data/config/good.yml) || fail "default gate.z_threshold not shown"
 
 # --- warnings do not fail ------------------------------------------------------
 sed 's/^  url: .*/  url: ws:\/\/127.0.0.1:9443\/stream/' tests/data/config/good.yml > "$T/plain.yml"

@@ -454,6 +454,50 @@ static void test_cancel_paths(void **st)
     h_fini(&h);
 }
 
+static void test_partial_then_cancel(void **st)
+{
+    (void)st;
+    harness h;
+    h_init(&h, NULL, 13, RS_SIM_LAT_CONST);
+    h_run(&h, 20);
+    /* marketable limit, far too big to fill soon: 3000 at once (max_instant_qty),
+     * the rest trickles in at half of each print */
+    uint64_t a = h_intent(&h, RS_INT_NEW, RS_SIDE_BUY, RS_ORD_LIMIT, h.px + 5, 1000000, RS_PUR_ENTRY, 0);
+    h_run(&h, 3);
+    const rs_order *o = rs_exec_order(h.x, a);
+    assert_int_equal(o->state, RS_OS_PARTIAL);
+    assert_true(o->cum_qty >= 3000);
+    h_intent(&h, RS_INT_CANCEL, 0, 0, 0, 0, RS_PUR_EXIT, a);
+    h_run(&h, 10);
+    o = rs_exec_order(h.x, a);
+    assert_int_equal(o->state, RS_OS_CANCELLED);
+    assert_true(o->cum_qty >= 3000 && o->cum_qty < 1000000);
+    h_run(&h, 3000);
+    h_check(&h);
+    h_fini(&h);
+}
+
+static void test_cancel_while_unknown(void **st)
+{
+    (void)st;
+    harness h;
+    /* -1007 on the placement and the account stream down: nothing says
+     * whether the order exists until the status query answers */
+    rs_sim_faults f = {.status_unknown = 1, .place_on_5xx = 1, .disconnect_at_ns = T0 + 15 * MS,
+                       .disconnect_for_ns = 2000 * MS};
+    h_init(&h, &f, 14, RS_SIM_LAT_CONST);
+    h_run(&h, 20);
+    uint64_t a = h_intent(&h, RS_INT_NEW, RS_SIDE_BUY, RS_ORD_LIMIT, 1000000, 1000, RS_PUR_ENTRY, 0);
+    h_run(&h, 3);
+    assert_int_equal(rs_exec_order(h.x, a)->state, RS_OS_UNKNOWN);
+    h_intent(&h, RS_INT_CANCEL, 0, 0, 0, 0, RS_PUR_EXIT, a); /* owed until the status is known */
+    h_run(&h, 1000);
+    assert_int_equal(rs_exec_order(h.x, a)->state, RS_OS_CANCELLED);
+    assert_int_equal(h.places[1], 1);
+    h_check(&h);
+    h_fini(&h);
+}
+
 static uint64_t chaos_run(uint64_t seed, uint64_t *allocated)
 {
     harness h;
@@ -501,6 +545,8 @@ int main(void)
         cmocka_unit_test(test_clock_skew),
         cmocka_unit_test(test_account_stream_disconnect),
         cmocka_unit_test(test_cancel_paths),
+        cmocka_unit_test(test_partial_then_cancel),
+        cmocka_unit_test(test_cancel_while_unknown),
         cmocka_unit_test(test_determinism_and_no_alloc),
     };
     return cmocka_run_group_tests(t, NULL, NULL);

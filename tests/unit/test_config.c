@@ -155,7 +155,7 @@ static void test_defaults(void **s)
     assert_int_equal(cfg->rings.md_bytes, 4u << 20);
     assert_int_equal(cfg->engine.threads_count, 2);
     assert_int_equal(cfg->engine.threads[0].stages, RS_STAGE_FEED | RS_STAGE_EXEC);
-    assert_true(cfg->gate.z_threshold == 1.5);
+    assert_true(cfg->gate.z_threshold == 1.0);
     assert_int_equal(cfg->risk.max_consecutive_rejects, 5);
     assert_int_equal(cfg->features.bar_seconds, 300);
     assert_int_equal(cfg->features.ema_periods_count, 1);
@@ -310,7 +310,7 @@ static void test_err_unknown_key(void **s)
                     "t.yml:14: engine.threads[0].cpus: unknown key (did you mean 'cpu'?)");
     expect_err_base("  api_key: abc\n",
                     "t.yml:12: exec.api_key: secrets never belong in the config file: put them in a 0600 file "
-                    "(exec.secrets.file) or the environment (exec.secrets.key_env / secret_env)");
+                    "(exec.secrets.file) or the environment (exec.secrets.key_env and the secret variables)");
 }
 
 static void test_err_wrong_type(void **s)
@@ -477,6 +477,21 @@ static void test_err_cross_field(void **s)
                "model: {models: [{path: m, horizon_bars: 1}]}\nexec:\n  mode: live\n  rest_url: https://x\n",
                "t.yml:6: exec.ws_api_url: required when exec.mode is live");
     expect_err_base("model2: 1\n", "t.yml:12: model2: unknown key (did you mean 'model'?)");
+    expect_err("instance: a\nfeed:\n  url: wss://x/\n  tls: {system_ca: false}\n"
+               "instruments:\n  - {symbol: A, px_exp: 2, qty_exp: 2, tick: '0.01', lot: '1'}\n"
+               "model: {models: [{path: m, horizon_bars: 1}]}\nexec: {mode: paper}\n",
+               "t.yml:4: feed.tls.system_ca: false needs feed.tls.ca_file: nothing would be trusted");
+    expect_err("instance: a\nfeed:\n  url: wss://x/\n  lifetime_s: 600\n  rotate_margin_s: 400\n"
+               "instruments:\n  - {symbol: A, px_exp: 2, qty_exp: 2, tick: '0.01', lot: '1'}\n"
+               "model: {models: [{path: m, horizon_bars: 1}]}\nexec: {mode: paper}\n",
+               "t.yml:5: feed.rotate_margin_s: must be at most half of feed.lifetime_s (600)");
+    expect_err_base("gate:\n  vote_k: 2\n  vote_min: 3\n", "t.yml:14: gate.vote_min: must be <= gate.vote_k (2)");
+    expect_err_base("risk:\n  drawdown_kill_pct: 4\n",
+                    "t.yml:13: risk.drawdown_kill_pct: must be 0 (off) or > risk.drawdown_limit_pct (5)");
+    expect_err_base("  sim: {latency_model: uniform, latency_min_us: 10, latency_max_us: 5}\n",
+                    "t.yml:12: exec.sim.latency_max_us: must be >= exec.sim.latency_min_us (10)");
+    expect_err_base("  sim: {latency_model: sequence}\n",
+                    "t.yml:12: exec.sim.latency_journal: required when exec.sim.latency_model is table or sequence");
     expect_err_base("venue_sim: {listen: localhost}\n",
                     "t.yml:12: venue_sim.listen: 'localhost' must be host:port (port 1..65535)");
     expect_err_base("venue_sim: {surge_symbol: doge}\n", "t.yml:12: venue_sim.surge_symbol: DOGE is not in instruments");

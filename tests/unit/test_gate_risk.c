@@ -125,6 +125,19 @@ static void test_freshness_md(void **s)
     assert_false(h_v(h_dec(h), RS_GATE_FRESH_MD)->pass);
     assert_true(isinf(h_v(h_dec(h), RS_GATE_FRESH_MD)->value));
     h_fresh(h, 0xffff, RS_FRESH_OK);
+    /* two connections: one recovering does not clear the other's outage */
+    rs_ev_freshness f2;
+    memset(&f2, 0, sizeof f2);
+    f2.sym = 0xffff;
+    f2.conn = 2;
+    f2.state = RS_FRESH_STALE;
+    h_send(h, &f2.h, RS_EV_FRESHNESS, sizeof f2, RS_STREAM_MARK);
+    h_fresh(h, 0xffff, RS_FRESH_OK);   /* conn 0 */
+    h_clear(h);
+    h_pred(h, 0, 60, 2, 1);
+    assert_false(h_v(h_dec(h), RS_GATE_FRESH_MD)->pass);
+    f2.state = RS_FRESH_OK;
+    h_send(h, &f2.h, RS_EV_FRESHNESS, sizeof f2, RS_STREAM_MARK);
     h_fresh(h, 0, RS_FRESH_GAP);
     h_clear(h);
     h_pred(h, 0, 60, 2, 1);

@@ -108,6 +108,17 @@ static double expect_weighted(double b, double c, double w1, double w2)
     return (w1 * (double)(float)cal1 + w2 * (double)(float)cal2) / (w1 + w2);
 }
 
+/* An emitter like a ring's: only the header of a claimed record is zeroed,
+ * the payload holds whatever was there before. */
+static rs_rec *(*buf_claim)(rs_emit *, uint16_t, uint32_t);
+static rs_rec *dirty_claim(rs_emit *e, uint16_t type, uint32_t len)
+{
+    rs_rec *r = buf_claim(e, type, len);
+    if (r)
+        memset((char *)r + sizeof(rs_rec), 0xAB, len - sizeof(rs_rec));
+    return r;
+}
+
 static size_t run_seq(rs_model_stage *st, rs_emit_buf *eb)
 {
     static const double bs[] = {0, 2, 0.5, 3, NAN, -1, 7, 0.99};
@@ -180,6 +191,8 @@ static void test_predictions_and_zedge(void **s)
     static uint8_t buf2[1 << 16];
     rs_emit_buf eb2;
     rs_emit_buf_init(&eb2, buf2, sizeof buf2, RS_STREAM_PRED);
+    buf_claim = eb2.e.claim;
+    eb2.e.claim = dirty_claim;
     run_seq(st2, &eb2);
     assert_int_equal(eb.used, eb2.used);
     assert_memory_equal(buf, buf2, eb.used);
@@ -374,6 +387,56 @@ static void test_unknown_feature(void **s)
     assert_int_equal(rs_ensemble_load(&e, &c), -RS_EBADCFG);
 }
 
+/* The bundled demo ensemble, through its manifest, on the features stage's
+ * default layout (docs/features.md). */
+static void test_manifest_bundled(void **s)
+{
+    (void)s;
+    static const char *const layout[] = {
+        "ema_10", "sma_10", "rsi_14", "bb_upper_20", "bb_mid_20", "bb_lower_20", "bb_width_20", "bb_pctb_20",
+        "macd", "macd_signal", "macd_hist", "atr_14", "ret_1", "ret_2", "ret_3", "ret_4", "ret_5", "rv_12", "rv_48",
+        "vol_z_20", "vwap", "vwap_dist", "bar_ret", "day_vwap", "day_vwap_dist", "day_rv", "trade_rate",
+        "vol_rate", "tod_frac", "tod_sin", "tod_cos", "beta_48", "resid_48", "corr_avg_48", "mom_12", "mom_48",
+        "mom_z_12", "mom_z_48"};
+    rs_ensemble *e;
+    int rc = rs_ensemble_load_manifest(&e, rs_test_src("models/ensemble.json"), layout, 38, 0, RS_ISA_AUTO);
+    if (rc)
+        fail_msg("%s", rs_err_msg());
+    assert_int_equal(rs_ensemble_n_models(e), 3);
+    assert_true(rs_ensemble_n_inputs(e) <= 38);
+    double v[38];
+    for (int i = 0; i < 38; i++)
+        v[i] = 0.01 * (i - 19);
+    float raw[8], cal[8];
+    double w;
+    assert_int_equal(rs_ensemble_eval(e, v, 38, raw, cal, &w), RS_OK);
+    double acc = 0;
+    rs_calib *c;
+    for (uint32_t i = 0; i < 3; i++) {
+        const rs_model *m = rs_ensemble_model(e, i);
+        uint32_t idx[64];
+        assert_int_equal(rs_model_map_features(m, layout, 38, idx), 0);
+        rs_model_info in;
+        rs_model_get_info(m, &in);
+        float row[64];
+        for (uint32_t j = 0; j < in.n_features; j++)
+            row[j] = (float)v[idx[j]];
+        assert_true(raw[i] == rs_model_predict(m, row));
+        static const char *const keys[] = {"h1", "h3", "h12"};
+        assert_int_equal(rs_calib_load(&c, rs_test_src("models/calibration.json"), keys[i]), 0);
+        assert_true(cal[i] == (float)rs_calib_apply(c, (double)raw[i]));
+        rs_calib_destroy(c);
+        acc += 1.0 * (double)cal[i];
+    }
+    assert_true(fabs(w - acc / 3) < 1e-12);
+    rs_ensemble_destroy(e);
+    /* a layout without a needed name: refused, listing it */
+    assert_int_equal(rs_ensemble_load_manifest(&e, rs_test_src("models/ensemble.json"), layout, 20, 0, 0),
+                     -RS_EBADMODEL);
+    assert_non_null(strstr(rs_err_msg(), "unknown feature"));
+    assert_int_equal(rs_ensemble_load_manifest(&e, "/nonexistent/ensemble.json", layout, 38, 0, 0), -ENOENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -381,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_predictions_and_zedge),
         cmocka_unit_test(test_hot_swap),
         cmocka_unit_test(test_unknown_feature),
+        cmocka_unit_test(test_manifest_bundled),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     static const char *const files[] = {"h1.json", "h2.json", "h1b.json", "cal.json"};

@@ -122,18 +122,31 @@ static void test_pipeline(void **s)
     const rs_ev_step *st;
     uint64_t next[RS_STREAM_MAX] = {0}, total = 0;
     next[RS_STREAM_MD] = next[RS_STREAM_MARK] = 1;
-    (void)0;
     rs_spsc_cons c2;
     memcpy(&c2, &c, sizeof c);
     /* The pred ring was consumed by nobody: read it from the start */
     c2.pos = 0;
     c2.head_cache = 0;
+    uint16_t cur = 0;
+    uint64_t first = 0;
+    int closed = 0;
     while ((st = rs_spsc_poll(&c2))) {
         assert_int_equal(st->h.type, RS_EV_STEP);
-        assert_int_equal(st->first_seq, next[st->in_stream]);   /* contiguous per input */
-        next[st->in_stream] += st->count;
-        total += st->count;
+        assert_int_equal(st->prev_stream, cur);             /* steps chain */
+        if (cur) {
+            assert_true(st->prev_last_seq >= first);
+            total += st->prev_last_seq - first + 1;
+            next[cur] = st->prev_last_seq + 1;
+        }
+        if (!st->in_stream) {
+            closed = 1;                                     /* the closing step */
+            break;
+        }
+        assert_int_equal(st->first_seq, next[st->in_stream]); /* contiguous per input */
+        cur = st->in_stream;
+        first = st->first_seq;
     }
+    assert_true(closed);
     assert_int_equal(total, 20000);
     rs_engine_destroy(e);
 }

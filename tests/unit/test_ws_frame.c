@@ -205,6 +205,26 @@ static void test_utf8(void **st)
     assert_false(rs_ws_utf8_valid((const uint8_t *)"\xff", 1));
 }
 
+static void test_backoff(void **st)
+{
+    (void)st;
+    uint64_t a = 12345, b = 12345, c = 999;
+    const int64_t mn = 100000000, mx = 30000000000ll;
+    int same_c = 0;
+    for (uint32_t f = 1; f <= 40; f++) {
+        int64_t da = rs_ws_backoff_ns(&a, f, mn, mx), db = rs_ws_backoff_ns(&b, f, mn, mx);
+        int64_t dc = rs_ws_backoff_ns(&c, f, mn, mx);
+        assert_int_equal(da, db);   /* seeded: reproducible */
+        same_c += da == dc;
+        int64_t d = mn;
+        for (uint32_t i = 1; i < f && d < mx; i++) d *= 2;
+        if (d > mx) d = mx;
+        assert_true(da >= d / 2 && da <= d);   /* jitter in [d/2, d] */
+        assert_true(da <= mx);                 /* capped */
+    }
+    assert_true(same_c < 5);   /* another seed, other jitter */
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -213,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_violations),
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_backoff),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
