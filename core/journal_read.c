@@ -241,7 +241,12 @@ int rs_journal_open(rs_journal_reader **out, const char *path)
             }
             seg *s = &r->segs[r->n_segs++];
             s->no = no;
-            snprintf(s->path, sizeof s->path, "%s/%s", path, de->d_name);
+            int k = snprintf(s->path, sizeof s->path, "%s/%s", path, de->d_name);
+            if (k < 0 || (size_t)k >= sizeof s->path) {
+                closedir(d);
+                rc = rs_err_set(ENAMETOOLONG, "%s: path too long", path);
+                goto fail;
+            }
         }
         closedir(d);
         qsort(r->segs, r->n_segs, sizeof(seg), seg_cmp);

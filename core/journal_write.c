@@ -56,6 +56,7 @@ struct rs_journal_writer {
     struct io_uring ring;
     bool ring_ok;
     bool sync_inflight;
+    bool sync_wanted;      /* requested, waiting for writes or the running sync */
     uint64_t sync_gseq;    /* gseq the in-flight sync covers */
     uint64_t written_off;  /* file offset up to which every write completed */
     /* progress */
@@ -334,11 +335,25 @@ static int submit_buf(rs_journal_writer *w, int idx)
     return 0;
 }
 
+/* A sync covers the writes that completed before it was issued, so it is
+ * issued for exactly those (durable becomes `written` at submission). Not
+ * chained behind queued writes with IOSQE_IO_DRAIN: that would also stall
+ * every later write until the sync finished, and under sustained load
+ * waiting for "no write in flight" would starve the sync. A sync wanted
+ * while one runs is coalesced into the next. */
 static int submit_sync(rs_journal_writer *w)
 {
-    if (w->sync_inflight || w->submitted_gseq == w->durable)
+    if (w->submitted_gseq == w->durable && !w->sync_inflight) {
+        w->sync_wanted = false;
         return 0;
-    w->sync_gseq = w->submitted_gseq;
+    }
+    if (w->sync_inflight || w->written == w->durable) {
+        /* running, or nothing new has completed yet: later */
+        w->sync_wanted = true;
+        return 0;
+    }
+    w->sync_wanted = false;
+    w->sync_gseq = w->written;
     w->bytes_since_sync = 0;
     w->order_pending = false;
     w->last_sync_ns = rs_mono_ns();
@@ -352,10 +367,7 @@ static int submit_sync(rs_journal_writer *w)
         if (!sqe)
             return fail(w, -EBUSY, "io_uring submission queue full");
     }
-    /* IO_DRAIN: the sync starts only after every earlier write completed, so
-     * it covers all of them (a plain fsync SQE may overtake queued writes). */
     io_uring_prep_fsync(sqe, w->fd, IORING_FSYNC_DATASYNC);
-    sqe->flags |= IOSQE_IO_DRAIN;
     io_uring_sqe_set_data64(sqe, SYNC_TAG);
     int rc = io_uring_submit(&w->ring);
     if (rc < 0)
@@ -509,10 +521,13 @@ int rs_journal_poll(rs_journal_writer *w, bool flush)
     if (flush || want_sync)
         if ((rc = flush_cur(w)))
             return rc;
-    if (want_sync && !w->sync_inflight)
-        if ((rc = submit_sync(w)))
-            return rc;
-    return reap(w, false);
+    if ((want_sync || w->sync_wanted) && (rc = submit_sync(w)))
+        return rc;
+    if ((rc = reap(w, false)))
+        return rc;
+    if (w->sync_wanted && (rc = submit_sync(w)))
+        return rc;
+    return 0;
 }
 
 int rs_journal_sync(rs_journal_writer *w)
@@ -520,12 +535,10 @@ int rs_journal_sync(rs_journal_writer *w)
     if (w->failed)
         return w->failed;
     int rc = flush_cur(w);
-    if (!rc)
-        rc = drain(w);
-    if (!rc)
-        rc = submit_sync(w);
-    if (!rc)
-        rc = drain(w);
+    while (!rc && w->durable < w->submitted_gseq) {
+        if (!(rc = drain(w)) && !(rc = submit_sync(w)))
+            rc = drain(w);
+    }
     return rc;
 }
 
@@ -693,10 +706,14 @@ int rs_journal_writer_create(rs_journal_writer **out, const rs_journal_opts *o)
     if (w->o.io == RS_JIO_URING) {
         rc = io_uring_queue_init(w->nbufs * 2 + 4, &w->ring, 0);
         if (rc < 0) {
-            rc = rs_err_set(-rc, "io_uring_queue_init: %s (use the write(2) path: io=write)", strerror(-rc));
-            goto fail;
+            /* io_uring can be disabled (seccomp, sysctl kernel.io_uring_disabled):
+             * same journal through pwrite(2), said once */
+            rs_warn("journal", "io_uring unavailable (%s): writing with pwrite(2) batches", strerror(-rc));
+            w->o.io = RS_JIO_WRITE;
+            rc = 0;
+        } else {
+            w->ring_ok = true;
         }
-        w->ring_ok = true;
     }
     uint32_t no = 1;
     uint64_t g = 1;

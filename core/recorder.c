@@ -187,6 +187,19 @@ static int set_state(rec_state *s, uint32_t st)
 
 static bool creator_gone(rec_state *s) { return !rs_region_creator_alive(s->hdr); }
 
+/* Clean engine stop: ctl.stop is set and no engine thread is still marked
+ * running (so nothing more will be published). */
+static bool engine_stopped(rec_state *s)
+{
+    /* partner: the engine's release store of ctl.stop */
+    if (!rs_load_acquire(&s->hdr->ctl.stop))
+        return false;
+    for (unsigned i = 0; i < RS_REGION_MAX_THREADS; i++)
+        if (rs_load_acquire(&s->hdr->threads[i].state) == 1)
+            return false;
+    return true;
+}
+
 static int check_heartbeats(rec_state *s, int64_t now)
 {
     int64_t lim = s->o->heartbeat_timeout_ns ? s->o->heartbeat_timeout_ns : 2000000000ll;
@@ -330,6 +343,8 @@ int rs_recorder_run(const rs_recorder_opts *o)
                 engine_dead = true;
                 break;
             }
+            if (!got && engine_stopped(s))
+                break;
         }
         if (o->stop && rs_load_relaxed(o->stop) && !got)
             break;

@@ -124,7 +124,7 @@ static int cmd_stat(const char *path, bool json)
         per_type[x->stream][t]++;
         if (!first_seq[x->stream])
             first_seq[x->stream] = x->seq;
-        if (x->stream != RS_JSTREAM_RECORDER) {
+        if (x->stream != RS_JSTREAM_RECORDER && x->ts > 0) {   /* 0: no logical time */
             if (x->ts < ts_min) ts_min = x->ts;
             if (x->ts > ts_max) ts_max = x->ts;
             if (x->ts_local < tl_min) tl_min = x->ts_local;

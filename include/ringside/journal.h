@@ -88,7 +88,8 @@ typedef struct rs_journal_opts {
     bool fsync_on_order;       /* after any RS_EV_ORDER / EXEC_REPORT / INTENT */
     uint32_t batch_bytes;      /* size of one write (0: 1 MiB) */
     uint32_t batches;          /* buffers (writes in flight + filling; 0: 8) */
-    int io;                    /* enum rs_jio */
+    int io;                    /* enum rs_jio; io_uring falls back to pwrite
+                                  (with a warning) where the kernel refuses it */
     const rs_journal_blob *blobs;
     unsigned n_blobs;          /* <= RS_JBLOB_MAX */
     /* Open an existing journal: truncate a torn tail, seal the last
@@ -104,7 +105,8 @@ typedef struct rs_journal_writer rs_journal_writer;
 /* Create a writer: directory, first (or next, when resuming) segment with
  * header and blobs, fsync of file and directory. Allocates (control path);
  * release with rs_journal_writer_destroy. Returns 0 or -errno / -RS_ECORRUPT
- * (resume of a journal whose damage is not at the tail) with a message. */
+ * (resume of a journal whose damage is not at the tail) / -EEXIST (dir
+ * already holds a journal and resume is false) with a message. */
 int rs_journal_writer_create(rs_journal_writer **w, const rs_journal_opts *o);
 
 /* Append one record (r->len bytes, rs_rec header included) as the next frame.

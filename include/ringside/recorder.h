@@ -67,8 +67,10 @@ typedef struct rs_recorder_opts {
     rs_recorder_stats *stats;      /* optional output */
 } rs_recorder_opts;
 
-/* Run the recorder until *stop, or until the engine has exited (creator pid
- * gone) and every ring is drained. Blocks; allocates at start-up only.
+/* Run the recorder until *stop (SIGINT/SIGTERM in `ringside record`), or
+ * until the engine has stopped -- ctl.stop set and no thread in state 1
+ * (running) -- or exited (creator pid gone); in every case after draining
+ * every ring. Blocks; allocates at start-up only.
  * Returns 0 (journal sealed), or a negative code with a message: region
  * missing / incompatible (nothing written), or a journal failure (recorder
  * state 3, journal_unhealthy raised). The journal directory is logged at

@@ -220,6 +220,47 @@ static void test_engine_dies(void **s)
     rs_journal_close(r);
 }
 
+/* ctl.stop with no engine thread running: drain, seal, exit on its own. */
+static void test_clean_stop(void **s)
+{
+    (void)s;
+    char inst[64], dir[256];
+    snprintf(inst, sizeof inst, "jstop%d", (int)getpid());
+    snprintf(dir, sizeof dir, "%s/stop", tmp);
+    rs_region reg;
+    memset(&reg, 0, sizeof reg);
+    rs_region_ring_spec spec = {"md", RS_STREAM_MD, 1u << 16, RS_SPSC_F_RECORDER};
+    assert_int_equal(rs_region_create(&reg, inst, &spec, 1), 0);
+    rs_spsc_prod p;
+    rs_spsc_prod_init(&p, rs_region_ring(&reg, RS_STREAM_MD));
+    static th t;
+    memset(&t, 0, sizeof t);
+    t.o.instance = inst;
+    t.o.dir = dir;
+    t.o.quiet = true;
+    pthread_t tid;
+    pthread_create(&tid, NULL, rec_thread, &t);
+    wait_state(reg.hdr, RS_REC_ATTACHED);
+    rs_store_relaxed(&reg.hdr->threads[0].state, 1u);   /* an engine thread still running */
+    for (uint64_t i = 1; i <= 10; i++)
+        assert_true(produce(&p, i, 64));
+    rs_store_release(&reg.hdr->ctl.stop, 1u);
+    usleep(50000);
+    assert_int_equal(rs_load_acquire(&reg.hdr->ctl.recorder_state), RS_REC_ATTACHED);   /* waits for it */
+    rs_store_release(&reg.hdr->threads[0].state, 2u);   /* stopped */
+    pthread_join(tid, NULL);
+    assert_int_equal(t.rc, 0);
+    assert_int_equal(t.st.records, 10);
+    assert_int_equal(rs_load_acquire(&reg.hdr->ctl.recorder_state), RS_REC_EXITED);
+    rs_region_destroy(&reg);
+    rs_journal_reader *r;
+    assert_int_equal(rs_journal_open(&r, dir), 0);
+    assert_int_equal(rs_journal_verify(r), 0);
+    assert_int_equal(rs_journal_get_status(r)->records, 10);   /* no alarm, no gap */
+    assert_int_equal(rs_journal_get_status(r)->tail, RS_JTAIL_SEALED);
+    rs_journal_close(r);
+}
+
 static void test_disk_full_fail_closed(void **s)
 {
     (void)s;
@@ -294,6 +335,7 @@ int main(void)
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_late_attach),
         cmocka_unit_test(test_engine_dies),
+        cmocka_unit_test(test_clean_stop),
         cmocka_unit_test(test_disk_full_fail_closed),
     };
     return cmocka_run_group_tests(t, setup, teardown);

@@ -43,7 +43,8 @@ TYPES = {
     51: "step", 52: "gap", 53: "alarm",
 }
 TYPE_IDS = {v: k for k, v in TYPES.items()}
-STREAMS = {0: "recorder", 1: "md", 2: "mark", 3: "feat", 4: "pred", 5: "intent", 6: "exec", 7: "ctl", 8: "raw"}
+STREAMS = {0: "recorder", 1: "md", 2: "mark", 3: "feat", 4: "pred", 5: "intent", 6: "exec", 7: "ctl", 8: "raw",
+           9: "venue", 10: "mark_x", 11: "ctl_model", 12: "bar_g"}
 BLOB_KINDS = {1: "config", 2: "model", 3: "other"}
 
 # ---- CRC32C -----------------------------------------------------------------
