@@ -329,6 +329,11 @@ int rs_cmd_run(int argc, char **argv)
                 }
             }
         }
+        /* engine-wide counters for `ringside top` (relaxed: monitoring only) */
+        rs_atomic_u64 *cn = reg->hdr->counters;
+        rs_store_relaxed(&cn[RS_CNT_MD_EVENTS], rs_engine_stream_published(e, RS_STREAM_MD));
+        rs_store_relaxed(&cn[RS_CNT_BARS], rs_engine_stream_published(e, RS_STREAM_BAR_G));
+        rs_store_relaxed(&cn[RS_CNT_RECORDER_LAG], rs_engine_recorder_lag(e));
         double w = wall_s();
         if (progress > 0 && w - t_prog >= progress) {
             t_prog = w;
