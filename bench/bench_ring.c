@@ -103,6 +103,7 @@ typedef struct {
     ck_ring_t *ck;
     ck_ring_buffer_t *ckbuf;
     uint8_t *slots;
+    uint32_t ck_slots;   /* throughput: slots in the pool (RING_CAP / size) */
 #endif
     mq_t *mq;
     rs_hist *h;
@@ -292,8 +293,12 @@ static void tp_send(lat_ctx *c)
         case K_CK: {
             /* the slot pool is as large as the ring: a slot is free again once
              * the ring has room for its pointer */
-            uint8_t *slot = c->slots + (i % CK_SLOTS) * 256;
-            while (ck_ring_size(c->ck) >= CK_SLOTS - 2)
+            /* same memory budget as our ring: RING_CAP bytes of slots of
+             * exactly the record size (a slot is free again once the ring
+             * has room for its pointer) */
+            const uint32_t nslots = c->ck_slots;
+            uint8_t *slot = c->slots + (i % nslots) * c->size;
+            while (ck_ring_size(c->ck) >= nslots - 2)
                 rs_cpu_relax();
             memcpy(slot, msg, c->size);
             while (!ck_ring_enqueue_spsc(c->ck, c->ckbuf, slot))
@@ -402,6 +407,16 @@ static double run_tp_threads(enum kind k, const rs_bench_opts *o, uint64_t n, ui
     harness_init(&hz, k, o, n, NULL);
     hz.send.size = hz.recv.size = size;
     hz.send.batch = hz.recv.batch = batch;
+#ifdef RS_HAVE_CK
+    if (k == K_CK) {
+        /* the pointer ring and the slot pool hold as many bytes as ours */
+        uint32_t ns = RING_CAP / size;
+        if (ns > CK_SLOTS)
+            ns = CK_SLOTS;
+        ck_ring_init(&hz.ck, ns);
+        hz.send.ck_slots = hz.recv.ck_slots = ns;
+    }
+#endif
     pthread_t t;
     pthread_create(&t, NULL, tp_recv, &hz.recv);
     int64_t t0 = rs_mono_ns();
