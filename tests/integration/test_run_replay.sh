@@ -28,7 +28,14 @@ scenario() {   # name, extra venue-sim args
       -e "s#^instance: demo#instance: itest-$name-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
       configs/demo.yml > "$T/$name.yml"
   "$B" run -c "$T/$name.yml" --clock-speed 288 --clock-origin-ms "$origin" --duration "${RS_ITEST_SECONDS:-20}" \
-      --progress 0 --summary-json "$T/$name.json" > "$T/run-$name.log" 2>&1 || { cat "$T/run-$name.log"; exit 1; }
+      --progress 0 --summary-json "$T/$name.json" > "$T/run-$name.log" 2>&1 &
+  local run=$!
+  if [ -n "${CTL_CMD:-}" ]; then
+    # an operator command in the middle of the session, through the region's control block
+    sleep 8
+    "$B" ctl $CTL_CMD --instance "itest-$name-$$" --timeout 20 > "$T/ctl-$name.log" 2>&1 || { cat "$T/ctl-$name.log"; exit 1; }
+  fi
+  wait $run || { cat "$T/run-$name.log"; exit 1; }
   kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; SIM=""
   local j; j=$(ls -d "$T"/journal/itest-$name-$$/*/ | head -1)
   grep -q '"bars":[1-9]' "$T/$name.json" || { echo "$name: no bars"; cat "$T/run-$name.log"; exit 1; }
@@ -40,6 +47,10 @@ scenario() {   # name, extra venue-sim args
 }
 
 scenario normal
+CTL_CMD=kill scenario kill
+# the kill switch was journaled as a control record and the gate answered it
+"$B" journal cat "$LAST_JOURNAL" --type control | grep -q "cmd=1" || { echo "kill: no control record"; exit 1; }
+"$B" journal cat "$LAST_JOURNAL" --type risk | grep -q "risk" || { echo "kill: no risk record"; exit 1; }
 scenario faults --fault-dup 0.01 --fault-reorder 0.01 --fault-malformed 0.005 --fault-seed 3
 # malformed messages must have become journaled bad-input records
 "$B" journal stat "$LAST_JOURNAL" | grep -q "bad_input" || { echo "faults: no bad_input records"; exit 1; }
