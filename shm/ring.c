@@ -172,6 +172,9 @@ void rs_spsc_cons_init(rs_spsc_cons *c, void *mem, int role)
     c->data = (const uint8_t *)mem + sizeof *h;
     c->mask = h->capacity - 1u;
     c->recorder = role == RS_SPSC_RECORDER;
+    /* the recorder's releases gate the producer and acknowledge journaling:
+     * publish each one; a consumer publishes in chunks */
+    c->quantum = c->recorder ? 0 : h->capacity / 16;
     if (!c->recorder) {
         c->pos = rs_load_acquire(&h->tail); /* partner: our own earlier release */
         c->consumed = rs_load_relaxed(&h->consumed);
@@ -197,6 +200,15 @@ void rs_spsc_cons_init(rs_spsc_cons *c, void *mem, int role)
         }
     }
     c->head_cache = c->pos;
+    c->rel_pos = c->pub_pos = c->pos;
+}
+
+static inline void cons_publish(rs_spsc_cons *c)
+{
+    /* partner: the producer's acquire load of tail in prod_refresh */
+    rs_store_release(&c->h->tail, c->rel_pos);
+    rs_store_relaxed(&c->h->consumed, c->consumed);
+    c->pub_pos = c->rel_pos;
 }
 
 void rs_spsc_recorder_detach(rs_spsc_cons *c)
@@ -215,8 +227,12 @@ const void *rs_spsc_poll(rs_spsc_cons *c)
         if (c->pos == c->head_cache) {
             /* partner: the producer's release store of head in commit */
             c->head_cache = rs_load_acquire(&c->h->head);
-            if (c->pos == c->head_cache)
+            if (c->pos == c->head_cache) {
+                /* caught up: hand the producer everything released so far */
+                if (c->rel_pos != c->pub_pos)
+                    cons_publish(c);
                 return NULL;
+            }
         }
         const uint8_t *r = c->data + (c->pos & c->mask);
         uint32_t len = *(const uint32_t *)r;
@@ -248,9 +264,9 @@ void rs_spsc_release(rs_spsc_cons *c)
         rs_store_release(&c->h->rec_tail, c->pos);
         rs_store_relaxed(&c->h->rec_consumed, c->consumed);
     } else {
-        /* partner: the producer's acquire load of tail in prod_refresh */
-        rs_store_release(&c->h->tail, c->pos);
-        rs_store_relaxed(&c->h->consumed, c->consumed);
+        c->rel_pos = c->pos;
+        if (c->rel_pos - c->pub_pos >= c->quantum)
+            cons_publish(c);
     }
 }
 

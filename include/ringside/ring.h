@@ -22,7 +22,11 @@
  *           rs_spsc_commit(&prod) publishes every claimed record at once.
  * Consumer: while ((r = rs_spsc_poll(&cons))) { use r } rs_spsc_release(&cons)
  *           frees every polled record at once. A polled record stays valid
- *           until release.
+ *           until release. The consumer publishes its released position to
+ *           the producer in chunks -- once capacity/16 bytes are released, or
+ *           as soon as a poll finds the ring empty -- so record-at-a-time
+ *           consumption costs one shared-line write per chunk, not per
+ *           record. (The recorder cursor publishes every release.)
  *
  * Recorder cursor: an optional second consumer (rs_spsc_cons_init with
  * RS_SPSC_RECORDER). While it is attached the producer never reuses space the
@@ -32,8 +36,9 @@
  *
  * Crash behaviour: a producer killed mid-claim exposes nothing (head only
  * moves in commit). A consumer killed and restarted resumes at the last
- * released position (tail), so records polled but not released are seen
- * again: consumers must be idempotent or release only after handling.
+ * published position (tail), so records polled but not yet published (at
+ * most capacity/16 bytes beyond the last poll that found the ring empty) are
+ * seen again: consumers must be idempotent or tolerate re-delivery.
  */
 #ifndef RINGSIDE_RING_H
 #define RINGSIDE_RING_H
@@ -107,6 +112,9 @@ typedef struct rs_spsc_cons {
     uint64_t head_cache;   /* cached head */
     uint64_t polled;       /* records polled since the last release */
     uint64_t consumed;     /* our copy of the shared counter */
+    uint64_t rel_pos;      /* released (freed) up to here ... */
+    uint64_t pub_pos;      /* ... and published to the producer up to here */
+    uint64_t quantum;      /* publish when rel_pos - pub_pos reaches this */
     bool recorder;
     bool corrupt;          /* a record header failed validation */
 } rs_spsc_cons;

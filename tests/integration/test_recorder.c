@@ -99,6 +99,9 @@ static void test_late_attach(void **s)
         }
         rs_spsc_release(&c);
     }
+    /* caught up: the consumer publishes its released tail (it does so in
+     * chunks, or when a poll finds the ring empty) */
+    assert_null(rs_spsc_poll(&c));
     static th t;
     memset(&t, 0, sizeof t);
     t.o.instance = inst;
