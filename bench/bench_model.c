@@ -150,7 +150,7 @@ static char *read_file(const char *path, size_t *n)
     return b;
 }
 
-static volatile float g_sink;
+static float g_sink;
 
 /* Batch calls run for milliseconds, long enough to be preempted on a busy
  * machine: they are timed in thread CPU time (which excludes time spent
@@ -228,6 +228,7 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
         uint64_t b = rs_rdtscp();
         rs_hist_add(&h, b - a);
         g_sink += res[0];
+        RS_KEEP(g_sink);
     }
     peer_single = rs_hist_pct(&h, 50) * tick_ns;
     rs_bench_result pr = {.bench = "model", .unit = "ns"};
@@ -270,14 +271,17 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
             }
         }
         rs_hist_init(&h);
-        for (int i = 0; i < 200; i++)
+        for (int i = 0; i < 200; i++) {
             g_sink += rs_model_predict_margin(m, rows + (size_t)(i % NROWS) * nf);
+            RS_KEEP(g_sink);
+        }
         for (int i = 0; i < iters; i++) {
             const float *row = rows + (size_t)(i % NROWS) * nf;
             uint64_t a = rs_rdtscp();
             float v = rs_model_predict_margin(m, row);
             uint64_t b = rs_rdtscp();
             g_sink += v;
+            RS_KEEP(g_sink);
             rs_hist_add(&h, b - a);
         }
         rs_bench_result r = {.bench = "model", .unit = "ns"};
@@ -303,6 +307,7 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
         }
         double per_row = (double)best / NROWS;
         g_sink += out[0];
+        RS_KEEP(g_sink);
         rs_bench_result b = {.bench = "model", .unit = "ns/row"};
         snprintf(cname, sizeof cname, "%s batch %s", label, rs_model_isa_name(isa));
         b.case_name = cname;

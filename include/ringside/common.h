@@ -22,6 +22,9 @@
 #define RS_UNUSED __attribute__((unused))
 #define RS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define RS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* Benchmarks and tests: make the compiler believe x is used, so the code that
+ * computed it is not optimised away (an empty asm with a memory clobber). */
+#define RS_KEEP(x) __asm__("" : : "g"(x) : "memory")
 #define RS_ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
 
 /* Hot-path result codes (non-negative; 0 is success). */

@@ -14,7 +14,7 @@
  *  - jumps: Poisson arrivals of normally distributed log jumps;
  *  - surges: rare episodes that double a symbol over one day (+100%,
  *    drift ln 2 per day, with elevated volatility and activity);
- *  - regimes: a Markov chain calm / volatile / trending-up / trending-down
+ *  - regimes: a Markov chain calm / turbulent / trending-up / trending-down
  *    shared by all symbols, scaling volatility, activity and drift.
  * Prices are on the symbol's tick (10^-px_dec), quantities on its lot
  * (10^-qty_dec, at least one lot). The taker side leans with the last move.

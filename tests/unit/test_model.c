@@ -434,15 +434,18 @@ static void test_zero_alloc(void **state)
     assert_int_equal(load_str(&m, json, "za.json"), 0);
     float rows[64 * 9], out[64];
     gen_rows(&g, rows, 64, 9, grid);
-    volatile float sink = 0;
+    float sink = 0;
     for (int k = 0; k < n_isas; k++) {
         assert_int_equal(rs_model_set_isa(m, isas[k]), 0);
         uint64_t before = rs_mem_thread_allocated();
         for (int rep = 0; rep < 50; rep++) {
-            for (int i = 0; i < 64; i++)
+            for (int i = 0; i < 64; i++) {
                 sink += rs_model_predict(m, rows + i * 9);
+                RS_KEEP(sink);
+            }
             rs_model_predict_margin_batch(m, rows, 64, 9, out);
             sink += out[0];
+            RS_KEEP(sink);
         }
         uint64_t after = rs_mem_thread_allocated();
         if (before != UINT64_MAX)
