@@ -57,6 +57,9 @@ def main():
             assert "schema" in out and "another build" in out, f"{args}: message does not name the schema: {out}"
             assert f"{new:016x}" in out and f"{old:016x}" in out, f"{args}: both hashes must be shown: {out}"
             assert "Traceback" not in out and "Segmentation" not in out
+        # `ringside --version` names the hash this build reads (the operator's first question)
+        rc, out = run("--version")
+        assert rc == 0 and f"{old:016x}" in out, out
         print("schema refusal: ok")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
