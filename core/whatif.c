@@ -271,6 +271,10 @@ int rs_whatif_init(void *mem, const rs_whatif_params *p, rs_whatif **out)
                               rs_stage_name(d->id));
         bool prod[RS_STREAM_MAX] = {false};
         produced(d, prod);
+        for (unsigned k = 0; k < d->n_inputs; k++)
+            if (d->inputs[k] < RS_STREAM_MAX && prod[d->inputs[k]])
+                return rs_err_set(EINVAL, "what-if: stage %s emits on its own input stream %s", rs_stage_name(d->id),
+                                  rs_stream_name(d->inputs[k]));
         for (unsigned s = 1; s < RS_STREAM_MAX; s++) {
             if (!prod[s])
                 continue;
@@ -283,9 +287,6 @@ int rs_whatif_init(void *mem, const rs_whatif_params *p, rs_whatif **out)
             uint16_t s = d->inputs[k];
             if (!s || s >= RS_STREAM_MAX)
                 return rs_err_set(EINVAL, "what-if: stage %s: input %u is not a stream", rs_stage_name(d->id), k);
-            if (prod[s])
-                return rs_err_set(EINVAL, "what-if: stage %s emits on its own input stream %s", rs_stage_name(d->id),
-                                  rs_stream_name(s));
             if (w->consumer[s] >= 0)
                 return rs_err_set(EINVAL, "what-if: stream %s has two consumers (stages %s and %s)", rs_stream_name(s),
                                   rs_stage_name(p->stages[w->consumer[s]].id), rs_stage_name(d->id));

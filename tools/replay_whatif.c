@@ -162,7 +162,7 @@ static int resolve(wi_opts *o, const rs_jload *j, const char *name, const char *
         return 0;
     }
     snprintf(f->src, sizeof f->src, "%s", path);
-    snprintf(f->how, sizeof f->how, "config path");
+    snprintf(f->how, sizeof f->how, path[0] == '/' ? "config path" : "config path, relative to the current directory");
     return 0;
 }
 
