@@ -28,6 +28,10 @@ void rs_jsummary_add(rs_jsummary *s, const rs_rec *rec)
             s->rejects++;
         break;
     }
+    case RS_EV_ORDER:
+        if (((const rs_ev_order *)rec)->kind == RS_INT_NEW)
+            s->new_orders++;
+        break;
     case RS_EV_RISK: {
         const rs_ev_risk *k = (const rs_ev_risk *)rec;
         if (k->action != RS_RISK_INFO && k->action != RS_RISK_RESUME)
@@ -111,7 +115,8 @@ void rs_jsummary_print_pair(FILE *f, const char *a, const rs_jsummary *sa, const
             row_u(f, name, sa->decisions_by_reason[g], sb->decisions_by_reason[g]);
         }
     row_u(f, "intents", sa->per_type[RS_EV_INTENT], sb->per_type[RS_EV_INTENT]);
-    row_u(f, "orders", sa->per_type[RS_EV_ORDER], sb->per_type[RS_EV_ORDER]);
+    row_u(f, "venue requests", sa->per_type[RS_EV_ORDER], sb->per_type[RS_EV_ORDER]);
+    row_u(f, "  new orders", sa->new_orders, sb->new_orders);
     row_u(f, "fills", sa->fills, sb->fills);
     row_u(f, "rejects", sa->rejects, sb->rejects);
     row_u(f, "trades (round trips)", sa->trades, sb->trades);
@@ -133,9 +138,9 @@ void rs_jsummary_write_json(FILE *f, const rs_jsummary *s)
         if (s->decisions_by_reason[g])
             fprintf(f, "%s\"%s\":%" PRIu64, n++ ? "," : "", rs_jsummary_reason_name(g), s->decisions_by_reason[g]);
     fprintf(f,
-            "},\"intents\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"rejects\":%" PRIu64
+            "},\"intents\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"new_orders\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"rejects\":%" PRIu64
             ",\"trades\":%" PRIu64 ",\"risk_events\":%" PRIu64 ",\"risk_trips\":%" PRIu64
             ",\"pnl\":%.6f,\"realized_pnl\":%.6f,\"fees\":%.6f}",
-            s->per_type[RS_EV_INTENT], s->per_type[RS_EV_ORDER], s->fills, s->rejects, s->trades,
+            s->per_type[RS_EV_INTENT], s->per_type[RS_EV_ORDER], s->new_orders, s->fills, s->rejects, s->trades,
             s->per_type[RS_EV_RISK], s->risk_trips, s->pnl, s->realized, s->fees);
 }

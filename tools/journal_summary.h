@@ -5,7 +5,8 @@
  * Everything comes from journaled records, so a live session and its
  * what-if are counted by the same rules:
  *   decisions_by_reason  RS_EV_DECISION by reason (first failing gate; 0 = all passed)
- *   intents / orders     RS_EV_INTENT / RS_EV_ORDER records
+ *   intents / orders     RS_EV_INTENT / RS_EV_ORDER records (orders: every request
+ *                        on the wire -- places, cancels, queries; new_orders: places)
  *   fills, rejects       RS_EV_EXEC_REPORT with is_fill / state REJECTED
  *   trades               round trips: a symbol's position (RS_EV_POSITION qty)
  *                        going from non-zero to zero or flipping sign
@@ -29,7 +30,7 @@ typedef struct rs_jsummary {
     uint64_t per_type[RS_EV_TYPE_MAX];
     uint64_t records, bytes;
     uint64_t decisions_by_reason[RS_JSUM_REASONS];
-    uint64_t fills, rejects, trades, risk_trips;
+    uint64_t new_orders, fills, rejects, trades, risk_trips;
     double pnl, realized, fees;
     double wall;
     /* running state (rs_jsummary_add) */
@@ -57,7 +58,7 @@ void rs_jsummary_print_pair(FILE *f, const char *a, const rs_jsummary *sa, const
 
 /* The summary as one JSON object (no trailing newline), keys documented in
  * docs/replay.md: records, bars, predictions, decisions, decisions_by_reason
- * {name: n}, intents, orders, fills, rejects, trades, risk_events,
+ * {name: n}, intents, orders, new_orders, fills, rejects, trades, risk_events,
  * risk_trips, pnl, realized_pnl, fees. */
 void rs_jsummary_write_json(FILE *f, const rs_jsummary *s);
 

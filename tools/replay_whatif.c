@@ -75,6 +75,7 @@ typedef struct wi_opts {
 typedef struct wi_file {
     char path[RS_CFG_PATH_MAX];
     char src[PATH_MAX];
+    char shown[PATH_MAX];        /* src as printed (embedded copies: "embedded:PATH") */
     char how[64];
     uint8_t *data;
     size_t size;
@@ -156,6 +157,7 @@ static int resolve(wi_opts *o, const rs_jload *j, const char *name, const char *
     if (!o->cfg) {
         snprintf(f->src, sizeof f->src, "%s/%s", j->model_dir, path[0] == '/' ? path + 1 : path);
         snprintf(f->how, sizeof f->how, "embedded in the journal");
+        snprintf(f->shown, sizeof f->shown, "embedded:%s", path);
         if (!is_file(f->src))
             return rs_err_set(ENOENT, "model entry %s: the journal has no embedded copy of %s (give --model-dir "
                                       "or --%s %s=FILE)", name, path, calib ? "calibration" : "model", name);
@@ -200,6 +202,8 @@ static int collect_files(wi_opts *o, const rs_jload *j, const rs_config *cfg, wi
             if (*nf == WI_MAX_FILES)
                 return rs_err_set(EINVAL, "more than %d model/calibration files (a journal embeds at most %d files)",
                                   WI_MAX_FILES, RS_JBLOB_MAX);
+            if (!f.shown[0])
+                snprintf(f.shown, sizeof f.shown, "%s", f.src);
             rc = read_all(f.src, &f.data, &f.size);
             if (rc)
                 return rs_err_set(-rc, "model entry %s: cannot read %s file %s (%s): %s", m->name,
@@ -259,9 +263,11 @@ static void rm_tree(const char *dir)
         fprintf(stderr, "ringside replay: could not remove %s\n", dir);
 }
 
-/* Prepare --out: refuse the source itself; refuse an existing journal
- * unless --force, which deletes its segment files (and nothing else). */
-static int prepare_out(const char *out, const char *src, bool force)
+/* Check --out: refuse the source itself; refuse an existing journal unless
+ * --force. With `remove` (just before writing, so a what-if that fails
+ * earlier leaves the old journal alone), --force deletes its segment files
+ * (and nothing else). */
+static int prepare_out(const char *out, const char *src, bool force, bool remove)
 {
     char ro[PATH_MAX], rsrc[PATH_MAX];
     if (realpath(out, ro) && realpath(src, rsrc) && !strcmp(ro, rsrc))
@@ -277,7 +283,7 @@ static int prepare_out(const char *out, const char *src, bool force)
         if (n < 5 || strncmp(de->d_name, "seg-", 4) || strcmp(de->d_name + n - 4, ".rsj"))
             continue;
         segs++;
-        if (force) {
+        if (force && remove) {
             char p[PATH_MAX];
             if ((size_t)snprintf(p, sizeof p, "%s/%s", out, de->d_name) >= sizeof p)
                 continue;
@@ -352,7 +358,7 @@ static int write_json(const char *path, const wi_opts *o, const char *out, const
         fputs(i ? "," : "", f);
         json_str(f, files[i].path);
         fputc(':', f);
-        json_str(f, files[i].src);
+        json_str(f, files[i].shown);
     }
     fprintf(f, "},\"inputs\":%" PRIu64 ",\"venue_records_dropped\":%" PRIu64 ",\"model_swaps_dropped\":%" PRIu64
                ",\"seconds\":%.3f,\"events_per_s\":%.0f",
@@ -473,6 +479,29 @@ static int run_whatif(wi_opts *o)
         fprintf(stderr, "ringside replay --what-if: WARNING: %s lost %" PRIu64 " records in gaps: the what-if sees "
                         "the same holes\n", o->src, jst->lost);
 
+    /* the new journal: refused early, before any work */
+    if (o->out)
+        snprintf(out, sizeof out, "%s", o->out);
+    else {
+        char src[PATH_MAX], tag[64];
+        snprintf(src, sizeof src, "%s", o->src);
+        for (size_t n = strlen(src); n > 1 && src[n - 1] == '/'; n--)
+            src[n - 1] = 0;
+        if (o->cfg) {
+            const char *b = strrchr(o->cfg, '/');
+            snprintf(tag, sizeof tag, "%s", b ? b + 1 : o->cfg);
+            char *dot = strrchr(tag, '.');
+            if (dot && dot != tag)
+                *dot = 0;
+        } else
+            snprintf(tag, sizeof tag, "embedded");
+        snprintf(out, sizeof out, "%s-whatif-%s", src, tag);
+    }
+    if (prepare_out(out, o->src, o->force, false) != 0) {
+        fail(NULL);
+        goto done;
+    }
+
     /* the config */
     const rs_config *cfg = j.cfg;
     const char *cfg_name = "(embedded config)";
@@ -517,31 +546,26 @@ static int run_whatif(wi_opts *o)
     }
     have_p = true;   /* build clears p first: destroy is safe after any failure */
     if (rs_pipeline_build(&p, cfg, tmpdir) != 0) {
-        char what[PATH_MAX + 64];
-        snprintf(what, sizeof what, "building the stages from %s", cfg_name);
-        fail(what);
+        /* name the user's file, not our private copy of it */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", rs_err_msg());
+        for (unsigned i = 0; i < nf; i++) {
+            char staged[PATH_MAX + RS_CFG_PATH_MAX];
+            if ((size_t)snprintf(staged, sizeof staged, "%s/%s", tmpdir,
+                                 files[i].path[0] == '/' ? files[i].path + 1 : files[i].path) >= sizeof staged)
+                continue;
+            char *at = strstr(msg, staged);
+            if (at) {
+                char rest[1024];
+                snprintf(rest, sizeof rest, "%s", at + strlen(staged));
+                snprintf(at, sizeof msg - (size_t)(at - msg), "%s%s", files[i].shown, rest);
+            }
+        }
+        fprintf(stderr, "ringside replay --what-if: building the stages from %s: %s\n", cfg_name, msg);
         goto done;
     }
 
-    /* the new journal */
-    if (o->out)
-        snprintf(out, sizeof out, "%s", o->out);
-    else {
-        char src[PATH_MAX], tag[64];
-        snprintf(src, sizeof src, "%s", o->src);
-        for (size_t n = strlen(src); n > 1 && src[n - 1] == '/'; n--)
-            src[n - 1] = 0;
-        if (o->cfg) {
-            const char *b = strrchr(o->cfg, '/');
-            snprintf(tag, sizeof tag, "%s", b ? b + 1 : o->cfg);
-            char *dot = strrchr(tag, '.');
-            if (dot && dot != tag)
-                *dot = 0;
-        } else
-            snprintf(tag, sizeof tag, "embedded");
-        snprintf(out, sizeof out, "%s-whatif-%s", src, tag);
-    }
-    if (prepare_out(out, o->src, o->force) != 0) {
+    if (prepare_out(out, o->src, o->force, true) != 0) {
         fail(NULL);
         goto done;
     }
@@ -590,7 +614,7 @@ static int run_whatif(wi_opts *o)
         printf("replay what-if %s\n", o->src);
         printf("  config       %s\n", cfg_name);
         for (unsigned i = 0; i < nf; i++)
-            printf("  model file   %s <- %s (%s)\n", files[i].path, files[i].src, files[i].how);
+            printf("  model file   %s <- %s (%s)\n", files[i].path, files[i].shown, files[i].how);
         printf("  new journal  %s\n", out);
         fflush(stdout);
     }
