@@ -459,25 +459,7 @@ static int run_whatif(wi_opts *o)
     rs_jsummary *sa = NULL, *sb = NULL;
     char out[PATH_MAX];
     memset(&p, 0, sizeof p);
-
-    /* the source */
-    if (rs_jload_open(&j, o->src) != 0) {
-        fail(o->src);
-        rs_jload_close(&j);
-        return RS_EXIT_FAIL;
-    }
-    const rs_journal_status *jst = rs_journal_get_status(j.r);
-    if (j.n == 0) {
-        fprintf(stderr, "ringside replay --what-if: %s: the journal has no records\n", o->src);
-        goto done;
-    }
-    if (jst->tail == RS_JTAIL_TORN || jst->tail == RS_JTAIL_CORRUPT)
-        fprintf(stderr, "ringside replay --what-if: WARNING: %s ends at a %s frame (%s, %s offset %" PRIu64
-                        "): replaying the %zu good records before it\n",
-                o->src, rs_jtail_name(jst->tail), jst->reason, jst->bad_file, jst->bad_offset, j.n);
-    if (jst->lost)
-        fprintf(stderr, "ringside replay --what-if: WARNING: %s lost %" PRIu64 " records in gaps: the what-if sees "
-                        "the same holes\n", o->src, jst->lost);
+    memset(&j, 0, sizeof j);   /* rs_jload_close is safe on it from here */
 
     /* the new journal: refused early, before any work */
     if (o->out)
@@ -502,17 +484,36 @@ static int run_whatif(wi_opts *o)
         goto done;
     }
 
+    if (o->cfg && rs_config_load(&own_cfg, o->cfg) != 0) {
+        fail("the config");
+        goto done;
+    }
+
+    /* the source */
+    if (rs_jload_open(&j, o->src) != 0) {
+        fail(o->src);
+        goto done;
+    }
+    const rs_journal_status *jst = rs_journal_get_status(j.r);
+    if (j.n == 0) {
+        fprintf(stderr, "ringside replay --what-if: %s: the journal has no records\n", o->src);
+        goto done;
+    }
+    if (jst->tail == RS_JTAIL_TORN || jst->tail == RS_JTAIL_CORRUPT)
+        fprintf(stderr, "ringside replay --what-if: WARNING: %s ends at a %s frame (%s, %s offset %" PRIu64
+                        "): replaying the %zu good records before it\n",
+                o->src, rs_jtail_name(jst->tail), jst->reason, jst->bad_file, jst->bad_offset, j.n);
+    if (jst->lost)
+        fprintf(stderr, "ringside replay --what-if: WARNING: %s lost %" PRIu64 " records in gaps: the what-if sees "
+                        "the same holes\n", o->src, jst->lost);
+
     /* the config */
     const rs_config *cfg = j.cfg;
     const char *cfg_name = "(embedded config)";
     const rs_journal_blob *cb = rs_journal_blob_find(j.r, RS_JBLOB_CONFIG);
     if (cb && cb->name && cb->name[0])
         cfg_name = cb->name;
-    if (o->cfg) {
-        if (rs_config_load(&own_cfg, o->cfg) != 0) {
-            fail("the config");
-            goto done;
-        }
+    if (own_cfg) {
         cfg = own_cfg;
         cfg_name = o->cfg;
     }

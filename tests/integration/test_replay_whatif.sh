@@ -103,18 +103,17 @@ EOF
 grep -q "models/h1.json <- models/h3.json (--model h1)" "$T/m1.log"
 grep -q "divergences       0" "$T/m1.log"
 cmp <(content "$J" prediction) <(content "$T/m1" prediction) > /dev/null && { echo "--model h1 changed no prediction"; exit 1; }
-# --model-dir: files looked up by config path, then by base name
-mkdir -p "$T/mdir" && cp models/h1.json models/h3.json models/h12.json models/calibration.json "$T/mdir/"
-"$B" replay "$J" --what-if --model-dir "$T/mdir" --out "$T/md" --progress 0 > "$T/md.log" 2>&1 || { cat "$T/md.log"; exit 1; }
-grep -q "models/h12.json <- $T/mdir/h12.json (--model-dir)" "$T/md.log"
-
 # ---- 4. an existing journal is never overwritten without --force
 if "$B" replay "$J" --what-if -c "$T/z3.yml" --out "$T/z3" --progress 0 > "$T/refuse.log" 2>&1; then
   echo "--out onto an existing journal was not refused"; exit 1
 fi
 grep -q "already holds a journal" "$T/refuse.log" || { cat "$T/refuse.log"; exit 1; }
-"$B" replay "$J" --what-if -c "$T/z3.yml" --out "$T/z3" --force --progress 0 > "$T/force.log" 2>&1 \
+# --force replaces it; and --model-dir: files looked up by config path, then by base name
+mkdir -p "$T/mdir" && cp models/h1.json models/h3.json models/h12.json models/calibration.json "$T/mdir/"
+"$B" replay "$J" --what-if -c "$T/z3.yml" --model-dir "$T/mdir" --out "$T/z3" --force --progress 0 > "$T/force.log" 2>&1 \
     || { cat "$T/force.log"; exit 1; }
+grep -q "removed the 1 segment file" "$T/force.log" || { cat "$T/force.log"; exit 1; }
+grep -q "models/h12.json <- $T/mdir/h12.json (--model-dir)" "$T/force.log" || { cat "$T/force.log"; exit 1; }
 "$B" replay "$T/z3" --verify > /dev/null
 if "$B" replay "$J" --what-if --out "$J" --force --progress 0 > "$T/self.log" 2>&1; then
   echo "--out onto the source journal was accepted"; exit 1
