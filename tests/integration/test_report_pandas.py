@@ -394,6 +394,19 @@ def main():
         assert runs["dup_fills"].iloc[0] > 0, "duplicate fill reports were exercised"
         assert abs(runs["gate_check_realized"].iloc[0]) < 1e-6 and abs(runs["gate_check_fees"].iloc[0]) < 1e-6
         print("incidents, trades, gate cross-check agree")
+        # latency samples: the same pairs as `ringside journal latency`
+        import json
+        lj = [json.loads(x) for x in run("journal", "latency", jdir, "--json").stdout.splitlines() if x.strip()]
+        lc = pd.read_csv(os.path.join(out, "data", "run1", "latency_counts.csv")).set_index("stage")
+        lat = pd.read_csv(os.path.join(out, "data", "run1", "latency.csv"))
+        for o in lj:
+            st = o["stage"]
+            assert lc.loc[st, "matched"] == o["n"] and lc.loc[st, "unmatched"] == o["unmatched"], (st, o)
+            assert (lat["stage"] == st).sum() == o["n"], st
+            if o["n"]:
+                v = lat[lat["stage"] == st]["latency_ns"] / 1e3
+                assert abs(v.max() - o["max"]) < 1e-3 + 1e-9 * o["max"], (st, v.max(), o["max"])
+        print("latency samples: same pairs and counts as `ringside journal latency`")
 
         # no trades: zero returns, undefined ratios, and it says so
         jn, on = os.path.join(tmp, "jn"), os.path.join(tmp, "on")
