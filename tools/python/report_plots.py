@@ -347,7 +347,7 @@ def write_html(dirpath, runs, imgs):
     o = ["<!DOCTYPE html><html><head><meta charset='utf-8'><title>ringside report</title>",
          f"<style>{CSS}</style></head><body>", "<h1>ringside performance report</h1>"]
     o.append("<table class='rows'><tr><th>run</th><th>journal</th><th>instance</th><th>capital</th><th>records</th>"
-             "<th>fills</th><th>trades</th><th>incidents</th><th>journal tail</th></tr>")
+             "<th>fills</th><th>trades (incl. open)</th><th>incidents</th><th>journal tail</th></tr>")
     for r in runs:
         m = r["meta"]
         o.append(f"<tr><td>{html.escape(r['label'])}</td><td>{html.escape(str(m['journal']))}</td>"
