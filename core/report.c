@@ -854,8 +854,10 @@ static int latency(rs_report *r)
             if (needs_len(x, sizeof(rs_ev_exec_report)))
                 map_put_min(&m_rep, ((const rs_ev_exec_report *)x)->client_id, 0, x->ts_local);
             break;
+        case RS_EV_DECISION:
+            break;   /* an output only */
         default:
-            map_put_min(&m_md, (uint64_t)x->ts, 0, x->ts_local);   /* md / timer */
+            map_put_min(&m_md, (uint64_t)x->ts, 0, x->ts_local);   /* md / timer (rs_report_add kept only those) */
             break;
         }
     }
