@@ -301,6 +301,39 @@ static void test_report_bad_and_open(void **st)
     assert_null(r);
 }
 
+static void test_report_flip(void **st)
+{
+    (void)st;
+    /* long 1 @ 100, then sell 3 @ 110 (flip to short 2), buy 2 @ 105: two
+     * trades; the flipping fill's fee 0.3 splits 1/3 to the first, 2/3 to
+     * the second */
+    rs_report *r = mk(1000);
+    rs_report_add(r, mark(T0, 100, 99, 101), 1);
+    rs_report_add(r, fill(T0 + HOUR, 1, RS_SIDE_BUY, 100, 1, 1, 0.1), 2);
+    rs_report_add(r, fill(T0 + 2 * HOUR, 2, RS_SIDE_SELL, 110, 3, 3, 0.3), 3);
+    rs_report_add(r, fill(T0 + 4 * HOUR, 3, RS_SIDE_BUY, 105, 2, 2, 0.2), 4);
+    assert_int_equal(rs_report_finish(r), 0);
+    size_t nt;
+    const rs_report_trade *t = rs_report_trades(r, &nt);
+    assert_int_equal(nt, 2);
+    assert_int_equal(t[0].dir, 1);
+    NEAR(t[0].pnl, 10 - 0.1 - 0.1);
+    NEAR(t[0].fees, 0.2);
+    assert_int_equal(t[0].close_ts, T0 + 2 * HOUR);
+    assert_int_equal(t[1].dir, -1);
+    NEAR(t[1].pnl, 10 - 0.2 - 0.2);
+    NEAR(t[1].entry_notional, 220.0);
+    NEAR(t[1].ret, 9.6 / 220);
+    assert_int_equal(t[1].close_ts - t[1].open_ts, 2 * HOUR);
+    const rs_report_row *tot = rs_report_total(r);
+    NEAR(tot->pnl, 19.4);
+    assert_int_equal(tot->trades, 2);
+    NEAR(tot->hit_rate, 1.0);
+    NEAR(tot->avg_hold_s, 1.5 * 3600);
+    NEAR(tot->turnover, (100 + 330 + 210) / 1000.0);
+    rs_report_destroy(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_report_session),
         cmocka_unit_test(test_report_empty_and_one_day),
         cmocka_unit_test(test_report_bad_and_open),
+        cmocka_unit_test(test_report_flip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
