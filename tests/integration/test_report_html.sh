@@ -14,8 +14,8 @@ if [ -z "$CHROMIUM" ]; then
 fi
 T=$(mktemp -d /tmp/rs_rhtml.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-"$R" report --synth-journal "$T/a" --days 10 --seed 11 >/dev/null
-"$R" report --synth-journal "$T/b" --days 10 --seed 12 --no-incidents >/dev/null
+"$R" report --synth-journal "$T/a" --days 8 --seed 11 >/dev/null
+"$R" report --synth-journal "$T/b" --days 8 --seed 12 --no-incidents >/dev/null
 RS_REPORT_PLOTS="$SRC/tools/python/report_plots.py" "$R" report "$T/a" "$T/b" --out "$T/out" --labels live,whatif >"$T/log"
 grep -q "report: $T/out/index.html" "$T/log"
 O=$T/out
