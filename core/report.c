@@ -23,7 +23,7 @@
 
 /* ---- pure metrics --------------------------------------------------------- */
 
-void rs_perf_compute(const double *r, size_t n, rs_perf *out)
+void rs_report_perf(const double *r, size_t n, rs_perf *out)
 {
     out->n_days = (uint32_t)n;
     out->total_return = 0;
@@ -57,14 +57,14 @@ void rs_perf_compute(const double *r, size_t n, rs_perf *out)
         out->sortino = mean / dd * SQRT365;
 }
 
-double rs_perf_calmar(double ann_return, double max_dd)
+double rs_report_calmar(double ann_return, double max_dd)
 {
     if (!(max_dd > 0) || isnan(ann_return))
         return NAN;
     return ann_return / max_dd;
 }
 
-void rs_dd_init(rs_ddtrack *d, double capital, int64_t ts0)
+void rs_report_dd_init(rs_ddtrack *d, double capital, int64_t ts0)
 {
     memset(d, 0, sizeof *d);
     d->peak = capital;
@@ -72,7 +72,7 @@ void rs_dd_init(rs_ddtrack *d, double capital, int64_t ts0)
     d->last_ts = ts0;
 }
 
-void rs_dd_add(rs_ddtrack *d, int64_t ts, double equity)
+void rs_report_dd_add(rs_ddtrack *d, int64_t ts, double equity)
 {
     d->last_ts = ts;
     if (equity >= d->peak) {
@@ -90,12 +90,12 @@ void rs_dd_add(rs_ddtrack *d, int64_t ts, double equity)
         d->max_dd = dd;
 }
 
-double rs_dd_current(const rs_ddtrack *d, double equity)
+double rs_report_dd_current(const rs_ddtrack *d, double equity)
 {
     return equity >= d->peak ? 0.0 : (d->peak - equity) / d->peak;
 }
 
-int64_t rs_dd_max_duration(const rs_ddtrack *d)
+int64_t rs_report_dd_max_duration(const rs_ddtrack *d)
 {
     int64_t cur = d->under ? d->last_ts - d->peak_ts : 0;
     return cur > d->max_dur_ns ? cur : d->max_dur_ns;
@@ -412,9 +412,9 @@ static void export_pt(rs_report *r, const curve_pt *p)
 static void curve_point(rs_report *r, int64_t ts, uint8_t kind)
 {
     double eq = r->pf.equity, seq = eq - r->inc_cum;
-    rs_dd_add(&r->dd, ts, eq);
-    rs_dd_add(&r->sdd, ts, seq);
-    curve_pt p = {ts, eq, seq, rs_dd_current(&r->dd, eq), rs_dd_current(&r->sdd, seq), kind, 0};
+    rs_report_dd_add(&r->dd, ts, eq);
+    rs_report_dd_add(&r->sdd, ts, seq);
+    curve_pt p = {ts, eq, seq, rs_report_dd_current(&r->dd, eq), rs_report_dd_current(&r->sdd, seq), kind, 0};
     for (uint16_t i = 0; i < r->u.n; i++)
         if (covered(r, i, NULL)) {
             p.incident = 1;
@@ -438,7 +438,7 @@ static void fill_row(rs_report *r, rs_report_row *w, const dacc *a, double pnl, 
                      const rs_ddtrack *dd)
 {
     rs_perf pf;
-    rs_perf_compute(rets->p, rets->n, &pf);
+    rs_report_perf(rets->p, rets->n, &pf);
     w->equity = equity;
     w->pnl = pnl;
     w->ret = pnl / r->o.capital;
@@ -447,8 +447,8 @@ static void fill_row(rs_report *r, rs_report_row *w, const dacc *a, double pnl, 
     w->sharpe = pf.sharpe;
     w->sortino = pf.sortino;
     w->max_dd = dd->max_dd;
-    w->max_dd_days = (double)rs_dd_max_duration(dd) / (double)RS_REPORT_DAY_NS;
-    w->calmar = rs_perf_calmar(pf.ann_return, dd->max_dd);
+    w->max_dd_days = (double)rs_report_dd_max_duration(dd) / (double)RS_REPORT_DAY_NS;
+    w->calmar = rs_report_calmar(pf.ann_return, dd->max_dd);
     w->trades = a->trades;
     w->hits = a->hits;
     w->fills = a->fills;
@@ -511,8 +511,8 @@ static int advance_day(rs_report *r, int64_t ts)
         r->started = 1;
         r->cur_day = d;
         r->prev_eod = r->prev_seod = r->o.capital;
-        rs_dd_init(&r->dd, r->o.capital, ts);
-        rs_dd_init(&r->sdd, r->o.capital, ts);
+        rs_report_dd_init(&r->dd, r->o.capital, ts);
+        rs_report_dd_init(&r->sdd, r->o.capital, ts);
         r->last_export_ts = ts;
         return 0;
     }

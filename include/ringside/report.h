@@ -50,10 +50,10 @@ typedef struct rs_perf {
 } rs_perf;
 
 /* Fill *out from n daily returns r[0..n). r may be NULL when n == 0. */
-void rs_perf_compute(const double *r, size_t n, rs_perf *out);
+void rs_report_perf(const double *r, size_t n, rs_perf *out);
 
 /* Calmar ratio: ann_return / max_dd; NaN when max_dd <= 0 or either is NaN. */
-double rs_perf_calmar(double ann_return, double max_dd);
+double rs_report_calmar(double ann_return, double max_dd);
 
 /* Running drawdown of an equity curve, fed point by point in time order.
  * Drawdown = (peak - equity) / peak, peak = the running maximum (starting
@@ -69,12 +69,12 @@ typedef struct rs_ddtrack {
 } rs_ddtrack;
 
 /* Start at equity `capital` at time ts0 (the first point of the curve). */
-void rs_dd_init(rs_ddtrack *d, double capital, int64_t ts0);
+void rs_report_dd_init(rs_ddtrack *d, double capital, int64_t ts0);
 /* Add a point (ts non-decreasing). */
-void rs_dd_add(rs_ddtrack *d, int64_t ts, double equity);
+void rs_report_dd_add(rs_ddtrack *d, int64_t ts, double equity);
 /* Current drawdown (fraction) and max duration including the current spell. */
-double rs_dd_current(const rs_ddtrack *d, double equity);
-int64_t rs_dd_max_duration(const rs_ddtrack *d);
+double rs_report_dd_current(const rs_ddtrack *d, double equity);
+int64_t rs_report_dd_max_duration(const rs_ddtrack *d);
 
 /* ---- the report over a journal ------------------------------------------------ */
 
@@ -198,7 +198,8 @@ typedef struct rs_report_synth_opts {
  * marks every minute, bars/features/predictions/decisions every 5 minutes,
  * entries and exits with intents, orders, exec reports (a partial fill and
  * a duplicate report among them), position records from rs_portfolio, and
- * local stamps with per-stage delays, plus the embedded config. Returns 0
+ * local stamps with per-stage delays, plus the embedded config. Not
+ * reentrant (one static generator state; a tool/test helper). Returns 0
  * or a negative code with a message. */
 int rs_report_synth(const rs_report_synth_opts *o);
 

@@ -24,7 +24,7 @@ static void test_perf_hand(void **st)
      * sqrt(0.02^2 / 3) */
     const double r[] = {0.01, -0.02, 0.03};
     rs_perf p;
-    rs_perf_compute(r, 3, &p);
+    rs_report_perf(r, 3, &p);
     double mean = 0.02 / 3, sd = sqrt(114.0 / 180000.0), dn = sqrt(0.0004 / 3.0);
     assert_int_equal(p.n_days, 3);
     NEAR(p.total_return, 0.02);
@@ -43,53 +43,53 @@ static void test_perf_edges(void **st)
 {
     (void)st;
     rs_perf p;
-    rs_perf_compute(NULL, 0, &p);   /* no days: nothing defined, nothing crashes */
+    rs_report_perf(NULL, 0, &p);   /* no days: nothing defined, nothing crashes */
     assert_int_equal(p.n_days, 0);
     assert_true(p.total_return == 0);
     assert_true(isnan(p.mean_return) && isnan(p.vol_ann) && isnan(p.sharpe) && isnan(p.sortino));
     const double one[] = {0.02};
-    rs_perf_compute(one, 1, &p);    /* one day: a mean, no spread */
+    rs_report_perf(one, 1, &p);    /* one day: a mean, no spread */
     NEAR(p.ann_return, 0.02 * 365);
     assert_true(isnan(p.vol_ann) && isnan(p.sharpe) && isnan(p.sortino));
     const double flat[] = {0.01, 0.01, 0.01};
-    rs_perf_compute(flat, 3, &p);   /* zero volatility: Sharpe undefined; no losing day: Sortino undefined */
+    rs_report_perf(flat, 3, &p);   /* zero volatility: Sharpe undefined; no losing day: Sortino undefined */
     assert_true(p.vol_ann == 0);
     assert_true(isnan(p.sharpe) && isnan(p.sortino));
     const double losing[] = {-0.01, -0.01};
-    rs_perf_compute(losing, 2, &p); /* zero volatility, but a downside */
+    rs_report_perf(losing, 2, &p); /* zero volatility, but a downside */
     assert_true(isnan(p.sharpe));
     NEAR(p.sortino, -sqrt(365.0));
     const double zeros[] = {0, 0, 0, 0};
-    rs_perf_compute(zeros, 4, &p);
+    rs_report_perf(zeros, 4, &p);
     assert_true(p.vol_ann == 0 && isnan(p.sharpe) && isnan(p.sortino));
-    NEAR(rs_perf_calmar(0.5, 0.1), 5.0);
-    assert_true(isnan(rs_perf_calmar(0.5, 0.0)));
-    assert_true(isnan(rs_perf_calmar(NAN, 0.1)));
-    assert_true(isnan(rs_perf_calmar(0.5, NAN)));
+    NEAR(rs_report_calmar(0.5, 0.1), 5.0);
+    assert_true(isnan(rs_report_calmar(0.5, 0.0)));
+    assert_true(isnan(rs_report_calmar(NAN, 0.1)));
+    assert_true(isnan(rs_report_calmar(0.5, NAN)));
 }
 
 static void test_drawdown_hand(void **st)
 {
     (void)st;
     rs_ddtrack d;
-    rs_dd_init(&d, 100, 0);
-    rs_dd_add(&d, 0, 100);
-    rs_dd_add(&d, 1, 110);          /* new peak */
-    rs_dd_add(&d, 2, 99);           /* 10 % under */
+    rs_report_dd_init(&d, 100, 0);
+    rs_report_dd_add(&d, 0, 100);
+    rs_report_dd_add(&d, 1, 110);          /* new peak */
+    rs_report_dd_add(&d, 2, 99);           /* 10 % under */
     NEAR(d.max_dd, 0.1);
-    NEAR(rs_dd_current(&d, 99), 0.1);
-    rs_dd_add(&d, 3, 104.5);
-    rs_dd_add(&d, 4, 110);          /* back at the peak: a spell of 3 */
-    assert_int_equal(rs_dd_max_duration(&d), 3);
-    rs_dd_add(&d, 5, 90);           /* 20/110 */
+    NEAR(rs_report_dd_current(&d, 99), 0.1);
+    rs_report_dd_add(&d, 3, 104.5);
+    rs_report_dd_add(&d, 4, 110);          /* back at the peak: a spell of 3 */
+    assert_int_equal(rs_report_dd_max_duration(&d), 3);
+    rs_report_dd_add(&d, 5, 90);           /* 20/110 */
     NEAR(d.max_dd, 20.0 / 110.0);
-    rs_dd_add(&d, 6, 95);
-    assert_int_equal(rs_dd_max_duration(&d), 3);   /* current spell 2 < 3 */
-    rs_dd_add(&d, 10, 95);
-    assert_int_equal(rs_dd_max_duration(&d), 6);   /* current spell counts */
-    rs_dd_add(&d, 11, 200);
-    assert_int_equal(rs_dd_max_duration(&d), 7);
-    assert_true(rs_dd_current(&d, 200) == 0);
+    rs_report_dd_add(&d, 6, 95);
+    assert_int_equal(rs_report_dd_max_duration(&d), 3);   /* current spell 2 < 3 */
+    rs_report_dd_add(&d, 10, 95);
+    assert_int_equal(rs_report_dd_max_duration(&d), 6);   /* current spell counts */
+    rs_report_dd_add(&d, 11, 200);
+    assert_int_equal(rs_report_dd_max_duration(&d), 7);
+    assert_true(rs_report_dd_current(&d, 200) == 0);
 }
 
 /* ---- records ---------------------------------------------------------------- */
