@@ -123,7 +123,10 @@ int rs_cpu_place(const rs_cpu_topo *t, const rs_cpu_req *req, unsigned n, rs_cpu
             }
         /* 3. a free hardware thread (SMT sibling) on the least loaded core */
         for (unsigned p = 0; p < t->n_pu && !(pick >= 0 && pu_load[pick] == 0 && core_load[t->pu_core[pick]] == 0); p++)
-            if (pu_load[p] == 0 && (pick < 0 || core_load[t->pu_core[p]] < core_load[t->pu_core[pick]]))
+            if (pu_load[p] == 0 &&
+                (pick < 0 || core_load[t->pu_core[p]] < core_load[t->pu_core[pick]] ||
+                 (core_load[t->pu_core[p]] == core_load[t->pu_core[pick]] && t->pu_core[pick] == core0 &&
+                  t->pu_core[p] != core0)))
                 pick = (int)p;
         /* 4. the least loaded hardware thread (away from core 0 on a tie) */
         if (pick < 0) {
