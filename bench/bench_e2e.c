@@ -84,6 +84,9 @@ typedef struct e2e {
     tagent *tag[RS_STREAM_MAX];
     uint32_t mask[RS_STREAM_MAX];
     int64_t *dec;                        /* per input: ts_local of its first decoded trade */
+    int64_t (*hop)[4];                   /* per input: ts_local of the first feature vector,
+                                            prediction, intent, order it caused (one writer
+                                            per column: that stage's thread) */
     ord_log *ord;                        /* exec thread */
     uint64_t n_ord, cap_ord, ord_lost;
 } e2e;
@@ -146,6 +149,13 @@ static int src_poll(void *ctx, rs_emit *emit, int64_t now_ns)
 
 /* ---- stage wrappers (engine threads) --------------------------------------------- */
 
+/* The input type and the output type that put a call on the tick-to-order
+ * path of each stage. */
+static const uint16_t path_in[RS_SID_MAX] = {RS_EV_RAW_FRAME, RS_EV_TRADE, RS_EV_FEATURES, RS_EV_PREDICTION,
+                                             RS_EV_INTENT};
+static const uint16_t path_out[RS_SID_MAX] = {RS_EV_TRADE, RS_EV_FEATURES, RS_EV_PREDICTION, RS_EV_INTENT,
+                                              RS_EV_ORDER};
+
 typedef struct swrap {
     rs_emit em;
     rs_emit *inner;
@@ -173,7 +183,12 @@ static void sw_commit(rs_emit *e, rs_rec *r)
     if (w->sid == RS_SID_FEED && r->type == RS_EV_TRADE) {
         if (!b->dec[w->cur - 1])
             b->dec[w->cur - 1] = r->ts_local;
-    } else if (w->sid == RS_SID_EXEC && r->type == RS_EV_ORDER) {
+    } else if (w->sid >= RS_SID_FEATURES && r->type == path_out[w->sid]) {
+        int64_t *h = &b->hop[w->cur - 1][w->sid - RS_SID_FEATURES];
+        if (!*h)
+            *h = r->ts_local;
+    }
+    if (w->sid == RS_SID_EXEC && r->type == RS_EV_ORDER) {
         if (b->n_ord < b->cap_ord)
             b->ord[b->n_ord++] = (ord_log){w->cur, ((const rs_ev_order *)r)->kind, {0}, r->ts_local};
         else
@@ -214,12 +229,6 @@ static void iw_commit(rs_emit *e, rs_rec *r)
     rs_emit_commit(w->inner, r);
 }
 
-/* The input type and the output type that put a call on the tick-to-order
- * path of each stage. */
-static const uint16_t path_in[RS_SID_MAX] = {RS_EV_RAW_FRAME, RS_EV_TRADE, RS_EV_FEATURES, RS_EV_PREDICTION,
-                                             RS_EV_INTENT};
-static const uint16_t path_out[RS_SID_MAX] = {RS_EV_TRADE, RS_EV_FEATURES, RS_EV_PREDICTION, RS_EV_INTENT,
-                                              RS_EV_ORDER};
 static double g_ns_per_tick;
 
 static int iw_on_event(void *state, const rs_rec *in, rs_emit *out)
@@ -368,6 +377,7 @@ typedef struct pass_res {
     uint64_t sent, src_full, orders, orders_new, orders_tagged, ord_lost, decoded;
     double wall_s;
     rs_hist send2ord, dec2ord, first_send2ord;   /* NEW orders only */
+    rs_hist hop[5];   /* first order of a tick: send->decoded, ->features, ->prediction, ->intent, ->order */
     rs_hist stage[RS_SID_MAX];
     uint64_t stage_events[RS_SID_MAX];
 } pass_res;
@@ -414,6 +424,7 @@ static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const ch
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
+        dup2(2, 1);   /* its closing line must not mix into --json output */
         execv("/proc/self/exe", argv);
         _exit(127);
     }
@@ -426,6 +437,8 @@ static void sleep_ms(long ms)
     nanosleep(&d, NULL);
 }
 
+static bool g_quiet;
+
 static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder, const char *jdir, double max_s,
                     pass_res *res)
 {
@@ -434,6 +447,8 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
     rs_hist_init(&res->send2ord);
     rs_hist_init(&res->dec2ord);
     rs_hist_init(&res->first_send2ord);
+    for (int h = 0; h < 5; h++)
+        rs_hist_init(&res->hop[h]);
     cfg->recorder.enabled = recorder;
     rs_pipeline p;
     int rc = rs_pipeline_build(&p, cfg, NULL);
@@ -473,16 +488,24 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
         memset(b->tag[s], 0, sizeof(tagent) << bits);
         b->mask[s] = (uint32_t)((1u << bits) - 1);
     }
-    b->dec = calloc(b->n, sizeof *b->dec);
+    b->dec = malloc(b->n * sizeof *b->dec);
+    b->hop = malloc(b->n * sizeof *b->hop);
     b->cap_ord = b->n + 1024;
-    b->ord = calloc(b->cap_ord, sizeof *b->ord);
+    b->ord = malloc(b->cap_ord * sizeof *b->ord);
+    /* touch every page now: a first-touch fault on an engine thread would
+     * be charged to tick-to-order */
+    if (b->dec && b->hop && b->ord) {
+        memset(b->dec, 0, b->n * sizeof *b->dec);
+        memset(b->hop, 0, b->n * sizeof *b->hop);
+        memset(b->ord, 0, b->cap_ord * sizeof *b->ord);
+    }
     b->n_ord = b->ord_lost = b->src_full = 0;
     rs_store_relaxed(&b->next, 0);
     int ret = 0;
     rs_engine *e = NULL;
     pid_t rec_pid = 0;
-    if (!b->dec || !b->ord || rs_engine_create(&e, &d) != 0) {
-        fprintf(stderr, "bench e2e: %s\n", b->dec && b->ord ? rs_err_msg() : "out of memory");
+    if (!b->dec || !b->ord || !b->hop || rs_engine_create(&e, &d) != 0) {
+        fprintf(stderr, "bench e2e: %s\n", b->dec && b->ord && b->hop ? rs_err_msg() : "out of memory");
         ret = 1;
         goto out;
     }
@@ -509,6 +532,12 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
         fprintf(stderr, "bench e2e: %s\n", rs_err_msg());
         ret = 1;
         goto out;
+    }
+    if (!g_quiet && !recorder) {
+        printf("threads:");
+        for (unsigned t = 0; t < d.n_threads; t++)
+            printf(" %s->cpu %d", d.threads[t].name, rs_engine_thread_cpu(e, t));
+        printf(" (-1: not pinned)\n");
     }
     const char *why = NULL;
     while (rs_load_relaxed(&b->next) < b->n) {
@@ -564,8 +593,14 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
         rs_hist_add(&res->send2ord, o->w > s ? (uint64_t)(o->w - s) : 0);
         if (b->dec[k])
             rs_hist_add(&res->dec2ord, o->w > b->dec[k] ? (uint64_t)(o->w - b->dec[k]) : 0);
-        if (o->origin != prev)
+        if (o->origin != prev) {
             rs_hist_add(&res->first_send2ord, o->w > s ? (uint64_t)(o->w - s) : 0);
+            /* where the time of this tick's first order went, hop by hop */
+            int64_t t[6] = {s, b->dec[k], b->hop[k][0], b->hop[k][1], b->hop[k][2], b->hop[k][3]};
+            for (int h = 0; h < 5; h++)
+                if (t[h] && t[h + 1])
+                    rs_hist_add(&res->hop[h], t[h + 1] > t[h] ? (uint64_t)(t[h + 1] - t[h]) : 0);
+        }
         prev = o->origin;
     }
     res->ord_lost = b->ord_lost;
@@ -582,6 +617,8 @@ out:
     }
     free(b->dec);
     free(b->ord);
+    free(b->hop);
+    b->hop = NULL;
     b->dec = NULL;
     b->ord = NULL;
     return ret;
@@ -668,6 +705,12 @@ static void report_pass(const rs_bench_opts *o, const pass_res *r)
     emit_hist(o, name, &r->dec2ord, tp, NULL);
     snprintf(name, sizeof name, "t2o send->1st order (%s)", tag);
     emit_hist(o, name, &r->first_send2ord, tp, "first order of each tick");
+    static const char *const hops[5] = {"send->decoded", "decoded->features", "features->prediction",
+                                        "prediction->intent", "intent->order"};
+    for (int h = 0; h < 5; h++) {
+        snprintf(name, sizeof name, "hop %s (%s)", hops[h], tag);
+        emit_hist(o, name, &r->hop[h], 0, h == 0 ? "first order of each tick, hop by hop" : NULL);
+    }
     for (unsigned s = 0; s < RS_SID_MAX; s++) {
         snprintf(name, sizeof name, "stage %s (%s)", rs_stage_name(s), tag);
         emit_hist(o, name, &r->stage[s], r->wall_s > 0 ? (double)r->stage_events[s] / r->wall_s : 0,
@@ -683,6 +726,7 @@ static const char usage[] =
     "  --per-bar N      synthetic frames per bar (default 20, --quick 4)\n"
     "  --journal DIR    feed the raw stream of a recorded journal instead of synthetic trades\n"
     "  --spin           every engine thread spins when idle (default: the config's back-off)\n"
+    "  --colo           co-located layout: one spinning thread per stage, cpu: auto (needs >= 5 free cores)\n"
     "  --no-recorder    skip the pass with the recorder (and the replay figures)\n"
     "  --keep           keep the bench journal (printed)\n";
 
@@ -691,7 +735,7 @@ int rs_bench_e2e(const rs_bench_opts *o)
     const char *cfg_path = NULL, *journal = NULL;
     double rate = o->quick ? 2000 : 10000, seconds = o->quick ? 2 : 10;
     uint32_t per_bar = o->quick ? 4 : 20;
-    bool spin = false, with_rec = true, keep = false;
+    bool spin = false, with_rec = true, keep = false, colo = false;
     for (int i = 0; i < o->argc; i++) {
         const char *a = o->argv[i];
         bool more = i + 1 < o->argc;
@@ -701,6 +745,7 @@ int rs_bench_e2e(const rs_bench_opts *o)
         else if (!strcmp(a, "--per-bar") && more) per_bar = (uint32_t)atoi(o->argv[++i]);
         else if (!strcmp(a, "--journal") && more) journal = o->argv[++i];
         else if (!strcmp(a, "--spin")) spin = true;
+        else if (!strcmp(a, "--colo")) colo = spin = true;
         else if (!strcmp(a, "--no-recorder")) with_rec = false;
         else if (!strcmp(a, "--keep")) keep = true;
         else {
@@ -728,10 +773,24 @@ int rs_bench_e2e(const rs_bench_opts *o)
     }
     rs_log_set_level(cfg->log.level);
     snprintf(cfg->instance, sizeof cfg->instance, "bench-e2e-%d", (int)getpid());
+    if (colo) {
+        /* the co-located profile's layout (configs/colo.yml), placed by hwloc */
+        static const char *const names[5] = {"feed", "features", "model", "gate", "exec"};
+        rs_cfg_thread base = cfg->engine.threads[0];
+        for (uint32_t t = 0; t < 5; t++) {
+            rs_cfg_thread *ct = &cfg->engine.threads[t];
+            *ct = base;
+            snprintf(ct->name, sizeof ct->name, "%s", names[t]);
+            ct->stages = 1u << t;
+            ct->cpu = RS_CPU_AUTO;
+        }
+        cfg->engine.threads_count = 5;
+    }
     if (spin)
         for (uint32_t t = 0; t < cfg->engine.threads_count; t++)
             cfg->engine.threads[t].idle = RS_IDLE_SPIN;
     g_ns_per_tick = 1.0 / rs_tsc_ghz();
+    g_quiet = o->json;
 
     static e2e b;
     memset(&b, 0, sizeof b);
@@ -750,8 +809,9 @@ int rs_bench_e2e(const rs_bench_opts *o)
     snprintf(jdir, sizeof jdir, "%s/ringside-bench-e2e-%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
              (int)getpid());
     char what[256];
-    snprintf(what, sizeof what, "tick-to-order, open loop at %.0f frames/s, %s threads, %s", rate,
-             spin ? "spinning" : "back-off", journal ? journal : "synthetic trades");
+    snprintf(what, sizeof what, "tick-to-order, open loop at %.0f frames/s, %u %s threads%s, %s", rate,
+             cfg->engine.threads_count, spin ? "spinning" : "back-off", colo ? " (cpu: auto)" : "",
+             journal ? journal : "synthetic trades");
     rs_bench_header(o, "e2e", what);
     if (!o->json) {
         if (journal)
