@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -224,6 +225,11 @@ static bool drop_ipc_lock(void)
 static void test_mlockall_refused(void **s)
 {
     (void)s;
+    /* the sanitizers intercept mlockall and make it succeed without doing
+     * anything: nothing to check there */
+    const char *bt = getenv("RS_BUILD_TYPE");
+    if (bt && strstr(bt, "san"))
+        skip();
     fflush(NULL);
     pid_t pid = fork();
     assert_true(pid >= 0);
