@@ -176,15 +176,21 @@ static void publish_rec(route_emit *re, const rs_rec *r)
         pub_state *ps = re->pub;
         ps->pnl[p->sym] = p->realized + p->unrealized;
         ps->fees[p->sym] = p->fees;
+        double units = (double)p->qty;
+        for (uint32_t k = 0; k < d->qty_exp && k < 18; k++)
+            units /= 10.0;
+        ps->gross[p->sym] = fabs(units * p->mark_px);
         if (p->qty)
             ps->open_mask |= 1ull << p->sym;
         else
             ps->open_mask &= ~(1ull << p->sym);
-        double pnl = 0, fees = 0;
+        double pnl = 0, fees = 0, gross = 0;
         for (unsigned i = 0; i < RS_REGION_MAX_SYMS; i++) {
             pnl += ps->pnl[i];
             fees += ps->fees[i];
+            gross += ps->gross[i];
         }
+        rs_store_relaxed(&h->counters[RS_CNT_GROSS_MICRO], (uint64_t)(int64_t)llround(gross * 1e6));
         rs_store_relaxed(&h->counters[RS_CNT_PNL_MICRO], (uint64_t)(int64_t)llround(pnl * 1e6));
         rs_store_relaxed(&h->counters[RS_CNT_FEES_MICRO], (uint64_t)(int64_t)llround(fees * 1e6));
         rs_store_relaxed(&h->counters[RS_CNT_POSITIONS], (uint64_t)__builtin_popcountll(ps->open_mask));
