@@ -8,7 +8,14 @@
  *    thread, and rs_recorder_run in a third thread (the production code
  *    path): producer-side latency per record (claim + write + commit) with
  *    the recorder attached vs not attached (peer), sustained records/s and
- *    how often the producer found the ring full (back-pressure).
+ *    how often the producer found the ring full (back-pressure), and the
+ *    CPU time of the recorder thread and of the whole process per record.
+ * 3. --drain N: the recorder alone, single-threaded, on a pre-filled ring.
+ *
+ * Bench arguments (after --): --dir DIR, --e2e (only 2), --size 64|256,
+ * --repeat N (2 repeated, alternating, plus a row of medians), --rec-cpu N
+ * (pin the recorder thread; --cpus A,B pins producer and consumer),
+ * --drain N, --drain-prefill N --instance NAME (bench/callgrind_recorder.sh).
  *
  * Journals go to --dir DIR (default var/bench/journal), removed afterwards.
  * The file system matters (tmpfs makes fsync free): the note says which.
@@ -117,7 +124,7 @@ typedef struct e2e {
     rs_atomic_u32 rec_stop;
     uint64_t n;
     uint32_t size;
-    int cpu_p, cpu_c;
+    int cpu_p, cpu_c, cpu_r;
     rs_hist lat;        /* producer ns per record (claim..commit) */
     uint64_t full;      /* try_claim refused */
     double secs;
@@ -206,15 +213,19 @@ static void *consumer(void *arg)
 static void *recorder(void *arg)
 {
     e2e *e = arg;
+    rs_bench_pin(e->cpu_r);
     double c0 = thread_cpu_s();
     e->rec_rc = rs_recorder_run(&e->ro);
     e->rec_cpu_s = thread_cpu_s() - c0;
     return NULL;
 }
 
+static int rec_cpu = -1;   /* --rec-cpu N: pin the recorder thread */
+
 static int run_e2e(const rs_bench_opts *o, const char *dir, bool attached, uint32_t size, uint64_t n, e2e *e)
 {
     memset(e, 0, sizeof *e);
+    e->cpu_r = rec_cpu;
     rs_hist_init(&e->lat);
     e->n = n;
     e->size = size;
@@ -404,13 +415,15 @@ int rs_bench_journal(const rs_bench_opts *o)
             prefill_n = strtoull(o->argv[++i], NULL, 10);
         else if (!strcmp(o->argv[i], "--instance") && i + 1 < o->argc)
             instance = o->argv[++i];
+        else if (!strcmp(o->argv[i], "--rec-cpu") && i + 1 < o->argc)
+            rec_cpu = atoi(o->argv[++i]);
         else if (!strcmp(o->argv[i], "--repeat") && i + 1 < o->argc)
             repeat = atoi(o->argv[++i]);
         else if (!strcmp(o->argv[i], "--size") && i + 1 < o->argc)
             only_size = (uint32_t)atoi(o->argv[++i]);
         else {
             fprintf(stderr, "bench journal: unknown argument %s (--dir DIR, --e2e, --drain N, --repeat N, "
-                            "--size 64|256, --drain-prefill N --instance NAME)\n", o->argv[i]);
+                            "--size 64|256, --rec-cpu N, --drain-prefill N --instance NAME)\n", o->argv[i]);
             return 1;
         }
     }
