@@ -66,7 +66,6 @@ typedef struct rec_state {
     uint64_t own_seq;
     bool hb_alarmed[RS_REGION_MAX_THREADS];
     bool more;                /* last round left records in some ring */
-    bool pressure;            /* a ring holds too much unreleased */
     double fill;              /* largest fraction of a ring taken last round */
     rs_recorder_stats st;
 } rec_state;
@@ -225,7 +224,7 @@ static int check_heartbeats(rec_state *s, int64_t now)
 /* One pass over every ring. Returns records taken, or a negative error.
  * Not inlined so that callgrind can measure the loop by name
  * (--toggle-collect='round_all*'; bench/callgrind_recorder.sh). */
-__attribute__((noinline)) static int64_t round_all(rec_state *s, bool flush)
+__attribute__((noinline)) static int64_t round_all(rec_state *s)
 {
     int64_t got = 0;
     bool pressure = false, more = false;
@@ -262,11 +261,10 @@ __attribute__((noinline)) static int64_t round_all(rec_state *s, bool flush)
             pressure = true;
     }
     s->more = more;
-    s->pressure = pressure;
     s->fill = fill;
     if (got)
         push_mark(s);
-    int rc = rs_journal_poll(s->w, pressure || flush);
+    int rc = rs_journal_poll(s->w, pressure);
     if (rc)
         return rc;
     release_written(s);
@@ -342,7 +340,7 @@ int rs_recorder_run(const rs_recorder_opts *o)
     bool unsub_seen = false;
     bool engine_dead = false;
     for (;;) {
-        int64_t got = round_all(s, false);
+        int64_t got = round_all(s);
         if (got < 0) {
             rc = (int)got;
             goto out_fail;
@@ -393,7 +391,7 @@ int rs_recorder_run(const rs_recorder_opts *o)
         nanosleep(&ts, NULL);
     }
     /* drain what is left (a producer may still be committing), then finish */
-    while ((rc = (int)round_all(s, false)) > 0) {
+    while ((rc = (int)round_all(s)) > 0) {
     }
     if (rc < 0)
         goto out_fail;
