@@ -24,12 +24,13 @@
  *           frees every polled record at once; or m = rs_spsc_mark(&cons)
  *           after some record, go on polling, later rs_spsc_release_to(&cons,
  *           m) frees only the records up to m (the recorder: free what the
- *           journal has written while later records wait for their write). A polled record stays valid
- *           until release. The consumer publishes its released position to
- *           the producer in chunks -- once capacity/16 bytes are released, or
- *           as soon as a poll finds the ring empty -- so record-at-a-time
- *           consumption costs one shared-line write per chunk, not per
- *           record. (The recorder cursor publishes every release.)
+ *           journal has written while later records wait for their write).
+ *           A polled record stays valid until release. The consumer
+ *           publishes its released position to the producer in chunks --
+ *           once capacity/16 bytes are released, or as soon as a poll finds
+ *           the ring empty -- so record-at-a-time consumption costs one
+ *           shared-line write per chunk, not per record. (The recorder
+ *           cursor publishes every release.)
  *
  * Recorder cursor: an optional second consumer (rs_spsc_cons_init with
  * RS_SPSC_RECORDER). While it is attached the producer never reuses space the
