@@ -65,10 +65,12 @@ struct rs_journal_writer {
     int64_t last_sync_ns;
     bool order_pending;
     int failed;
+    bool crc_hw;           /* SSE4.2 crc32: fused copy + CRC per frame */
     uint64_t resume_seq[RS_STREAM_MAX];
 };
 
 uint64_t rs_journal_appended(const rs_journal_writer *w) { return w->appended; }
+uint64_t rs_journal_submitted(const rs_journal_writer *w) { return w->submitted_gseq; }
 uint64_t rs_journal_written(const rs_journal_writer *w) { return w->written; }
 uint64_t rs_journal_durable(const rs_journal_writer *w) { return w->durable; }
 uint64_t rs_journal_bytes(const rs_journal_writer *w) { return w->bytes; }
@@ -461,6 +463,63 @@ static int rotate(rs_journal_writer *w)
     return 0;
 }
 
+/* ---- framing ----------------------------------------------------------- */
+
+/* Frame one record at dst: len field, chained CRC, the record zero-padded to
+ * 8. Returns the new chain value. The portable path copies, pads, then CRCs
+ * (rs_jframe_crc); the SSE4.2 path does it in one pass -- each 8-byte word
+ * is loaded once, stored and folded into the CRC -- which is what the
+ * recorder spends most of its per-record instructions on otherwise. Both
+ * produce the same bytes and the same CRC (chaining crc32c over a || b equals
+ * crc32c over b seeded with crc32c over a; tests compare against the
+ * reader's rs_jframe_crc). */
+static uint32_t frame_sw(uint32_t chain, uint8_t *dst, const rs_rec *r, uint32_t len, uint32_t padded)
+{
+    memcpy(dst, &len, 4);
+    memcpy(dst + RS_JFRAME_HDR, r, len);
+    memset(dst + RS_JFRAME_HDR + len, 0, padded - len);
+    uint32_t c = rs_jframe_crc(chain, len, dst + RS_JFRAME_HDR, padded);
+    memcpy(dst + 4, &c, 4);
+    return c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) static uint32_t frame_hw(uint32_t chain, uint8_t *dst, const rs_rec *r,
+                                                           uint32_t len, uint32_t padded)
+{
+    (void)padded;
+    const uint8_t *src = (const uint8_t *)r;
+    uint8_t *out = dst + RS_JFRAME_HDR;
+    uint64_t c = __builtin_ia32_crc32si(~chain, len);
+    uint32_t words = len / 8;
+    /* unrolled: the loop's own bookkeeping was a third of its instructions */
+#pragma GCC unroll 4
+    for (uint32_t i = 0; i < words; i++) {
+        uint64_t v;
+        memcpy(&v, src + 8 * i, 8);
+        memcpy(out + 8 * i, &v, 8);
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    if (len & 7) {
+        /* the last word: record bytes, then zero padding (never read past
+         * len: the source may be exactly len bytes long) */
+        uint64_t v = 0;
+        memcpy(&v, src + 8 * words, len & 7);
+        memcpy(out + 8 * words, &v, 8);
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    uint32_t crc = ~(uint32_t)c;
+    memcpy(dst, &len, 4);
+    memcpy(dst + 4, &crc, 4);
+    return crc;
+}
+#else
+static uint32_t frame_hw(uint32_t chain, uint8_t *dst, const rs_rec *r, uint32_t len, uint32_t padded)
+{
+    return frame_sw(chain, dst, r, len, padded);
+}
+#endif
+
 /* ---- public ------------------------------------------------------------ */
 
 int rs_journal_append(rs_journal_writer *w, const rs_rec *r)
@@ -488,12 +547,7 @@ int rs_journal_append(rs_journal_writer *w, const rs_rec *r)
     }
     jbuf *b = &w->bufs[w->cur];
     uint8_t *p = b->p + b->len;
-    memcpy(p, &len, 4);
-    memcpy(p + RS_JFRAME_HDR, r, len);
-    memset(p + RS_JFRAME_HDR + len, 0, padded - len);
-    uint32_t c = rs_jframe_crc(w->chain, len, p + RS_JFRAME_HDR, padded);
-    memcpy(p + 4, &c, 4);
-    w->chain = c;
+    w->chain = RS_LIKELY(w->crc_hw) ? frame_hw(w->chain, p, r, len, padded) : frame_sw(w->chain, p, r, len, padded);
     b->len += need;
     b->gseq_end = ++w->appended;
     w->seg_off += need;
@@ -663,6 +717,7 @@ int rs_journal_writer_create(rs_journal_writer **out, const rs_journal_opts *o)
     w->fd = -1;
     w->dirfd = -1;
     w->cur = -1;
+    w->crc_hw = rs_crc32c_hw_available() && !o->portable_crc;
     snprintf(w->dir, sizeof w->dir, "%s", o->dir);
     snprintf(w->instance, sizeof w->instance, "%s", o->instance);
     if (!w->o.start_ns)

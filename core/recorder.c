@@ -19,20 +19,37 @@
 #define MAX_MARKS 64
 #define ROUND_RECORDS 4096   /* per ring per round: keeps streams interleaved */
 
+/* Idle and batching policy (why: on a small machine the recorder shares
+ * cores with the engine's busy threads, so it should wake rarely and then
+ * do a lot at once, never spin, and never make one small write per wake-up):
+ *   - a round that leaves records in a ring goes straight on;
+ *   - once every ring is drained, sleep for as long as the fullest ring, at
+ *     the rate it filled since the last round, needs to reach FILL_TARGET of
+ *     its capacity, within [SLEEP_MIN, SLEEP_MAX]; with nothing arriving,
+ *     the sleep doubles up to SLEEP_MAX;
+ *   - the partial batch is submitted when a round finds nothing new, when
+ *     records have waited LINGER_NS, when a ring holds more than
+ *     PRESSURE_DIV-th of its capacity unreleased, or when the fsync policy
+ *     asks -- not after every round, which at high rates made one small
+ *     write (a syscall and a kernel write path) per few hundred records.
+ * Ring space is still released only up to what the kernel has accepted. */
+#define SLEEP_MIN_NS 20000ll
+#define SLEEP_MAX_NS 1000000ll
+#define FILL_TARGET 8            /* wake when the fullest ring is ~1/8 full */
+#define LINGER_NS 1000000ll
+#define PRESSURE_DIV 8
+
 typedef struct rring {
     rs_spsc_cons c;
     uint32_t stream;
     uint32_t capacity;
-    uint64_t polled_total;    /* records polled by us */
-    uint64_t released_total;  /* records released */
-    uint64_t released_pos;
+    uint64_t released_pos;    /* ring position released up to */
     bool corrupt_alarmed;
 } rring;
 
 typedef struct mark {
     uint64_t gseq;            /* releasable once rs_journal_written >= gseq */
-    uint64_t pos[RS_REGION_MAX_RINGS];
-    uint64_t polled[RS_REGION_MAX_RINGS];
+    rs_spsc_point pt[RS_REGION_MAX_RINGS];
 } mark;
 
 typedef struct rec_state {
@@ -48,26 +65,10 @@ typedef struct rec_state {
     uint64_t resume_seq[RS_STREAM_MAX];
     uint64_t own_seq;
     bool hb_alarmed[RS_REGION_MAX_THREADS];
+    bool more;                /* last round left records in some ring */
+    double fill;              /* largest fraction of a ring taken last round */
     rs_recorder_stats st;
 } rec_state;
-
-/* Give back the ring space of records up to `pos` (n of them) while keeping
- * later polled records held: release through a copy of the handle, since
- * rs_spsc_release frees everything the handle has polled. */
-static void release_to(rring *rr, uint64_t pos, uint64_t polled_total)
-{
-    uint64_t n = polled_total - rr->released_total;
-    if (pos == rr->released_pos && n == 0)
-        return;
-    rs_spsc_cons snap = rr->c;
-    snap.pos = pos;
-    snap.polled = n;
-    rs_spsc_release(&snap);
-    rr->c.consumed = snap.consumed;
-    rr->c.polled -= n;
-    rr->released_total = polled_total;
-    rr->released_pos = pos;
-}
 
 static void release_written(rec_state *s)
 {
@@ -76,8 +77,10 @@ static void release_written(rec_state *s)
         mark *m = &s->marks[s->m_head];
         if (m->gseq > written)
             break;
-        for (unsigned i = 0; i < s->n; i++)
-            release_to(&s->rings[i], m->pos[i], m->polled[i]);
+        for (unsigned i = 0; i < s->n; i++) {
+            rs_spsc_release_to(&s->rings[i].c, m->pt[i]);
+            s->rings[i].released_pos = m->pt[i].pos;
+        }
         s->m_head = (s->m_head + 1) % MAX_MARKS;
         s->m_count--;
     }
@@ -94,10 +97,8 @@ static void push_mark(rec_state *s)
         s->m_count++;
     }
     m->gseq = rs_journal_appended(s->w);
-    for (unsigned i = 0; i < s->n; i++) {
-        m->pos[i] = s->rings[i].c.pos;
-        m->polled[i] = s->rings[i].polled_total;
-    }
+    for (unsigned i = 0; i < s->n; i++)
+        m->pt[i] = rs_spsc_mark(&s->rings[i].c);
 }
 
 static int own_record(rec_state *s, rs_rec *h, uint32_t len, uint16_t type)
@@ -220,17 +221,20 @@ static int check_heartbeats(rec_state *s, int64_t now)
     return 0;
 }
 
-/* One pass over every ring. Returns records taken, or a negative error. */
-static int64_t round_all(rec_state *s)
+/* One pass over every ring. Returns records taken, or a negative error.
+ * Not inlined so that callgrind can measure the loop by name
+ * (--toggle-collect='round_all*'; bench/callgrind_recorder.sh). */
+__attribute__((noinline)) static int64_t round_all(rec_state *s)
 {
     int64_t got = 0;
-    bool pressure = false;
+    bool pressure = false, more = false;
+    double fill = 0;
     for (unsigned i = 0; i < s->n; i++) {
         rring *rr = &s->rings[i];
         const rs_rec *r;
         unsigned k = 0;
+        uint64_t start = rs_spsc_mark(&rr->c).pos;
         while (k < ROUND_RECORDS && (r = rs_spsc_poll(&rr->c))) {
-            rr->polled_total++;
             int rc = take(s, rr, r);
             if (rc)
                 return rc;
@@ -239,16 +243,25 @@ static int64_t round_all(rec_state *s)
         if (RS_UNLIKELY(rr->c.corrupt && !rr->corrupt_alarmed)) {
             rr->corrupt_alarmed = true;
             int rc = journal_alarm(s, RS_RALARM_RING_CORRUPT, "ring %s: record header failed validation at %llu",
-                                   rr->c.h->name, (unsigned long long)rr->c.pos);
+                                   rr->c.h->name, (unsigned long long)rs_spsc_mark(&rr->c).pos);
             if (rc)
                 return rc;
         }
         got += k;
-        /* held (polled, unreleased) bytes past half the ring: the producer
-         * will soon see it full, so push the partial batch out now */
-        if (rr->c.pos - rr->released_pos > rr->capacity / 2)
+        more |= k == ROUND_RECORDS;
+        /* what arrived since the last round drained this ring */
+        uint64_t pos = rs_spsc_mark(&rr->c).pos;
+        double f = (double)(pos - start) / rr->capacity;
+        if (f > fill)
+            fill = f;
+        /* held (polled, unreleased) bytes past 1/PRESSURE_DIV of the ring:
+         * push the partial batch out so the producer gets space back well
+         * before it could see the ring full */
+        if (pos - rr->released_pos > rr->capacity / PRESSURE_DIV)
             pressure = true;
     }
+    s->more = more;
+    s->fill = fill;
     if (got)
         push_mark(s);
     int rc = rs_journal_poll(s->w, pressure);
@@ -316,15 +329,15 @@ int rs_recorder_run(const rs_recorder_opts *o)
         rr->stream = h->rings[i].stream;
         rr->capacity = h->rings[i].capacity;
         rs_spsc_cons_init(&rr->c, mem, RS_SPSC_RECORDER);
-        rr->released_pos = rr->c.pos;
+        rr->released_pos = rs_spsc_mark(&rr->c).pos;
     }
     set_state(s, RS_REC_ATTACHED);
     if (!o->quiet)
         rs_info("recorder", "instance %s: journaling %u rings to %s%s", o->instance, s->n, dir,
                 o->resume ? " (resumed)" : "");
 
-    int64_t next_hb = 0;
-    unsigned idle = 0;
+    int64_t next_hb = 0, last_round = rs_mono_ns(), unsub_since = 0, sleep_ns = SLEEP_MIN_NS;
+    bool unsub_seen = false;
     bool engine_dead = false;
     for (;;) {
         int64_t got = round_all(s);
@@ -333,6 +346,8 @@ int rs_recorder_run(const rs_recorder_opts *o)
             goto out_fail;
         }
         int64_t now_m = rs_mono_ns();
+        int64_t dt = now_m - last_round;
+        last_round = now_m;
         if (now_m >= next_hb) {
             next_hb = now_m + 10000000;
             int64_t now = rs_now_ns();
@@ -348,22 +363,32 @@ int rs_recorder_run(const rs_recorder_opts *o)
         }
         if (o->stop && rs_load_relaxed(o->stop) && !got)
             break;
-        if (got) {
-            idle = 0;
-            continue;
+        if (s->more)
+            continue;   /* a ring still holds records: no sleep, no flush */
+        /* Every ring is drained. Submit the partial batch if nothing new came
+         * in, or if its oldest record has waited LINGER_NS. */
+        bool unsub = rs_journal_appended(s->w) > rs_journal_submitted(s->w);
+        if (unsub && !unsub_seen)
+            unsub_since = now_m;
+        unsub_seen = unsub;
+        if (unsub && (!got || now_m - unsub_since >= LINGER_NS)) {
+            if ((rc = rs_journal_poll(s->w, true)))
+                goto out_fail;
+            release_written(s);
+            unsub_seen = false;
         }
-        /* idle: push the partial batch out so records reach the disk
-         * promptly, then back off (spin, then sleep up to 1 ms) */
-        if ((rc = rs_journal_poll(s->w, true)))
-            goto out_fail;
-        release_written(s);
-        if (++idle > 64) {
-            long ns = idle > 1000 ? 1000000 : 50000;
-            struct timespec ts = {0, ns};
-            nanosleep(&ts, NULL);
-        } else {
-            rs_cpu_relax();
-        }
+        /* Sleep until the fullest ring is about 1/FILL_TARGET full at the
+         * rate it filled since the last round (see the policy above). */
+        if (got && s->fill > 0)
+            sleep_ns = (int64_t)((double)dt / (FILL_TARGET * s->fill));
+        else
+            sleep_ns *= 2;
+        if (sleep_ns < SLEEP_MIN_NS)
+            sleep_ns = SLEEP_MIN_NS;
+        if (sleep_ns > SLEEP_MAX_NS)
+            sleep_ns = SLEEP_MAX_NS;
+        struct timespec ts = {0, (long)sleep_ns};
+        nanosleep(&ts, NULL);
     }
     /* drain what is left (a producer may still be committing), then finish */
     while ((rc = (int)round_all(s)) > 0) {
@@ -383,10 +408,9 @@ int rs_recorder_run(const rs_recorder_opts *o)
     if ((rc = rs_journal_writer_close(s->w)))
         goto out_fail;
     release_written(s);
-    for (unsigned i = 0; i < s->n; i++) {
-        release_to(&s->rings[i], s->rings[i].c.pos, s->rings[i].polled_total);
+    /* everything polled is sealed on disk now: detaching releases it all */
+    for (unsigned i = 0; i < s->n; i++)
         rs_spsc_recorder_detach(&s->rings[i].c);
-    }
     s->st.bytes = rs_journal_bytes(s->w);
     s->st.syncs = rs_journal_syncs(s->w);
     if (!o->quiet)

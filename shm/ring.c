@@ -263,10 +263,36 @@ void rs_spsc_release(rs_spsc_cons *c)
         /* partner: the producer's acquire load of rec_tail in prod_refresh */
         rs_store_release(&c->h->rec_tail, c->pos);
         rs_store_relaxed(&c->h->rec_consumed, c->consumed);
+        /* the recorder publishes every release: nothing left to publish
+         * (keeps poll's catch-up publish of the consumer tail off) */
+        c->rel_pos = c->pub_pos = c->pos;
     } else {
         c->rel_pos = c->pos;
         if (c->rel_pos - c->pub_pos >= c->quantum)
             cons_publish(c);
+    }
+}
+
+void rs_spsc_release_to(rs_spsc_cons *c, rs_spsc_point m)
+{
+    /* Only points inside [last release, last poll]: an older point would
+     * move the published position backwards (and let the producer see
+     * space it already reused as unreleased), a later one would free
+     * records nobody has read yet. */
+    if (m.count < c->consumed || m.count - c->consumed > c->polled || m.pos < c->rel_pos || m.pos > c->pos)
+        return;
+    if (m.pos == c->rel_pos && m.count == c->consumed)
+        return;
+    c->polled -= m.count - c->consumed;
+    c->consumed = m.count;
+    c->rel_pos = m.pos;
+    if (c->recorder) {
+        /* partner: the producer's acquire load of rec_tail in prod_refresh */
+        rs_store_release(&c->h->rec_tail, m.pos);
+        rs_store_relaxed(&c->h->rec_consumed, c->consumed);
+        c->pub_pos = m.pos;
+    } else if (c->rel_pos - c->pub_pos >= c->quantum) {
+        cons_publish(c);
     }
 }
 

@@ -98,6 +98,9 @@ typedef struct rs_journal_opts {
     /* Test hook: pretend the disk fails after this many record bytes
      * (0: off); the write that crosses it is cut short like ENOSPC. */
     uint64_t fail_after_bytes;
+    /* Test hook: frame records with the portable CRC32C path even where the
+     * SSE4.2 path is available (the two must write identical bytes). */
+    bool portable_crc;
 } rs_journal_opts;
 
 typedef struct rs_journal_writer rs_journal_writer;
@@ -134,11 +137,15 @@ void rs_journal_writer_destroy(rs_journal_writer *w);
 
 /* Progress, in global sequence numbers (frames counted from 1):
  *   appended: frames handed to rs_journal_append so far (incl. resumed ones)
+ *   submitted: frames whose batch has been handed to the kernel (a write
+ *             submitted or done); appended - submitted sit in the batch
+ *             being filled until it is full or rs_journal_poll(w, true)
  *   written:  frames whose bytes the kernel has accepted (page cache): they
  *             survive a crash of this process, so ring space may be released
  *   durable:  frames covered by a completed data sync: they survive power loss
  */
 uint64_t rs_journal_appended(const rs_journal_writer *w);
+uint64_t rs_journal_submitted(const rs_journal_writer *w);
 uint64_t rs_journal_written(const rs_journal_writer *w);
 uint64_t rs_journal_durable(const rs_journal_writer *w);
 /* Bytes of records written (frames included) and syncs completed. */

@@ -21,12 +21,16 @@
  * Producer: p = rs_spsc_try_claim(&prod, len) ... write ... (more claims)
  *           rs_spsc_commit(&prod) publishes every claimed record at once.
  * Consumer: while ((r = rs_spsc_poll(&cons))) { use r } rs_spsc_release(&cons)
- *           frees every polled record at once. A polled record stays valid
- *           until release. The consumer publishes its released position to
- *           the producer in chunks -- once capacity/16 bytes are released, or
- *           as soon as a poll finds the ring empty -- so record-at-a-time
- *           consumption costs one shared-line write per chunk, not per
- *           record. (The recorder cursor publishes every release.)
+ *           frees every polled record at once; or m = rs_spsc_mark(&cons)
+ *           after some record, go on polling, later rs_spsc_release_to(&cons,
+ *           m) frees only the records up to m (the recorder: free what the
+ *           journal has written while later records wait for their write).
+ *           A polled record stays valid until release. The consumer
+ *           publishes its released position to the producer in chunks --
+ *           once capacity/16 bytes are released, or as soon as a poll finds
+ *           the ring empty -- so record-at-a-time consumption costs one
+ *           shared-line write per chunk, not per record. (The recorder
+ *           cursor publishes every release.)
  *
  * Recorder cursor: an optional second consumer (rs_spsc_cons_init with
  * RS_SPSC_RECORDER). While it is attached the producer never reuses space the
@@ -178,6 +182,31 @@ const void *rs_spsc_poll(rs_spsc_cons *c);
 
 /* Hot path. Free every record polled so far (one release store). */
 void rs_spsc_release(rs_spsc_cons *c);
+
+/* A point in a consumer handle's stream of polled records: the ring
+ * position just after a polled record, and how many records the handle had
+ * polled in all (released or not) up to there. Plain value, caller memory. */
+typedef struct rs_spsc_point {
+    uint64_t pos;
+    uint64_t count;
+} rs_spsc_point;
+
+/* Hot path. The point just after the last record polled so far. Reads only
+ * the handle (no shared memory). */
+static inline rs_spsc_point rs_spsc_mark(const rs_spsc_cons *c)
+{
+    rs_spsc_point m = {c->pos, c->consumed + c->polled};
+    return m;
+}
+
+/* Hot path. Free the polled records up to point m (from rs_spsc_mark on this
+ * handle), keeping every record polled after m held: the producer cannot
+ * reuse their space and they stay valid. Points must be released in the
+ * order they were taken; a point at or before the last release (or one not
+ * from this handle's polled range) changes nothing. Publishes like
+ * rs_spsc_release: the recorder cursor at once (one release store of
+ * rec_tail), a consumer in chunks. No syscalls, no allocation. */
+void rs_spsc_release_to(rs_spsc_cons *c, rs_spsc_point m);
 
 /* Bytes published but not yet released by the consumer (approximate when
  * called from a third party). */
