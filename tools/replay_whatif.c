@@ -630,33 +630,63 @@ static int run_whatif(wi_opts *o)
     }
     wi_counts cnt;
     memset(&cnt, 0, sizeof cnt);
-    double t0 = mono_s(), tp = t0, c0 = cpu_s();
-    int rc = 0;
-    for (size_t i = 0; i < j.n && rc == 0; i++) {
+    /* what is an input, and the source's own summary (journal order) */
+    uint64_t total_inputs = 0;
+    for (size_t i = 0; i < j.n; i++) {
         const rs_rec *r = j.recs[i];
         rs_jsummary_add(sa, r);
-        if (r->stream == RS_STREAM_VENUE) {
+        if (r->stream == RS_STREAM_VENUE)
             cnt.venue_dropped++;       /* the simulated venue answers instead */
-            continue;
-        }
-        if (r->stream == RS_STREAM_CTL_MODEL) {
+        else if (r->stream == RS_STREAM_CTL_MODEL)
             cnt.swaps_dropped++;       /* one model set for the whole what-if */
-            continue;
-        }
-        if (!rs_whatif_is_external(wi, r->stream)) {
+        else if (rs_whatif_is_external(wi, r->stream))
+            total_inputs++;
+        else
             cnt.other++;               /* the source's own outputs: summarised only */
+    }
+    /* Inputs of different streams (raw, ctl) are merged by their logical
+     * time, each stream in its own order, raw first on a tie: the journal's
+     * global order is the recorder's polling order, which can put a control
+     * record after outputs that followed it live. */
+    size_t cur[RS_STREAM_MAX];
+    for (unsigned s = 0; s < RS_STREAM_MAX; s++)
+        cur[s] = SIZE_MAX;
+    for (unsigned s = 1; s < RS_STREAM_MAX; s++) {
+        if (s == RS_STREAM_VENUE || s == RS_STREAM_CTL_MODEL || !rs_whatif_is_external(wi, (uint16_t)s))
             continue;
+        size_t k = 0;
+        while (k < j.n && j.recs[k]->stream != s)
+            k++;
+        cur[s] = k < j.n ? k : SIZE_MAX;
+    }
+    double t0 = mono_s(), tp = t0, c0 = cpu_s();
+    int rc = 0;
+    while (rc == 0) {
+        unsigned best = 0;
+        for (unsigned s = 1; s < RS_STREAM_MAX; s++) {
+            if (cur[s] == SIZE_MAX)
+                continue;
+            const rs_rec *r = j.recs[cur[s]], *b = best ? j.recs[cur[best]] : NULL;
+            if (!b || r->ts < b->ts || (r->ts == b->ts && s == RS_STREAM_RAW && best != RS_STREAM_RAW))
+                best = s;
         }
+        if (!best)
+            break;
+        const rs_rec *r = j.recs[cur[best]];
+        size_t k = cur[best] + 1;
+        while (k < j.n && j.recs[k]->stream != best)
+            k++;
+        cur[best] = k < j.n ? k : SIZE_MAX;
         cnt.inputs++;
-        cnt.inputs_by_stream[r->stream]++;
+        cnt.inputs_by_stream[best]++;
         rc = rs_whatif_input(wi, r);
         if (o->progress > 0 && (cnt.inputs & 1023) == 0) {
             double now = mono_s();
             if (now - tp >= o->progress) {
                 tp = now;
                 fprintf(stderr, "what-if: %5.1f%%  %" PRIu64 " inputs  %.0f inputs/s  %" PRIu64 " records out\n",
-                        100.0 * (double)(i + 1) / (double)j.n, cnt.inputs, (double)cnt.inputs / (now - t0),
-                        sb->records);
+                        100.0 * (double)cnt.inputs / (double)(total_inputs ? total_inputs : 1), cnt.inputs,
+                        (double)cnt.inputs / (now - t0), sb->records);
             }
         }
     }
