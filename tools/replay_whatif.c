@@ -471,9 +471,13 @@ static int run_whatif(wi_opts *o)
     memset(&j, 0, sizeof j);   /* rs_jload_close is safe on it from here */
 
     /* the new journal: refused early, before any work */
-    if (o->out)
-        snprintf(out, sizeof out, "%s", o->out);
-    else {
+    if (o->out) {
+        if ((size_t)snprintf(out, sizeof out, "%s", o->out) >= sizeof out) {
+            rs_err_set(ENAMETOOLONG, "--out: path too long");
+            fail(NULL);
+            goto done;
+        }
+    } else {
         char src[PATH_MAX], tag[64];
         snprintf(src, sizeof src, "%s", o->src);
         for (size_t n = strlen(src); n > 1 && src[n - 1] == '/'; n--)
@@ -486,7 +490,11 @@ static int run_whatif(wi_opts *o)
                 *dot = 0;
         } else
             snprintf(tag, sizeof tag, "embedded");
-        snprintf(out, sizeof out, "%s-whatif-%s", src, tag);
+        if ((size_t)snprintf(out, sizeof out, "%s-whatif-%s", src, tag) >= sizeof out) {
+            rs_err_set(ENAMETOOLONG, "%s: path too long for the default --out; give --out", o->src);
+            fail(NULL);
+            goto done;
+        }
     }
     if (prepare_out(out, o->src, o->force, false) != 0) {
         fail(NULL);
