@@ -8,8 +8,7 @@
 #   2. a what-if with a higher z_threshold gives a different summary (more
 #      zedge refusals, no more intents), through the interface the
 #      walk-forward tool uses (-c CFG --out J2 --summary-json F)
-#   3. every what-if journal replay-verifies with 0 divergences, and two
-#      what-ifs of the same inputs are identical record for record
+#   3. every what-if journal replay-verifies with 0 divergences
 #   4. --out onto an existing journal is refused (and --force replaces it;
 #      the source journal is never a valid --out)
 #   5. a missing or corrupt journal, a bad config, a missing model, an
@@ -78,15 +77,10 @@ for t in bar features prediction; do
 done
 echo "same config: $(jget "$T/same.json" "'bars %d, predictions %d, decisions %d (identical); intents %d -> %d, fills %d -> %d, pnl %.2f -> %.2f' % (d['source']['bars'], d['source']['predictions'], d['source']['decisions'], d['source']['intents'], d['whatif']['intents'], d['source']['fills'], d['whatif']['fills'], d['source']['pnl'], d['whatif']['pnl'])")"
 
-# ---- 3. it replay-verifies with 0 divergences; a second what-if is identical
+# ---- 3. it replay-verifies with 0 divergences (which, with the scheduler's
+# own determinism -- tests/unit/test_whatif.c -- makes what-ifs repeatable)
 "$B" replay "$W1" --verify > "$T/verify1.log" || { cat "$T/verify1.log"; exit 1; }
 grep -q "divergences       0" "$T/verify1.log"
-"$B" replay "$J" --what-if --out "$T/again" --quiet --progress 0 > /dev/null
-# (the unit test compares every byte; here the gate's and exec's records,
-# the ones that depend on the scheduling order, in journal order)
-T_ORD=decision,intent,risk,position,order,exec_report
-cmp <("$B" journal cat "$W1" --type $T_ORD) <("$B" journal cat "$T/again" --type $T_ORD) > /dev/null \
-    || { echo "two what-ifs of the same inputs differ"; exit 1; }
 "$B" journal verify "$W1" > /dev/null
 
 # ---- 2. a higher z_threshold: the walk-forward tool's interface
