@@ -40,7 +40,11 @@ sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g
     -e "s#^  stale_symbol_ms: 300000#  stale_symbol_ms: 3000000#" -e "s#^  stale_conn_ms: 120000#  stale_conn_ms: 1200000#" \
     configs/demo.yml > "$T/run.yml"
 grep -q "stale_conn_ms: 1200000" "$T/run.yml"
-"$B" run -c "$T/run.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration "${RS_ITEST_SECONDS:-20}" \
+# sanitizer builds: a shorter session (they rarely get past the models' warm-up
+# anyway, and every what-if below replays all of it)
+SECS=${RS_ITEST_SECONDS:-20}
+case "${RS_BUILD_TYPE:-release}" in asan|tsan|ubsan) SECS=${RS_ITEST_SECONDS:-12} ;; esac
+"$B" run -c "$T/run.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration "$SECS" \
     --progress 0 > "$T/run.log" 2>&1 || { cat "$T/run.log"; exit 1; }
 kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; SIM=""
 J=$(ls -d "$T"/journal/itest-whatif-$$/*/ | head -1); J=${J%/}
