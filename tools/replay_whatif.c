@@ -89,6 +89,15 @@ typedef struct wi_sink {
 
 static double mono_s(void) { return (double)rs_mono_ns() / 1e9; }
 
+/* CPU time of this process: on a shared, loaded machine wall-clock rates
+ * say more about the neighbours than about the replay. */
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int read_all(const char *path, uint8_t **data, size_t *size)
 {
     *data = NULL;
@@ -338,7 +347,7 @@ static void json_str(FILE *f, const char *s)
 
 typedef struct wi_counts {
     uint64_t inputs, inputs_by_stream[RS_STREAM_MAX], venue_dropped, swaps_dropped, other;
-    double seconds;
+    double seconds, cpu_seconds;
 } wi_counts;
 
 static int write_json(const char *path, const wi_opts *o, const char *out, const char *cfg_name, const wi_file *files,
@@ -361,8 +370,8 @@ static int write_json(const char *path, const wi_opts *o, const char *out, const
         json_str(f, files[i].shown);
     }
     fprintf(f, "},\"inputs\":%" PRIu64 ",\"venue_records_dropped\":%" PRIu64 ",\"model_swaps_dropped\":%" PRIu64
-               ",\"seconds\":%.3f,\"events_per_s\":%.0f",
-            c->inputs, c->venue_dropped, c->swaps_dropped, c->seconds,
+               ",\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"events_per_s\":%.0f",
+            c->inputs, c->venue_dropped, c->swaps_dropped, c->seconds, c->cpu_seconds,
             c->seconds > 0 ? (double)c->inputs / c->seconds : 0.0);
     /* the what-if's headline figures also at top level, for scripts */
     fprintf(f, ",\"pnl\":%.6f,\"fees\":%.6f,\"fills\":%" PRIu64 ",\"trades\":%" PRIu64 ",\"orders\":%" PRIu64
@@ -462,9 +471,13 @@ static int run_whatif(wi_opts *o)
     memset(&j, 0, sizeof j);   /* rs_jload_close is safe on it from here */
 
     /* the new journal: refused early, before any work */
-    if (o->out)
-        snprintf(out, sizeof out, "%s", o->out);
-    else {
+    if (o->out) {
+        if ((size_t)snprintf(out, sizeof out, "%s", o->out) >= sizeof out) {
+            rs_err_set(ENAMETOOLONG, "--out: path too long");
+            fail(NULL);
+            goto done;
+        }
+    } else {
         char src[PATH_MAX], tag[64];
         snprintf(src, sizeof src, "%s", o->src);
         for (size_t n = strlen(src); n > 1 && src[n - 1] == '/'; n--)
@@ -477,7 +490,11 @@ static int run_whatif(wi_opts *o)
                 *dot = 0;
         } else
             snprintf(tag, sizeof tag, "embedded");
-        snprintf(out, sizeof out, "%s-whatif-%s", src, tag);
+        if ((size_t)snprintf(out, sizeof out, "%s-whatif-%s", src, tag) >= sizeof out) {
+            rs_err_set(ENAMETOOLONG, "%s: path too long for the default --out; give --out", o->src);
+            fail(NULL);
+            goto done;
+        }
     }
     if (prepare_out(out, o->src, o->force, false) != 0) {
         fail(NULL);
@@ -621,38 +638,71 @@ static int run_whatif(wi_opts *o)
     }
     wi_counts cnt;
     memset(&cnt, 0, sizeof cnt);
-    double t0 = mono_s(), tp = t0;
-    int rc = 0;
-    for (size_t i = 0; i < j.n && rc == 0; i++) {
+    /* what is an input, and the source's own summary (journal order) */
+    uint64_t total_inputs = 0;
+    for (size_t i = 0; i < j.n; i++) {
         const rs_rec *r = j.recs[i];
         rs_jsummary_add(sa, r);
-        if (r->stream == RS_STREAM_VENUE) {
+        if (r->stream == RS_STREAM_VENUE)
             cnt.venue_dropped++;       /* the simulated venue answers instead */
-            continue;
-        }
-        if (r->stream == RS_STREAM_CTL_MODEL) {
+        else if (r->stream == RS_STREAM_CTL_MODEL)
             cnt.swaps_dropped++;       /* one model set for the whole what-if */
-            continue;
-        }
-        if (!rs_whatif_is_external(wi, r->stream)) {
+        else if (rs_whatif_is_external(wi, r->stream))
+            total_inputs++;
+        else
             cnt.other++;               /* the source's own outputs: summarised only */
+    }
+    /* Inputs of different streams (raw, ctl) are merged by their logical
+     * time, each stream in its own order, raw first on a tie: the journal's
+     * global order is the recorder's polling order, which can put a control
+     * record after outputs that followed it live. */
+    size_t cur[RS_STREAM_MAX];
+    for (unsigned s = 0; s < RS_STREAM_MAX; s++)
+        cur[s] = SIZE_MAX;
+    for (unsigned s = 1; s < RS_STREAM_MAX; s++) {
+        if (s == RS_STREAM_VENUE || s == RS_STREAM_CTL_MODEL || !rs_whatif_is_external(wi, (uint16_t)s))
             continue;
+        size_t k = 0;
+        while (k < j.n && j.recs[k]->stream != s)
+            k++;
+        cur[s] = k < j.n ? k : SIZE_MAX;
+    }
+    double t0 = mono_s(), tp = t0, c0 = cpu_s();
+    int rc = 0;
+    while (rc == 0) {
+        unsigned best = 0;
+        for (unsigned s = 1; s < RS_STREAM_MAX; s++) {
+            if (cur[s] == SIZE_MAX)
+                continue;
+            const rs_rec *r = j.recs[cur[s]], *b = best ? j.recs[cur[best]] : NULL;
+            if (!b || r->ts < b->ts || (r->ts == b->ts && s == RS_STREAM_RAW && best != RS_STREAM_RAW))
+                best = s;
         }
+        if (!best)
+            break;
+        const rs_rec *r = j.recs[cur[best]];
+        size_t k = cur[best] + 1;
+        while (k < j.n && j.recs[k]->stream != best)
+            k++;
+        cur[best] = k < j.n ? k : SIZE_MAX;
         cnt.inputs++;
-        cnt.inputs_by_stream[r->stream]++;
+        cnt.inputs_by_stream[best]++;
         rc = rs_whatif_input(wi, r);
         if (o->progress > 0 && (cnt.inputs & 1023) == 0) {
             double now = mono_s();
             if (now - tp >= o->progress) {
                 tp = now;
                 fprintf(stderr, "what-if: %5.1f%%  %" PRIu64 " inputs  %.0f inputs/s  %" PRIu64 " records out\n",
-                        100.0 * (double)(i + 1) / (double)j.n, cnt.inputs, (double)cnt.inputs / (now - t0),
-                        sb->records);
+                        100.0 * (double)cnt.inputs / (double)(total_inputs ? total_inputs : 1), cnt.inputs,
+                        (double)cnt.inputs / (now - t0), sb->records);
             }
         }
     }
     if (rc == 0)
         rc = rs_whatif_finish(wi);
+    if (o->progress > 0 && mono_s() - t0 >= o->progress)   /* long runs: a closing line on the same channel */
+        fprintf(stderr, "what-if: 100.0%%  %" PRIu64 " inputs  %.0f inputs/s  %" PRIu64 " records out\n", cnt.inputs,
+                (double)cnt.inputs / (mono_s() - t0), sb->records);
     if (rc) {
         fail("the what-if run");
         goto done;
@@ -662,6 +712,7 @@ static int run_whatif(wi_opts *o)
         goto done;
     }
     cnt.seconds = mono_s() - t0;
+    cnt.cpu_seconds = cpu_s() - c0;
     rs_jsummary_finish(sa);
     rs_jsummary_finish(sb);
     rs_whatif_stats ws;
@@ -678,9 +729,10 @@ static int run_whatif(wi_opts *o)
                ", exec %" PRIu64 " (at most %u rounds for one input)\n",
                ws.handled[RS_SID_FEED], ws.handled[RS_SID_FEATURES], ws.handled[RS_SID_MODEL], ws.handled[RS_SID_GATE],
                ws.handled[RS_SID_EXEC], ws.max_rounds);
-        printf("  speed        %.0f inputs/s, %.0f records/s (%.3f s)\n",
+        printf("  speed        %.0f inputs/s, %.0f records/s (%.3f s wall; %.3f s CPU: %.0f inputs/s of CPU)\n",
                cnt.seconds > 0 ? (double)cnt.inputs / cnt.seconds : 0.0,
-               cnt.seconds > 0 ? (double)(cnt.inputs + ws.records) / cnt.seconds : 0.0, cnt.seconds);
+               cnt.seconds > 0 ? (double)ws.records / cnt.seconds : 0.0, cnt.seconds, cnt.cpu_seconds,
+               cnt.cpu_seconds > 0 ? (double)cnt.inputs / cnt.cpu_seconds : 0.0);
         printf("\n");
     }
     rs_jsummary_print_pair(stdout, "journal", sa, "what-if", sb);
