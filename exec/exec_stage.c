@@ -12,7 +12,7 @@
 #define OB_HDR 16u
 #define OB_RESERVE 2048u
 #define OB_WRAP 0xffffffffu
-#define PAGE_TRADES 1000
+#define PAGE_TRADES RS_VREQ_TRADES_PAGE
 
 typedef struct req_ent {
     uint32_t id;

@@ -210,7 +210,7 @@ static int build_params(rs_bn *b, const rs_vreq *r, int ch, int with_key, kvs *l
     case RS_VREQ_MY_TRADES:
         if (r->from_trade_id)
             kv_addf(l, "fromId", fmt_u64(r->from_trade_id, kv_room(l)), 1);
-        kv_add(l, "limit", "1000", 4, 1);
+        kv_addf(l, "limit", fmt_u64(RS_VREQ_TRADES_PAGE, kv_room(l)), 1);
         break;
     default: break;
     }

@@ -76,6 +76,24 @@ static void emit_msg(rs_exec_session *s, uint32_t conn, const uint8_t *d, uint32
     }
     if (!rx_ns)
         rx_ns = rs_now_ns();
+    if (n > RS_REC_MAX - sizeof(rs_ev_raw)) {
+        /* cannot be one record: journal its head as bad input (never silent);
+         * the exec stage's timeout asks again */
+        uint32_t keep = 4096;
+        rs_ev_bad_input *b = (rs_ev_bad_input *)rs_emit_claim(s->emit, RS_EV_BAD_INPUT, (uint32_t)sizeof *b + keep);
+        s->st.emit_drops++;
+        if (!b)
+            return;
+        b->source = RS_STREAM_VENUE;
+        b->reason = RS_BAD_TOO_LARGE;
+        b->conn = conn;
+        b->n = keep;
+        memcpy(b->field, "venue_msg", 9);
+        memcpy(b->data, d, keep);
+        b->h.ts = rs_vclock_map(&s->clk, rx_ns);
+        rs_emit_commit(s->emit, &b->h);
+        return;
+    }
     rs_ev_raw *r = (rs_ev_raw *)rs_emit_claim(s->emit, RS_EV_VENUE_MSG, (uint32_t)(sizeof *r + n));
     if (!r) {
         /* the venue ring is full (or the answer is larger than a record):

@@ -102,6 +102,8 @@ const char rs_vso_usage[] =
     "  --orders-config FILE    ringside config: instruments, exec.secrets (the test key), recv window\n"
     "  --orders-secrets FILE   0600 secrets file with the test key (overrides the config's)\n"
     "  --orders-latency-ms MS  simulated latency per leg, market time (default 0)\n"
+    "  --orders-clock-tolerance-ms MS  -1021 unless |request time - venue time| <= MS (market time;\n"
+    "                        default: recvWindow behind, 1000 ahead, as Binance)\n"
     "  --orders-fee-bps X      taker and maker fee (default 10)\n"
     "  --orders-fault NAME=N   reject, drop_ack, disconnect_on_order, 5xx, 429, 418, unknown,\n"
     "                          retry_after_ms, skew_ms, drop_fills, dup_fills, delay_fills_ms (repeatable)\n"
@@ -156,6 +158,7 @@ int rs_vso_args(rs_vso_cfg *c, int *argc, char **argv)
         else if (!strcmp(a, "--orders-config")) c->config = v;
         else if (!strcmp(a, "--orders-secrets")) c->secrets = v;
         else if (!strcmp(a, "--orders-latency-ms")) c->latency_ms = atoll(v);
+        else if (!strcmp(a, "--orders-clock-tolerance-ms")) c->clock_tolerance_ms = atoll(v);
         else if (!strcmp(a, "--orders-fee-bps")) c->taker_fee_bps = c->maker_fee_bps = atof(v);
         else if (!strcmp(a, "--orders-fault")) {
             const char *eq = strchr(v, '=');
@@ -812,6 +815,8 @@ int rs_vso_start_with(rs_vso **out, rs_vso_cfg *k, const rs_mdsim_cfg *md)
     sp.maker_fee_bps = k->maker_fee_bps;
     sp.slippage_bps = k->slippage_bps;
     sp.recv_window_ms = v->ecfg->exec.recv_window_ms ? v->ecfg->exec.recv_window_ms : 5000;
+    if (k->clock_tolerance_ms > 0)
+        sp.recv_window_ms = sp.ahead_ms = k->clock_tolerance_ms;
     for (uint16_t i = 0; i < v->u.n; i++) {
         v->pxs[i] = rs_pow10_tab[v->u.ins[i].px_exp];
         v->qtys[i] = rs_pow10_tab[v->u.ins[i].qty_exp];

@@ -48,6 +48,9 @@ typedef struct rs_vso_cfg {
     const char *config;        /* ringside config: instruments, exec.secrets, exec.recv_window_ms (required) */
     const char *secrets;       /* secrets file overriding the config's (test key) */
     int64_t latency_ms;        /* per leg, market time (default 0: the network is the latency) */
+    int64_t clock_tolerance_ms;/* -1021 window both ways (0: recvWindow from the config behind,
+                                  1000 ahead, as Binance); an accelerated market clock multiplies
+                                  wall-clock jitter, so accelerated tests widen it */
     double taker_fee_bps, maker_fee_bps, slippage_bps;
     uint64_t seed;
     rs_sim_faults faults;      /* initial simulated-venue faults */
