@@ -90,7 +90,7 @@ struct rs_vso {
     uint8_t *frame;
     /* counters */
     uint64_t conns_total, ws_sessions, rest_requests, ws_requests, bad_sig, bad_requests, answers, events,
-        dropped_acks, disconnects, trades_applied;
+        dropped_acks, disconnects, trades_applied, order_rejects;
 };
 
 /* ---- options --------------------------------------------------------------------- */
@@ -294,7 +294,8 @@ static void answer(rs_vso *v, const vreq *q, const rs_vevt *ev, int n)
     if (c->state == C_FREE || c->gen != q->gen)
         return;   /* the connection is gone: the answer is lost, as on a real venue */
     const rs_vevt *last = &ev[n - 1];
-    if (q->r.kind == RS_VREQ_PLACE && q->ch == 1 && v->drop_acks && last->kind != RS_VEVT_ERROR) {
+    if (q->r.kind == RS_VREQ_PLACE && q->ch == 1 && v->drop_acks && last->kind != RS_VEVT_ERROR &&
+        last->kind != RS_VEVT_REJECT) {
         v->drop_acks--;
         v->dropped_acks++;
         v->suppress[v->n_suppress++ % SUPPRESS_MAX] = q->r.client_id;
@@ -304,6 +305,8 @@ static void answer(rs_vso *v, const vreq *q, const rs_vevt *ev, int n)
     if (len <= 0)
         return;
     v->answers++;
+    if (q->r.kind == RS_VREQ_PLACE && last->kind == RS_VEVT_REJECT && last->code == -2010)
+        v->order_rejects++;
     if (q->ch == 1) {
         if (last->kind == RS_VEVT_LOGON_OK && q->r.kind == RS_VREQ_LOGON)
             c->authed = true;
@@ -704,7 +707,8 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          "{\"connections\":%llu,\"ws_sessions\":%llu,\"ws_requests\":%llu,\"rest_requests\":%llu,"
                          "\"bad_signatures\":%llu,\"bad_requests\":%llu,\"answers\":%llu,\"events\":%llu,"
                          "\"dropped_acks\":%llu,\"disconnects\":%llu,\"orders_placed\":%llu,\"fills\":%llu,"
-                         "\"rejects\":%llu,\"errors\":%llu,\"duplicate_client_ids\":%llu,\"trades_applied\":%llu,"
+                         "\"rejects\":%llu,\"order_rejects\":%llu,\"errors\":%llu,\"duplicate_client_ids\":%llu,"
+                         "\"trades_applied\":%llu,"
                          "\"positions\":{",
                          (unsigned long long)v->conns_total, (unsigned long long)v->ws_sessions,
                          (unsigned long long)v->ws_requests, (unsigned long long)v->rest_requests,
@@ -712,7 +716,8 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          (unsigned long long)v->answers, (unsigned long long)v->events,
                          (unsigned long long)v->dropped_acks, (unsigned long long)v->disconnects,
                          (unsigned long long)ss.orders_placed, (unsigned long long)ss.fills,
-                         (unsigned long long)ss.rejects, (unsigned long long)ss.errors,
+                         (unsigned long long)ss.rejects, (unsigned long long)v->order_rejects,
+                         (unsigned long long)ss.errors,
                          (unsigned long long)ss.duplicate_client_ids, (unsigned long long)v->trades_applied);
         for (uint16_t s = 0; s < v->u.n && k > 0 && (size_t)k < cap; s++)
             k += snprintf(reply + k, cap - (size_t)k, "%s\"%s\":%lld", s ? "," : "", v->u.ins[s].symbol,

@@ -44,16 +44,15 @@ note() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
 die() { echo "FAIL: $*"; for f in "$T"/run-*.log "$T"/sim-*.log; do [ -f "$f" ] && { echo "== $f"; tail -30 "$f"; }; done; exit 1; }
 
 octl() { "$B" venue-sim ctl --port "$OPORT" --ca "$T/certs/ca.pem" "$@"; }
-ostat() { octl stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-# wait until the order side's counter $1 reaches $2 (at most $3 s)
+# wait until a condition on the order side's counters holds (at most $2 s)
 wait_for() {
-  local i
-  for i in $(seq 1 $(( $3 * 10 ))); do
-    [ "$(ostat "$1")" -ge "$2" ] && return 0
+  local end=$(( $(date +%s) + $2 ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    octl stats | python3 -c "import json,sys; s=json.load(sys.stdin); sys.exit(0 if ($1) else 1)" && return 0
     kill -0 "$RUN" 2>/dev/null || die "$name: the engine exited early"
-    sleep 0.1
+    sleep 0.2
   done
-  die "$name: order side counter $1 did not reach $2 in $3 s ($(octl stats))"
+  die "$name: order side never reached ($1) in $2 s: $(octl stats)"
 }
 
 start() {   # name
@@ -61,9 +60,9 @@ start() {   # name
   local origin=$(( $(date +%s%3N) + 1000 ))
   rm -f "$T/port" "$T/oport"
   "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-      --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.02 \
+      --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 2 --rate-scale 0.02 \
       --duration 120 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
-      --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 600000 > "$T/sim-$name.log" 2>&1 &
+      --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 1440000 > "$T/sim-$name.log" 2>&1 &
   SIM=$!
   for _ in $(seq 1 100); do [ -s "$T/port" ] && [ -s "$T/oport" ] && break; sleep 0.1; done
   [ -s "$T/oport" ] || die "$name: venue-sim did not start"
@@ -71,7 +70,7 @@ start() {   # name
   sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#127.0.0.1:9444#127.0.0.1:$OPORT#g" \
       -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#var/live-sim/secrets#$T/secrets#" \
       -e "s#^instance: live-sim#instance: itest-live-$name-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
-      configs/live-sim.yml > "$T/$name.yml"
+      "$T/base.yml" > "$T/$name.yml"
   "$B" run -c "$T/$name.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 80 --progress 0 \
       --verify > "$T/run-$name.log" 2>&1 &
   RUN=$!
@@ -92,8 +91,9 @@ finish() {   # stop trading, let every order settle, stop, check
   J=$(ls -d "$T"/journal/itest-live-$name-$$/*/ | head -1)
   grep -q "divergences       0" "$T/run-$name.log" || die "$name: replay verify did not report 0 divergences"
   grep -q "verdict: identical (0 divergences)" "$T/run-$name.log" || die "$name: replay diverged"
-  "$B" journal cat "$J" --type exec_report > "$T/xr-$name.txt"
-  "$B" journal cat "$J" --type risk > "$T/risk-$name.txt"
+  "$B" journal cat "$J" --type exec_report,risk > "$T/jr-$name.txt"
+  grep " type=exec_report " "$T/jr-$name.txt" > "$T/xr-$name.txt" || true
+  grep " type=risk " "$T/jr-$name.txt" > "$T/risk-$name.txt" || true
   # engine position from its own exec reports == the venue's position, per symbol
   python3 - "$T/xr-$name.txt" "$T/stats-$name.json" "$T/$name.yml" <<'EOF' || die "$name: positions differ"
 import json, re, sys
@@ -124,9 +124,9 @@ if st['bad_signatures'] or st['duplicate_client_ids'] or st['bad_requests']:
     sys.exit(1)
 EOF
   # no credential anywhere in the journal or the logs
-  for s in $SECRETS; do
-    if grep -rqF "$s" "$J" "$T/run-$name.log" "$T/sim-$name.log"; then die "$name: a secret leaked into the journal or logs"; fi
-  done
+  local pats=()
+  for s in $SECRETS; do pats+=(-e "$s"); done
+  if grep -rqaF "${pats[@]}" "$J" "$T/run-$name.log" "$T/sim-$name.log"; then die "$name: a secret leaked into the journal or logs"; fi
   if grep -rqaE '"signature"|signature=|X-MBX-APIKEY|"apiKey"' "$J"; then die "$name: a signed request reached the journal"; fi
   fills=$(grep -c "is_fill=1" "$T/xr-$name.txt" || true)
   [ "$fills" -gt 0 ] || die "$name: no fills came back"
@@ -135,32 +135,29 @@ EOF
 }
 
 # the venue-sim reads instruments + recv window from a config with the same instruments
-sed -e "s#var/live-sim/secrets#$T/secrets#" configs/live-sim.yml > "$T/base.yml"
+# Two symbols (BTC, ETH) keep the load of the 1440x market low on small CI boxes.
+sed -e "s#var/live-sim/secrets#$T/secrets#" -e '/symbol: SOLUSDT/d' -e '/symbol: BNBUSDT/d' configs/live-sim.yml > "$T/base.yml"
 
 # ---- clean session -----------------------------------------------------------------
 start clean
-wait_for orders_placed 1 60
+wait_for "s['orders_placed'] >= 1" 90
 note "clean: first order"
-wait_for orders_placed 10 60
-wait_for fills 5 30
+wait_for "s['orders_placed'] >= 10 and s['fills'] >= 5" 60
 finish
 grep -q "opens 1, closes 0" "$T/run-clean.log" || die "clean: the WS API connection did not stay up"
 
 # ---- fault session -----------------------------------------------------------------
 start faults
-wait_for orders_placed 4 60
-note "faults: trading"
+wait_for "s['orders_placed'] >= 4" 90
+note "faults: trading; injecting"
+# all at once; each applies to the next requests in the venue's own order
 octl reject 2 > /dev/null
-wait_for rejects 2 20
 octl drop_ack 1 > /dev/null
-wait_for dropped_acks 1 20
-sleep 1.5
-octl disconnect_on_order 1 > /dev/null
-wait_for disconnects 1 20
-sleep 1.5
 octl 429 1 2000 > /dev/null
-wait_for errors 1 20
-sleep 1
+octl disconnect_on_order 4 > /dev/null
+wait_for "s['order_rejects'] >= 2 and s['dropped_acks'] >= 1 and s['disconnects'] >= 1 and s['errors'] >= 1" 60
+note "faults: all fired"
+sleep 2
 finish
 x=$T/xr-faults.txt
 n=$(grep -c "state=7 .*reject_code=-2010" "$x" || true)
