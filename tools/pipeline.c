@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "pipeline.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
@@ -254,6 +256,20 @@ static int exec_secrets(const rs_config *c, unsigned flags, rs_secrets **out)
     const rs_cfg_secrets *cs = &c->exec.secrets;
     int ed = cs->key_type == RS_KEY_ED25519;
     if (flags & RS_PIPE_LIVE_IO) {
+        if (!cs->file[0]) {
+            /* the loader reads the RINGSIDE_* names: move renamed variables
+             * (exec.secrets.*_env) there, wiping the originals in place */
+            const char *from[3] = {cs->key_env, cs->hmac_secret_env, cs->ed25519_pem_env};
+            static const char *to[3] = {"RINGSIDE_API_KEY", "RINGSIDE_API_SECRET", "RINGSIDE_ED25519_PEM"};
+            for (int i = 0; i < 3; i++) {
+                char *v = from[i][0] && strcmp(from[i], to[i]) ? getenv(from[i]) : NULL;
+                if (!v)
+                    continue;
+                setenv(to[i], v, 1);
+                OPENSSL_cleanse(v, strlen(v));
+                unsetenv(from[i]);
+            }
+        }
         int rc = rs_secrets_load(cs->file[0] ? cs->file : NULL, out);
         if (rc)
             return rc;

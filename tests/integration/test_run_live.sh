@@ -135,6 +135,10 @@ EOF
 }
 
 # the venue-sim reads instruments + recv window from a config with the same instruments
+# both live profiles are valid as shipped
+"$B" config check --quiet configs/live-sim.yml || die "configs/live-sim.yml does not pass config check"
+"$B" config check --quiet configs/binance-testnet.yml || die "configs/binance-testnet.yml does not pass config check"
+
 # Two symbols (BTC, ETH) keep the load of the 1440x market low on small CI boxes.
 sed -e "s#var/live-sim/secrets#$T/secrets#" -e '/symbol: SOLUSDT/d' -e '/symbol: BNBUSDT/d' configs/live-sim.yml > "$T/base.yml"
 
