@@ -89,6 +89,7 @@ finish() {   # stop trading, let every order settle, stop, check
   octl stats > "$T/stats-$name.json"
   kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; SIM=""
   J=$(ls -d "$T"/journal/itest-live-$name-$$/*/ | head -1)
+  "$B" journal verify "$J" > "$T/jverify-$name.log" || die "$name: journal verify failed: $(cat "$T/jverify-$name.log")"
   grep -q "divergences       0" "$T/run-$name.log" || die "$name: replay verify did not report 0 divergences"
   grep -q "verdict: identical (0 divergences)" "$T/run-$name.log" || die "$name: replay diverged"
   "$B" journal cat "$J" --type exec_report,risk > "$T/jr-$name.txt"
