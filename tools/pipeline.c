@@ -97,7 +97,7 @@ static int exec_fn(void *st, const rs_rec *in, rs_emit *out)
 
 /* ---- parameter mapping ------------------------------------------------------ */
 
-static void map_features(const rs_config *c, rs_features_params *p)
+void rs_pipeline_features_params(const rs_config *c, rs_features_params *p)
 {
     const rs_cfg_features *f = &c->features;
     rs_features_params_default(p);
@@ -349,7 +349,7 @@ int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *mod
 
     /* features */
     rs_features_params fp;
-    map_features(cfg, &fp);
+    rs_pipeline_features_params(cfg, &fp);
     if ((rc = rs_features_params_check(&fp)))
         return rc;
     size_t fsz = rs_features_memsize(&p->u);

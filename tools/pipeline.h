@@ -75,6 +75,10 @@ int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_di
 int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *model_dir, unsigned flags);
 void rs_pipeline_destroy(rs_pipeline *p);
 
+/* The features stage's parameters from a config (the same mapping run and
+ * replay use; `ringside features -c` uses it so offline features match). */
+void rs_pipeline_features_params(const rs_config *c, rs_features_params *p);
+
 /* Ring capacities and thread mapping for the runtime, from the config. */
 int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d);
 
