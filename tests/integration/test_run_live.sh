@@ -80,11 +80,12 @@ start() {   # name
 
 finish() {   # stop trading, let every order settle, stop, check
   note "$name: pausing"
-  "$B" ctl pause --instance "itest-live-$name-$$" --timeout 10 > /dev/null || die "$name: ctl pause"
-  "$B" ctl flatten --instance "itest-live-$name-$$" --timeout 10 > /dev/null || die "$name: ctl flatten"
+  # generous timeouts: sanitizer builds on a loaded box acknowledge slowly
+  "$B" ctl pause --instance "itest-live-$name-$$" --timeout 60 > "$T/ctl.log" 2>&1 || die "$name: ctl pause: $(cat "$T/ctl.log")"
+  "$B" ctl flatten --instance "itest-live-$name-$$" --timeout 60 > "$T/ctl.log" 2>&1 || die "$name: ctl flatten: $(cat "$T/ctl.log")"
   sleep 2
   note "$name: stopping"
-  "$B" ctl stop --instance "itest-live-$name-$$" --timeout 10 > /dev/null || true
+  "$B" ctl stop --instance "itest-live-$name-$$" --timeout 60 > /dev/null 2>&1 || true
   wait "$RUN" || die "$name: ringside run failed"
   RUN=""
   note "$name: run finished"
