@@ -495,6 +495,11 @@ int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
     d->ring_capacity[RS_STREAM_CTL] = (uint32_t)r->ctl_bytes;
     d->ring_capacity[RS_STREAM_CTL_MODEL] = (uint32_t)r->ctl_bytes;
     memcpy(d->stages, p->stages, sizeof p->stages);
+    d->mlockall = c->engine.mlockall;
+    for (uint16_t i = 0; i < p->u.n && i < RS_REGION_MAX_SYMS; i++, d->n_syms++) {
+        snprintf(d->sym_names[i], sizeof d->sym_names[i], "%s", p->u.ins[i].symbol);
+        d->sym_qty_exp[i] = p->u.ins[i].qty_exp;
+    }
     d->n_stages = RS_SID_MAX;
     /* threads: the config assigns each stage bit to exactly one thread */
     static const uint32_t bits[RS_SID_MAX] = {RS_STAGE_FEED, RS_STAGE_FEATURES, RS_STAGE_MODEL, RS_STAGE_GATE,
@@ -504,7 +509,7 @@ int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
         const rs_cfg_thread *ct = &c->engine.threads[t];
         rs_thread_def *td = &d->threads[t];
         snprintf(td->name, sizeof td->name, "%s", ct->name);
-        td->cpu = ct->cpu >= 0 ? ct->cpu : -1;
+        td->cpu = ct->cpu >= 0 || ct->cpu == RS_CPU_AUTO ? ct->cpu : -1;
         td->idle = ct->idle;
         td->spin_iters = ct->spin_us ? ct->spin_us * 20 : 1000;   /* ~50 ns per relax */
         td->max_sleep_us = ct->backoff_max_us ? ct->backoff_max_us : 1000;
