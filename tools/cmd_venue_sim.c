@@ -263,8 +263,13 @@ int rs_cmd_venue_sim(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "dump"))
         return rs_venue_sim_dump(argc - 1, argv + 1);
     if (rs_cli_wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        fputs(rs_vso_usage, stdout);
+        /* one write: a reader that stops early (grep -q) must not turn the
+         * rest into SIGPIPE */
+        static char help[sizeof usage + 4096];
+        int n = snprintf(help, sizeof help, "%s%s", usage, rs_vso_usage);
+        fflush(stdout);
+        if (write(1, help, (size_t)n) != n)
+            return RS_EXIT_FAIL;
         return RS_EXIT_OK;
     }
     if (argc > 1 && !strcmp(argv[1], "ctl"))
