@@ -12,7 +12,7 @@
 #define OB_HDR 16u
 #define OB_RESERVE 2048u
 #define OB_WRAP 0xffffffffu
-#define PAGE_TRADES 1000
+#define PAGE_TRADES RS_VREQ_TRADES_PAGE
 
 typedef struct req_ent {
     uint32_t id;
@@ -402,7 +402,9 @@ static uint32_t send_req(rs_exec *x, rs_vreq *r, uint8_t channel, const rs_order
             return 0;
         }
         ob_commit(x, (uint32_t)n, channel, r->req_id);
-        wire = (uint32_t)n;
+        /* Credentials excluded: the record must not depend on the key (a
+         * replay signs with a stand-in key of the same type). */
+        wire = (uint32_t)n - (x->bn.last_cred_len <= (uint32_t)n ? x->bn.last_cred_len : 0);
     }
     req_ent *q = &x->reqs[r->req_id & x->req_mask];
     *q = (req_ent){.id = r->req_id, .kind = r->kind, .channel = channel, .live = 1, .sym = r->sym,
@@ -1150,6 +1152,30 @@ static void on_timer(rs_exec *x)
     session_step(x);
 }
 
+/* The WS API connection dropped: answers to what was in flight on it will
+ * never come. Rather than wait out ack_timeout, placements become UNKNOWN and
+ * everything in flight is queried over REST (independent of the WS path),
+ * and a reconciliation pass starts. Never re-sent. */
+static void ws_lost(rs_exec *x)
+{
+    if (x->p.order_channel != RS_XCH_WS)
+        return;
+    uint32_t it = 0;
+    rs_order *o;
+    while ((o = rs_orders_next(&x->ot, &it))) {
+        if (o->inflight == RS_IF_PLACE) {
+            x->st.unknowns++;
+            o->inflight = RS_IF_NONE;
+            set_state(x, o, RS_OS_UNKNOWN, 0);
+            send_status(x, o);
+        } else if (o->inflight == RS_IF_CANCEL) {
+            o->inflight = RS_IF_NONE;
+            send_status(x, o);
+        }
+    }
+    start_recon(x, -1);
+}
+
 static void bad_input(rs_exec *x, const rs_ev_raw *r, uint16_t reason)
 {
     x->st.bad_msgs++;
@@ -1195,6 +1221,7 @@ static void on_venue_msg(rs_exec *x, const rs_ev_raw *r)
                     x->st.stream_downs++;
                     risk(x, RS_XRISK_STREAM, 0xffff, 1, 0, 0, "WS API down: polling reconciles");
                 }
+                ws_lost(x);
             }
         }
         return;

@@ -511,7 +511,7 @@ static void process(rs_sim *s, int64_t now, const rs_vreq *r)
         return;
     int64_t vms = venue_ms(s, now);
     if (r->kind != RS_VREQ_TIME && r->kind != RS_VREQ_USER_SUB &&
-        (r->ts_ms > vms + 1000 || vms - r->ts_ms > s->p.recv_window_ms)) {
+        (r->ts_ms > vms + (s->p.ahead_ms ? s->p.ahead_ms : 1000) || vms - r->ts_ms > s->p.recv_window_ms)) {
         rs_vevt e = ev_base(s, RS_VEVT_REJECT);
         e.code = -1021;
         e.err = RS_VERR_CLOCK;
@@ -575,7 +575,7 @@ static void process(rs_sim *s, int64_t now, const rs_vreq *r)
         int64_t due = now + latency(s);
         uint64_t first = s->n_trades > s->p.max_trades ? s->n_trades - s->p.max_trades : 0;
         int sent = 0;
-        for (uint64_t i = first; i < s->n_trades && sent < 1000; i++) {
+        for (uint64_t i = first; i < s->n_trades && sent < RS_VREQ_TRADES_PAGE; i++) {
             const sim_trade *t = &s->trades[i % s->p.max_trades];
             if (t->sym != r->sym || t->trade_id < r->from_trade_id || (!r->from_trade_id && t->ts_ms < r->from_ms))
                 continue;

@@ -210,7 +210,7 @@ static int build_params(rs_bn *b, const rs_vreq *r, int ch, int with_key, kvs *l
     case RS_VREQ_MY_TRADES:
         if (r->from_trade_id)
             kv_addf(l, "fromId", fmt_u64(r->from_trade_id, kv_room(l)), 1);
-        kv_add(l, "limit", "1000", 4, 1);
+        kv_addf(l, "limit", fmt_u64(RS_VREQ_TRADES_PAGE, kv_room(l)), 1);
         break;
     default: break;
     }
@@ -332,6 +332,7 @@ int rs_bn_ws_request(rs_bn *b, const rs_vreq *r, char *out, size_t cap)
     }
     put(&w, "}", 1);
     OPENSSL_cleanse(sig, sizeof sig);
+    b->last_cred_len = (uint32_t)ns + (sign ? (uint32_t)b->api_key_len : 0);
     return w.bad ? -1 : (int)(w.p - out);
 }
 
@@ -396,9 +397,12 @@ int rs_bn_rest_request(rs_bn *b, const rs_vreq *r, char *out, size_t cap)
         put(&w, "?", 1);
         put(&w, qs, nq);
     }
+    size_t cred = 0;
     if (sign) {
         puts_(&w, nq ? "&signature=" : "?signature=");
+        char *s0 = w.p;
         put_pct(&w, sig, ns);
+        cred = (size_t)(w.p - s0) + b->api_key_len;
     }
     puts_(&w, " HTTP/1.1\r\nHost: ");
     puts_(&w, b->host);
@@ -410,6 +414,7 @@ int rs_bn_rest_request(rs_bn *b, const rs_vreq *r, char *out, size_t cap)
         puts_(&w, "\r\nContent-Length: 0");
     puts_(&w, "\r\n\r\n");
     OPENSSL_cleanse(sig, sizeof sig);
+    b->last_cred_len = (uint32_t)cred;
     return w.bad ? -1 : (int)(w.p - out);
 }
 

@@ -411,8 +411,14 @@ int rs_bn_srv_answer(const rs_bn *b, const rs_vreq *req, uint8_t channel, const 
 {
     if (n <= 0)
         return -1;
-    char body[16384];
-    wb w = {body, body + sizeof body, 0};
+    /* The body is formatted at the back of `out` and moved behind the
+     * header afterwards, so only cap bounds an answer (a my-trades page of
+     * 1000 trades is ~250 KB); headers are far below HDR_ROOM. */
+    enum { HDR_ROOM = 512 };
+    if (cap < HDR_ROOM + 64)
+        return -1;
+    char *body = out + HDR_ROOM;
+    wb w = {body, out + cap - 1, 0};
     const rs_vevt *last = &ev[n - 1];
     int http = 200;
     int64_t retry_ms = 0;
@@ -481,7 +487,10 @@ int rs_bn_srv_answer(const rs_bn *b, const rs_vreq *req, uint8_t channel, const 
         puts_(&o, ",\"status\":");
         put_i64(&o, http);
         puts_(&o, http == 200 ? ",\"result\":" : ",\"error\":");
-        put(&o, body, bl);
+        if (o.bad || o.p > body)
+            return -1;
+        memmove(o.p, body, bl);
+        o.p += bl;
         put(&o, "}", 1);
     } else {
         puts_(&o, "HTTP/1.1 ");
@@ -494,7 +503,10 @@ int rs_bn_srv_answer(const rs_bn *b, const rs_vreq *req, uint8_t channel, const 
             put_i64(&o, (retry_ms + 999) / 1000);
         }
         puts_(&o, "\r\n\r\n");
-        put(&o, body, bl);
+        if (o.bad || o.p > body)
+            return -1;
+        memmove(o.p, body, bl);
+        o.p += bl;
     }
     return o.bad ? -1 : (int)(o.p - out);
 }

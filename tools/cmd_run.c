@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "exec_session.h"
 #include "feed_source.h"
 #include "journal_summary.h"
 #include "pipeline.h"
@@ -160,7 +161,7 @@ int rs_cmd_run(int argc, char **argv)
     ecfg->recorder.enabled = recorder;
 
     rs_pipeline p;
-    if (rs_pipeline_build(&p, cfg, NULL) != 0) {
+    if (rs_pipeline_build_opts(&p, cfg, NULL, RS_PIPE_LIVE_IO) != 0) {
         fprintf(stderr, "ringside run: %s\n", rs_err_msg());
         rs_config_destroy(cfg);
         return RS_EXIT_FAIL;
@@ -183,6 +184,15 @@ int rs_cmd_run(int argc, char **argv)
         for (unsigned k = 0; k < d.threads[t].n_stages; k++)
             if (d.threads[t].stages[k] == RS_SID_FEED)
                 d.threads[t].sources[d.threads[t].n_sources++] = 0;
+    /* exec.mode live: the venue session (WS API + REST) on the exec thread */
+    rs_exec_session *xs = NULL;
+    if (rs_exec_session_attach(&xs, cfg, clk, &p, &d) != 0) {
+        fprintf(stderr, "ringside run: exec: %s\n", rs_err_msg());
+        rs_feed_src_destroy(fs);
+        rs_pipeline_destroy(&p);
+        rs_config_destroy(cfg);
+        return RS_EXIT_FAIL;
+    }
 
     char jdir[512] = "";
     int64_t start_ns = rs_now_ns();
@@ -319,6 +329,11 @@ int rs_cmd_run(int argc, char **argv)
     printf("frames received %" PRIu64 " (%" PRIu64 " bytes), dropped %" PRIu64 ", oversize %" PRIu64
            ", connections opened %" PRIu64 " closed %" PRIu64 "\n",
            fs->frames, fs->bytes, fs->dropped, fs->too_large, fs->opens, fs->closes);
+    if (xs) {
+        char line[512];
+        rs_exec_session_summary(xs, line, sizeof line);
+        printf("%s\n", line);
+    }
     static const char *snames[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
     printf("%-9s %12s %10s %10s %10s %10s\n", "stage", "events", "p50 ns", "p99 ns", "p99.9 ns", "max ns");
     for (unsigned s = 0; s < RS_SID_MAX; s++) {
@@ -363,6 +378,7 @@ int rs_cmd_run(int argc, char **argv)
     }
     rs_engine_destroy(e);
     rs_feed_src_destroy(fs);
+    rs_exec_session_destroy(xs);
     rs_pipeline_destroy(&p);
     if (verify && recorder && rc == RS_EXIT_OK) {
         printf("\n== replay verification\n");

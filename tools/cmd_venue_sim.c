@@ -21,6 +21,7 @@
 #include "ringside/mdsim.h"
 #include "ringside/tsc.h"
 #include "ringside/ws_client.h"
+#include "venue_sim_orders.h"
 
 static const char usage[] =
     "usage: ringside venue-sim [options]          run the simulator until SIGINT/SIGTERM\n"
@@ -262,13 +263,22 @@ int rs_cmd_venue_sim(int argc, char **argv)
     if (argc > 1 && !strcmp(argv[1], "dump"))
         return rs_venue_sim_dump(argc - 1, argv + 1);
     if (rs_cli_wants_help(argc, argv)) {
-        fputs(usage, stdout);
+        /* one write: a reader that stops early (grep -q) must not turn the
+         * rest into SIGPIPE */
+        static char help[sizeof usage + 4096];
+        int n = snprintf(help, sizeof help, "%s%s", usage, rs_vso_usage);
+        fflush(stdout);
+        if (write(1, help, (size_t)n) != n)
+            return RS_EXIT_FAIL;
         return RS_EXIT_OK;
     }
     if (argc > 1 && !strcmp(argv[1], "ctl"))
         return cmd_ctl(argc - 1, argv + 1);
     if (argc > 1 && !strcmp(argv[1], "client"))
         return cmd_client(argc - 1, argv + 1);
+    rs_vso_cfg ocfg = {0};   /* the order side (venue_sim_orders.c): --orders-* options */
+    if (rs_vso_args(&ocfg, &argc, argv))
+        return rs_cli_usage_error(usage, "venue-sim: bad --orders-* option");
     rs_mdsim_cfg cfg = {.port = 9443};
     rs_synth_cfg_default(&cfg.synth);
     static char certbuf[1024], keybuf[1024];
@@ -375,6 +385,12 @@ int rs_cmd_venue_sim(int argc, char **argv)
         fprintf(f, "%u\n", rs_mdsim_port(sim));
         fclose(f);
     }
+    rs_vso *orders = NULL;
+    if (ocfg.enabled && rs_vso_start_with(&orders, &ocfg, &cfg) < 0) {
+        fprintf(stderr, "ringside %s\n", rs_err_msg());
+        rs_mdsim_destroy(sim);
+        return RS_EXIT_FAIL;
+    }
     char speed[32];
     if (cfg.speed_set && cfg.speed == 0) snprintf(speed, sizeof speed, "max");
     else snprintf(speed, sizeof speed, "%gx", cfg.speed_set ? cfg.speed : 1.0);
@@ -395,7 +411,10 @@ int rs_cmd_venue_sim(int argc, char **argv)
                 }
                 if (line[0] == '\n' || line[0] == '#')
                     continue;
-                rs_mdsim_ctl(sim, line, reply, sizeof reply);
+                if (orders && !strncmp(line, "orders", 6))
+                    rs_vso_ctl(orders, line, reply, sizeof reply);
+                else
+                    rs_mdsim_ctl(sim, line, reply, sizeof reply);
                 printf("%s\n", reply);
                 fflush(stdout);
             }
@@ -405,6 +424,11 @@ int rs_cmd_venue_sim(int argc, char **argv)
     }
     rs_mdsim_ctl(sim, "stats", reply, sizeof reply);
     rs_info("venue-sim", "stopping: %s", reply);
+    if (orders) {
+        rs_vso_ctl(orders, "stats", reply, sizeof reply);
+        rs_info("venue-sim", "order side: %s", reply);
+        rs_vso_destroy(orders);
+    }
     rs_mdsim_destroy(sim);
     return RS_EXIT_OK;
 badp:

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "pipeline.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
@@ -81,7 +83,15 @@ static int gate_fn(void *st, const rs_rec *in, rs_emit *out)
 
 static int exec_fn(void *st, const rs_rec *in, rs_emit *out)
 {
-    int rc = rs_exec_on_event(st, in, out);
+    rs_exec_adapter *a = st;
+    int rc = rs_exec_on_event(a->x, in, out);
+    if (a->sink) {
+        a->sink(a->sink_ctx, a->x);
+    } else {
+        rs_exec_wire w;
+        while (rs_exec_outbox_peek(a->x, &w) == RS_OK)
+            rs_exec_outbox_pop(a->x);
+    }
     return rc == RS_FULL ? RS_FULL : RS_OK;
 }
 
@@ -220,6 +230,83 @@ static void map_exec(const rs_config *c, const rs_universe *u, rs_exec_params *p
     p->sim.faults.disconnect_at_ns = (int64_t)f->disconnect_account_at_ms * 1000000ll;
     p->sim.faults.disconnect_for_ns = (int64_t)f->disconnect_account_for_ms * 1000000ll;
     p->sim.faults.clock_skew_ms = f->clock_skew_ms;
+    if (x->mode == RS_EXEC_LIVE) {
+        p->venue = RS_VENUE_BINANCE;
+        p->order_channel = x->order_channel == RS_CHAN_REST ? RS_XCH_REST : RS_XCH_WS;
+        p->ws_sign = x->secrets.key_type == RS_KEY_ED25519 ? RS_SIGN_ED25519 : RS_SIGN_HMAC;
+        rs_bn_params_default(&p->bn);
+        static char host[RS_CFG_PATH_MAX];
+        snprintf(host, sizeof host, "%s", x->rest_url_parsed.host);
+        if (host[0])
+            p->bn.rest_host = host;
+        p->bn.recv_window_ms = x->recv_window_ms;
+        if (x->weight_limit_per_min)
+            p->bn.weight_limit = (int32_t)x->weight_limit_per_min;
+        if (x->orders_limit_per_10s)
+            p->bn.orders_limit = (int32_t)x->orders_limit_per_10s;
+    }
+}
+
+/* Live: the real credentials. Replay of a live journal: a stand-in key of
+ * the configured type, so the stage takes the same paths (session.logon
+ * needs Ed25519) and emits the same records -- they never depend on key
+ * bytes (exec_stage.h: wire_bytes exclude credentials). */
+static int exec_secrets(const rs_config *c, unsigned flags, rs_secrets **out)
+{
+    const rs_cfg_secrets *cs = &c->exec.secrets;
+    int ed = cs->key_type == RS_KEY_ED25519;
+    if (flags & RS_PIPE_LIVE_IO) {
+        if (!cs->file[0]) {
+            /* the loader reads the RINGSIDE_* names: move renamed variables
+             * (exec.secrets.*_env) there, wiping the originals in place */
+            const char *from[3] = {cs->key_env, cs->hmac_secret_env, cs->ed25519_pem_env};
+            static const char *to[3] = {"RINGSIDE_API_KEY", "RINGSIDE_API_SECRET", "RINGSIDE_ED25519_PEM"};
+            for (int i = 0; i < 3; i++) {
+                char *v = from[i][0] && strcmp(from[i], to[i]) ? getenv(from[i]) : NULL;
+                if (!v)
+                    continue;
+                setenv(to[i], v, 1);
+                OPENSSL_cleanse(v, strlen(v));
+                unsetenv(from[i]);
+            }
+        }
+        int rc = rs_secrets_load(cs->file[0] ? cs->file : NULL, out);
+        if (rc)
+            return rc;
+        rs_secrets *s = *out;
+        if (ed ? !s->ed25519.kind : !s->hmac.kind) {
+            rs_secrets_destroy(s);
+            *out = NULL;
+            return rs_err_set(RS_EBADCFG, "exec.secrets.key_type %s: the %s has no %s key", ed ? "ed25519" : "hmac",
+                              cs->file[0] ? "secrets file" : "environment",
+                              ed ? "Ed25519 (ed25519_seed / PEM block / RINGSIDE_ED25519_PEM)"
+                                 : "HMAC (hmac_secret / RINGSIDE_API_SECRET)");
+        }
+        if (!s->api_key_len) {
+            rs_secrets_destroy(s);
+            *out = NULL;
+            return rs_err_set(RS_EBADCFG, "exec.secrets: no api_key (file key api_key or RINGSIDE_API_KEY)");
+        }
+        return 0;
+    }
+    rs_secrets *s = rs_secure_alloc(sizeof *s);
+    if (!s)
+        return -ENOMEM;
+    snprintf(s->api_key, sizeof s->api_key, "replay-stand-in");
+    s->api_key_len = strlen(s->api_key);
+    uint8_t seed[32];
+    for (int i = 0; i < 32; i++)
+        seed[i] = (uint8_t)(0x5a ^ i);
+    int rc = rs_sign_init_hmac(&s->hmac, "replay-stand-in", 15);
+    if (!rc && ed)
+        rc = rs_sign_init_ed25519(&s->ed25519, seed, sizeof seed, 1);
+    if (rc) {
+        rs_sign_fini(&s->hmac);
+        rs_secure_free(s, sizeof *s);
+        return rc;
+    }
+    *out = s;
+    return 0;
 }
 
 static double g_pxs[RS_MAX_SYMBOLS], g_qtys[RS_MAX_SYMBOLS];
@@ -233,6 +320,11 @@ static const char *model_path(const char *dir, const char *path, char *buf, size
 }
 
 int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_dir)
+{
+    return rs_pipeline_build_opts(p, cfg, model_dir, 0);
+}
+
+int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *model_dir, unsigned flags)
 {
     memset(p, 0, sizeof *p);
     p->cfg = cfg;
@@ -312,18 +404,25 @@ int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_di
         return rc;
     p->gate = p->gate_mem;
 
-    /* exec: paper (the simulated venue in-process) */
-    if (cfg->exec.mode != RS_EXEC_PAPER)
-        return rs_err_set(RS_ENOTBUILT, "exec.mode live: the Binance venue session is not wired into `run` yet; "
-                                        "use exec.mode: paper");
+    /* exec: paper (the simulated venue in-process) or live (Binance bytes
+     * through the outbox; venue answers arrive on RS_STREAM_VENUE) */
+    bool live = cfg->exec.mode == RS_EXEC_LIVE;
     rs_exec_params xp;
     map_exec(cfg, &p->u, &xp, g_pxs, g_qtys);
-    size_t xsz = rs_exec_memsize(&xp);
-    p->exec_mem = rs_mem_alloc(xsz, 64, "exec stage");
+    if (live) {
+        if ((rc = exec_secrets(cfg, flags, &p->secrets)))
+            return rc;
+        xp.secrets = p->secrets;
+        p->secrets_standin = !(flags & RS_PIPE_LIVE_IO);
+    }
+    p->exec_memsz = rs_exec_memsize(&xp);
+    p->exec_secure = live;
+    p->exec_mem = live ? rs_secure_alloc(p->exec_memsz) : rs_mem_alloc(p->exec_memsz, 64, "exec stage");
     if (!p->exec_mem)
         return -ENOMEM;
     if ((rc = rs_exec_init(p->exec_mem, &xp, &p->exec)))
         return rc;
+    p->xa.x = p->exec;
 
     /* wiring: who reads and writes which stream */
     rs_stage_def *s = p->stages;
@@ -345,9 +444,9 @@ int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_di
                                     .inputs = {RS_STREAM_CTL, RS_STREAM_EXEC, RS_STREAM_MARK, RS_STREAM_BAR_G,
                                                RS_STREAM_PRED},
                                     .n_inputs = 5, .out = RS_STREAM_INTENT};
-    s[RS_SID_EXEC] = (rs_stage_def){.id = RS_SID_EXEC, .state = p->exec, .on_event = exec_fn,
-                                    .inputs = {RS_STREAM_INTENT, RS_STREAM_MARK_X}, .n_inputs = 2,
-                                    .out = RS_STREAM_EXEC};
+    s[RS_SID_EXEC] = (rs_stage_def){.id = RS_SID_EXEC, .state = &p->xa, .on_event = exec_fn,
+                                    .inputs = {RS_STREAM_INTENT, RS_STREAM_MARK_X, RS_STREAM_VENUE},
+                                    .n_inputs = live ? 3 : 2, .out = RS_STREAM_EXEC};
     return 0;
 }
 
@@ -359,7 +458,17 @@ void rs_pipeline_destroy(rs_pipeline *p)
     rs_mem_free(p->feed_mem);
     rs_mem_free(p->feat_mem);
     rs_mem_free(p->gate_mem);
-    rs_mem_free(p->exec_mem);
+    if (p->exec_secure)
+        rs_secure_free(p->exec_mem, p->exec_memsz);
+    else
+        rs_mem_free(p->exec_mem);
+    if (p->secrets && p->secrets_standin) {
+        rs_sign_fini(&p->secrets->hmac);
+        rs_sign_fini(&p->secrets->ed25519);
+        rs_secure_free(p->secrets, sizeof *p->secrets);
+    } else if (p->secrets) {
+        rs_secrets_destroy(p->secrets);
+    }
     rs_mem_free(p->feat_name_ptrs);
     memset(p, 0, sizeof *p);
 }
@@ -381,6 +490,8 @@ int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
     d->ring_capacity[RS_STREAM_PRED] = (uint32_t)r->pred_bytes;
     d->ring_capacity[RS_STREAM_INTENT] = (uint32_t)r->intent_bytes;
     d->ring_capacity[RS_STREAM_EXEC] = (uint32_t)r->exec_bytes;
+    if (c->exec.mode == RS_EXEC_LIVE)
+        d->ring_capacity[RS_STREAM_VENUE] = (uint32_t)r->exec_bytes;   /* venue answers (journaled inputs) */
     d->ring_capacity[RS_STREAM_CTL] = (uint32_t)r->ctl_bytes;
     d->ring_capacity[RS_STREAM_CTL_MODEL] = (uint32_t)r->ctl_bytes;
     memcpy(d->stages, p->stages, sizeof p->stages);

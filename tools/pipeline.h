@@ -28,6 +28,21 @@ typedef struct rs_feed_adapter {
     uint8_t scratch[512];      /* absorbed records */
 } rs_feed_adapter;
 
+/* Where the exec stage's outbox goes after every handler call (same
+ * thread): live, the venue session puts the signed bytes on the wire
+ * (exec_session.h); otherwise (paper, replay) they are discarded. The sink
+ * must pop what it takes; what it leaves (RS_FULL on a socket) stays queued. */
+typedef void (*rs_exec_sink_fn)(void *ctx, rs_exec *x);
+typedef struct rs_exec_adapter {
+    rs_exec *x;
+    rs_exec_sink_fn sink;      /* NULL: discard (pop + wipe) */
+    void *sink_ctx;
+} rs_exec_adapter;
+
+/* rs_pipeline_build_opts flags */
+enum { RS_PIPE_LIVE_IO = 1u };   /* exec.mode live: load the real credentials (else a
+                                    stand-in key of the configured type: replay) */
+
 typedef struct rs_pipeline {
     const rs_config *cfg;
     rs_universe u;
@@ -37,6 +52,11 @@ typedef struct rs_pipeline {
     rs_model_stage *model;
     rs_gate *gate;
     rs_exec *exec;
+    rs_exec_adapter xa;        /* the exec stage's runtime state (outbox sink) */
+    size_t exec_memsz;
+    bool exec_secure;          /* exec_mem from rs_secure_alloc (live: the outbox holds signatures) */
+    rs_secrets *secrets;       /* live credentials, or replay's stand-in; NULL in paper mode */
+    bool secrets_standin;
     rs_stage_def stages[RS_SID_MAX];
     char (*feat_names)[RS_FEAT_NAME_MAX];
     const char **feat_name_ptrs;
@@ -49,6 +69,10 @@ typedef struct rs_pipeline {
  * (replay extracts the journal's embedded copies). Returns 0 or a negative
  * code with a message naming what failed. */
 int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_dir);
+/* Same with flags (RS_PIPE_LIVE_IO: `ringside run` in exec.mode live loads the
+ * secrets from exec.secrets.file or the environment; refuses to start
+ * without them). rs_pipeline_build == flags 0. */
+int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *model_dir, unsigned flags);
 void rs_pipeline_destroy(rs_pipeline *p);
 
 /* The features stage's parameters from a config (the same mapping run and

@@ -17,7 +17,8 @@
  *   RS_EV_TRADE, RS_EV_MARK  market data for the simulated venue
  * Outputs (through `out`):
  *   RS_EV_ORDER        every request put on the wire (place, cancel, query);
- *                      wire_bytes = bytes queued in the outbox (0 for sim)
+ *                      wire_bytes = bytes queued in the outbox less the
+ *                      credentials (API key, signature), 0 for sim
  *   RS_EV_EXEC_REPORT  every order state change and every fill (once)
  *   RS_EV_RISK         external fills, position drift, rate limits, bans,
  *                      clock problems, stream loss (circuit RS_XRISK_*)

@@ -107,6 +107,12 @@ typedef struct rs_vevt {
     int32_t orders_used, orders_limit;   /* order count in the short window, 0 unknown */
 } rs_vevt;
 
+/* Trades per my-trades page (the request's limit; the simulator serves at
+ * most this many): 200 trades (~52 KB of Binance JSON) keep one answer
+ * inside one journal record (RS_REC_MAX); a full page makes the exec stage
+ * ask for the next one. */
+#define RS_VREQ_TRADES_PAGE 200
+
 /* Wire client order id: "rs" + 16 lowercase hex digits of the 64-bit client
  * id (18 chars; Binance allows [.A-Za-z0-9:/_-]{1,36}). */
 #define RS_CLID_LEN 18

@@ -83,6 +83,8 @@ typedef struct rs_sim_params {
     double participation;      /* share of each market trade our resting/VWAP order gets (default 1.0) */
     int64_t max_instant_qty;   /* taker fill cap at arrival, fixed qty (0: unlimited) */
     int64_t recv_window_ms;    /* clock check window (default 5000) */
+    int64_t ahead_ms;          /* a request stamped more than this ahead of the venue clock is
+                                  refused too (0: Binance's 1000) */
     const double *px_scale;    /* per-sym 10^px_exp for notional/fees (NULL: 1.0) */
     const double *qty_scale;   /* per-sym 10^qty_exp (NULL: 1.0) */
     rs_sim_faults faults;

@@ -53,6 +53,9 @@ typedef struct rs_bn {
     rs_sign_key *ws_key;           /* borrowed; signs WS API requests */
     rs_sign_key *rest_key;         /* borrowed; signs REST requests */
     int session_authed;            /* WS API session.logon succeeded */
+    uint32_t last_cred_len;        /* bytes of credentials (API key, signature) in the last request
+                                      built: the exec stage reports wire bytes without them, so a
+                                      replay that holds no secrets reproduces its records */
 } rs_bn;
 
 /* Initialise an adapter over borrowed keys (they must outlive it).

@@ -222,7 +222,7 @@ static void test_rest_builder(void **st)
     r = (rs_vreq){.kind = RS_VREQ_MY_TRADES, .sym = 0, .from_trade_id = 42, .ts_ms = 5};
     n = rs_bn_rest_request(&b, &r, out, sizeof out);
     out[n] = 0;
-    assert_memory_equal(out, "GET /api/v3/myTrades?fromId=42&limit=1000&recvWindow=5000&symbol=LTCBTC&timestamp=5&", strlen("GET /api/v3/myTrades?fromId=42&limit=1000&recvWindow=5000&symbol=LTCBTC&timestamp=5&"));
+    assert_memory_equal(out, "GET /api/v3/myTrades?fromId=42&limit=200&recvWindow=5000&symbol=LTCBTC&timestamp=5&", strlen("GET /api/v3/myTrades?fromId=42&limit=200&recvWindow=5000&symbol=LTCBTC&timestamp=5&"));
     r = (rs_vreq){.kind = RS_VREQ_OPEN_ORDERS, .sym = 0, .ts_ms = 5};
     n = rs_bn_rest_request(&b, &r, out, sizeof out);
     out[n] = 0;

@@ -1,0 +1,232 @@
+/* Exec stage properties that live mode relies on:
+ *  - the records never depend on the credentials: two stages with different
+ *    API keys and secrets (same key types), fed the same inputs, emit
+ *    byte-identical records (this is what lets `replay --verify` of a live
+ *    journal run with a stand-in key), while their wire bytes differ;
+ *  - losing the WS API connection turns a placement in flight UNKNOWN at
+ *    once and queries it over REST by client id -- it is never re-sent. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ringside/exec_stage.h"
+#include "testutil.h"
+
+#define MS 1000000ll
+#define T0 (1700000000000ll * MS)
+
+typedef struct h {
+    rs_universe u;
+    rs_secrets *sec;
+    void *mem;
+    size_t memsz;
+    rs_exec *x;
+    rs_emit_buf eb;
+    uint8_t buf[1 << 16];
+    uint8_t recs[1 << 16];   /* records emitted, concatenated */
+    size_t nrecs;
+    uint8_t wire[1 << 16];   /* outbox bytes, concatenated */
+    size_t nwire;
+    uint64_t seq;
+} h;
+
+static void h_init(h *t, const char *key, const char *hmac, uint8_t seed0)
+{
+    memset(t, 0, sizeof *t);
+    rs_instrument in;
+    memset(&in, 0, sizeof in);
+    strcpy(in.symbol, "BTCUSDT");
+    in.venue = RS_VENUE_BINANCE;
+    in.px_exp = 2;
+    in.qty_exp = 3;
+    rs_universe_add(&t->u, &in);
+    t->sec = rs_secure_alloc(sizeof(rs_secrets));
+    assert_non_null(t->sec);
+    snprintf(t->sec->api_key, sizeof t->sec->api_key, "%s", key);
+    t->sec->api_key_len = strlen(key);
+    uint8_t seed[32];
+    for (int i = 0; i < 32; i++)
+        seed[i] = (uint8_t)(seed0 + i);
+    assert_int_equal(rs_sign_init_hmac(&t->sec->hmac, hmac, strlen(hmac)), 0);
+    assert_int_equal(rs_sign_init_ed25519(&t->sec->ed25519, seed, 32, 1), 0);
+    rs_exec_params p;
+    rs_exec_params_default(&p);
+    p.venue = RS_VENUE_BINANCE;
+    p.u = &t->u;
+    p.secrets = t->sec;
+    p.ws_sign = RS_SIGN_ED25519;
+    t->memsz = rs_exec_memsize(&p);
+    t->mem = rs_secure_alloc(t->memsz);
+    assert_int_equal(rs_exec_init(t->mem, &p, &t->x), 0);
+    rs_emit_buf_init(&t->eb, t->buf, sizeof t->buf, RS_STREAM_EXEC);
+}
+
+static void h_fini(h *t)
+{
+    rs_exec_fini(t->x);
+    rs_secure_free(t->mem, t->memsz);
+    rs_sign_fini(&t->sec->hmac);
+    rs_sign_fini(&t->sec->ed25519);
+    rs_secure_free(t->sec, sizeof(rs_secrets));
+}
+
+static void h_feed(h *t, rs_rec *r, int64_t ts)
+{
+    r->ts = ts;
+    r->seq = ++t->seq;
+    assert_int_equal(rs_exec_on_event(t->x, r, &t->eb.e), RS_OK);
+    size_t off = 0;
+    const rs_rec *o;
+    while ((o = rs_emit_buf_next(&t->eb, &off))) {
+        assert_true(t->nrecs + o->len <= sizeof t->recs);
+        memcpy(t->recs + t->nrecs, o, o->len);
+        /* ts_local is a wall-clock stamp, not part of the stage's output */
+        ((rs_rec *)(t->recs + t->nrecs))->ts_local = 0;
+        t->nrecs += o->len;
+    }
+    rs_emit_buf_reset(&t->eb);
+    rs_exec_wire w;
+    while (rs_exec_outbox_peek(t->x, &w) == RS_OK) {
+        if (t->nwire + w.len <= sizeof t->wire) {
+            memcpy(t->wire + t->nwire, w.data, w.len);
+            t->nwire += w.len;
+        }
+        rs_exec_outbox_pop(t->x);
+    }
+}
+
+static void h_msg(h *t, uint32_t conn, const char *s, size_t n, int64_t ts)
+{
+    static uint8_t b[8192];
+    rs_ev_raw *r = (rs_ev_raw *)b;
+    memset(r, 0, sizeof *r);
+    r->h = (rs_rec){.len = (uint32_t)(sizeof *r + n), .type = RS_EV_VENUE_MSG, .stream = RS_STREAM_VENUE};
+    r->conn = conn;
+    r->n = (uint32_t)n;
+    memcpy(r->data, s, n);
+    h_feed(t, &r->h, ts);
+}
+
+static void h_ws(h *t, int up, int64_t ts)
+{
+    char d[2] = {(char)RS_XCH_WS, (char)up};
+    h_msg(t, RS_XCONN(RS_XCH_STATUS, 0), d, 2, ts);
+}
+
+static void h_place(h *t, uint64_t cid, int64_t ts)
+{
+    rs_ev_intent in;
+    memset(&in, 0, sizeof in);
+    in.h = (rs_rec){.len = sizeof in, .type = RS_EV_INTENT, .stream = RS_STREAM_INTENT};
+    in.kind = RS_INT_NEW;
+    in.side = RS_SIDE_BUY;
+    in.ord_type = RS_ORD_LIMIT;
+    in.purpose = RS_PUR_ENTRY;
+    in.px = 3000000;
+    in.qty = 1500;
+    in.client_id = cid;
+    h_feed(t, &in.h, ts);
+}
+
+/* A short live-like session: connect, time answer, logon answer, place
+ * (signed over the WS API until the logon answer), REST status answer. */
+static void session(h *t)
+{
+    h_ws(t, 1, T0);
+    static const char time_ans[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 28\r\n\r\n"
+                                   "{\"serverTime\":1700000000003}";
+    h_msg(t, RS_XCONN(RS_XCH_REST, 1), time_ans, sizeof time_ans - 1, T0 + 5 * MS);
+    h_place(t, (7ull << 40) | 1, T0 + 6 * MS);   /* before logon: Ed25519-signed */
+    static const char logon[] = "{\"id\":2,\"status\":200,\"result\":{\"apiKey\":\"x\",\"authorizedSince\":1,"
+                                "\"connectedSince\":1,\"returnRateLimits\":false,\"serverTime\":1700000000008}}";
+    h_msg(t, RS_XCONN(RS_XCH_WS, 0), logon, sizeof logon - 1, T0 + 8 * MS);
+    h_place(t, (7ull << 40) | 2, T0 + 9 * MS);   /* on the session: unsigned */
+    rs_ev_timer tm;
+    memset(&tm, 0, sizeof tm);
+    tm.h = (rs_rec){.len = sizeof tm, .type = RS_EV_TIMER, .stream = RS_STREAM_MARK_X};
+    h_feed(t, &tm.h, T0 + 20 * MS);
+}
+
+static void test_records_independent_of_credentials(void **st)
+{
+    (void)st;
+    static h a, b;
+    h_init(&a, "KEYAAAA", "secret-one", 1);
+    h_init(&b, "a-much-longer-api-key-of-another-account-0123456789", "another secret entirely", 99);
+    session(&a);
+    session(&b);
+    assert_true(a.nwire > 0 && b.nwire > 0);
+    /* the wire differs (key, signatures) ... */
+    assert_true(a.nwire != b.nwire || memcmp(a.wire, b.wire, a.nwire) != 0);
+    /* ... the records do not */
+    assert_int_equal(a.nrecs, b.nrecs);
+    assert_memory_equal(a.recs, b.recs, a.nrecs);
+    int orders = 0;
+    for (size_t off = 0; off < a.nrecs;) {
+        const rs_rec *r = (const rs_rec *)(a.recs + off);
+        if (r->type == RS_EV_ORDER) {
+            orders++;
+            assert_true(((const rs_ev_order *)r)->wire_bytes > 0);
+        }
+        off += r->len;
+    }
+    assert_true(orders >= 3);
+    /* the logon took: the second placement went unsigned on the session */
+    int sigs = 0, placeo = 0;
+    for (const uint8_t *q = a.wire; (q = memmem(q, (size_t)(a.wire + a.nwire - q), "\"signature\"", 11)); q++)
+        sigs++;
+    for (const uint8_t *q = a.wire; (q = memmem(q, (size_t)(a.wire + a.nwire - q), "order.place", 11)); q++)
+        placeo++;
+    assert_int_equal(placeo, 2);
+    assert_int_equal(sigs, 2);   /* session.logon + the placement before it */
+    /* no key or secret in the records */
+    assert_null(memmem(a.recs, a.nrecs, "KEYAAAA", 7));
+    assert_null(memmem(b.recs, b.nrecs, "a-much-longer-api-key", 21));
+    assert_null(memmem(a.recs, a.nrecs, "signature", 9));
+    h_fini(&a);
+    h_fini(&b);
+}
+
+static void test_ws_loss_unknown_at_once(void **st)
+{
+    (void)st;
+    static h t;
+    h_init(&t, "KEY", "secret", 3);
+    h_ws(&t, 1, T0);
+    h_place(&t, (7ull << 40) | 5, T0 + 1 * MS);
+    const rs_order *o = rs_exec_order(t.x, (7ull << 40) | 5);
+    assert_non_null(o);
+    assert_int_equal(o->state, RS_OS_PENDING_NEW);
+    size_t before = t.nrecs, wire_before = t.nwire;
+    h_ws(&t, 0, T0 + 2 * MS);   /* long before ack_timeout (2 s) */
+    assert_int_equal(o->state, RS_OS_UNKNOWN);
+    /* an UNKNOWN report and a status query went out: over REST, by client id */
+    int unknown = 0, queries = 0, places = 0;
+    for (size_t off = before; off < t.nrecs;) {
+        const rs_rec *r = (const rs_rec *)(t.recs + off);
+        if (r->type == RS_EV_EXEC_REPORT && ((const rs_ev_exec_report *)r)->state == RS_OS_UNKNOWN)
+            unknown++;
+        if (r->type == RS_EV_ORDER) {
+            const rs_ev_order *e = (const rs_ev_order *)r;
+            queries += e->kind == RS_INT_QUERY && e->client_id == ((7ull << 40) | 5);
+            places += e->kind == RS_INT_NEW;
+        }
+        off += r->len;
+    }
+    assert_int_equal(unknown, 1);
+    assert_int_equal(queries, 1);
+    assert_int_equal(places, 0);
+    const char *q = memmem(t.wire + wire_before, t.nwire - wire_before, "GET /api/v3/order?", 18);
+    assert_non_null(q);
+    assert_non_null(memmem(t.wire + wire_before, t.nwire - wire_before, "origClientOrderId=rs0000070000000005", 36));
+    h_fini(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test(test_records_independent_of_credentials),
+        cmocka_unit_test(test_ws_loss_unknown_at_once),
+    };
+    return cmocka_run_group_tests(t, NULL, NULL);
+}
