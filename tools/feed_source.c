@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed_snapshot.h"
 #include "feed_source.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
@@ -92,6 +93,15 @@ int rs_feed_src_create(rs_feed_src **out, const rs_config *cfg, rs_feed *feed, r
     rs_feed_src *s = rs_mem_alloc(sizeof *s, 64, "feed source");
     if (!s)
         return -ENOMEM;
+    memset(s, 0, sizeof *s);
+    if (fc->rest_url[0] && (fc->streams & RS_FEED_DEPTH)) {
+        /* same condition as the stage's depth_book (pipeline.c) */
+        int rc = rs_snap_create(&s->snap, cfg, 100);
+        if (rc) {
+            rs_mem_free(s);
+            return rc;
+        }
+    }
     s->feed = feed;
     s->clk = clk;
     s->timer_period_ns = (int64_t)fc->timer_ms * 1000000ll;
@@ -136,6 +146,7 @@ int rs_feed_src_create(rs_feed_src **out, const rs_config *cfg, rs_feed *feed, r
     wc.user = s;
     int rc = rs_ws_client_create(&s->ws, &wc);
     if (rc) {
+        rs_snap_destroy(s->snap);
         rs_mem_free(s);
         return rc;
     }
@@ -152,6 +163,7 @@ void rs_feed_src_destroy(rs_feed_src *s)
         rs_ws_client_stop(s->ws);
         rs_ws_client_destroy(s->ws);
     }
+    rs_snap_destroy(s->snap);
     rs_mem_free(s);
 }
 
@@ -165,7 +177,30 @@ int rs_feed_src_poll(void *ctx, rs_emit *emit, int64_t now_ns)
     rs_feed_take_actions(s->feed, &a);
     if (a.reconnect)
         rs_ws_client_reconnect(s->ws, "feed watchdog: connection silent");
-    int n = rs_ws_client_poll(s->ws, rs_mono_ns());
+    int n = 0;
+    if (s->snap) {
+        if (a.resync)
+            rs_snap_request(s->snap, a.resync);
+        uint16_t sym;
+        const uint8_t *body;
+        uint32_t len;
+        if (rs_snap_take(s->snap, &sym, &body, &len)) {
+            /* the response is an external input like a frame: journaled
+             * before the stage sees it, so replay rebuilds the same book */
+            rs_ev_raw *r = (rs_ev_raw *)rs_emit_claim(emit, RS_EV_RAW_FRAME, (uint32_t)(sizeof *r + len));
+            if (r) {   /* else the ring is full: keep it for the next poll */
+                r->conn = RS_FEED_SNAP_CONN + sym;
+                r->n = len;
+                memcpy(r->data, body, len);
+                r->h.ts = rs_vclock_map(&s->clk, now_ns);
+                rs_emit_commit(emit, &r->h);
+                rs_snap_release(s->snap);
+                s->snapshots++;
+                n++;
+            }
+        }
+    }
+    n += rs_ws_client_poll(s->ws, rs_mono_ns());
     int64_t mkt = rs_vclock_map(&s->clk, now_ns);
     if (mkt >= s->next_tick_ns) {
         rs_ev_timer *t = (rs_ev_timer *)rs_emit_claim(emit, RS_EV_TIMER, sizeof *t);
