@@ -19,7 +19,8 @@ typedef struct rs_fbook {
     uint32_t nb, na;                       /* levels held */
     uint8_t state;                         /* RS_FBOOK_* */
     uint8_t bridge;                        /* next diff is the first after a snapshot */
-    uint8_t pad[6];
+    uint8_t venue;                         /* of the last diff (stamped on the snapshot record) */
+    uint8_t pad[5];
     rs_level bid[RS_FEED_BOOK_LEVELS];     /* best (highest) first */
     rs_level ask[RS_FEED_BOOK_LEVELS];     /* best (lowest) first */
 } rs_fbook;

@@ -291,17 +291,23 @@ static void on_trade(rs_feed *f, const rs_feed_out *o, const rs_ev_trade *t, uin
             emit_bad(f, o, v == ID_DUP ? RS_BAD_DUPLICATE : RS_BAD_OUT_OF_ORDER, "trade_id", 0, conn, p, n, ts);
         return;
     }
-    sym_touch(f, o, t->sym, conn, ts);
     if (RS_UNLIKELY(missed) && f->cfg.trade_gaps && t->venue != RS_VENUE_OKX) {
         /* Binance trade and aggTrade ids are consecutive per symbol: ids were
-         * lost (a venue gap, a stall, a reconnect). The bar that should have
-         * held them gets flagged downstream; the next trade clears it. */
+         * lost (a venue gap, a stall, a reconnect). The symbol is GAP (the
+         * bar that should have held them gets flagged downstream) until the
+         * next consecutive trade. offset = how many ids are missing. */
         f->st.trade_gaps++;
         f->st.trades_missed += missed;
         emit_bad(f, o, RS_BAD_SEQ_GAP, "trade_id", (uint32_t)(missed > UINT32_MAX ? UINT32_MAX : missed), conn, p,
                  n, ts);
-        emit_fresh(f, o, t->sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
+        if (s->state != RS_FRESH_GAP)
+            emit_fresh(f, o, t->sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
         s->state = RS_FRESH_GAP;
+        s->seen = 1;
+        s->last_md_ts = ts;
+        s->last_conn = conn;
+    } else {
+        sym_touch(f, o, t->sym, conn, ts);
     }
     rs_ev_trade *r = (rs_ev_trade *)out_claim(f, o, OUT_MD, RS_EV_TRADE, sizeof *r, ts);
     memcpy((uint8_t *)r + sizeof(rs_rec), (const uint8_t *)t + sizeof(rs_rec), sizeof *r - sizeof(rs_rec));
@@ -702,6 +708,7 @@ static void book_on_depth(rs_feed *f, const rs_feed_out *o, const rs_ev_depth *x
 {
     rs_fbook *b = &f->book[x->sym];
     fsym *s = &f->sym[x->sym];
+    b->venue = x->venue;
     if (b->state == RS_FBOOK_LIVE) {
         int c = book_chain(b, x);
         if (c == 0) {   /* already applied (second connection) or older */
@@ -780,7 +787,7 @@ int rs_feed_on_snapshot(rs_feed *f, uint16_t sym, const uint8_t *p, size_t n, in
         }
     }
     /* The book is the snapshot (as deep as we keep it) ... */
-    snap->venue = first ? dent_rec(first)->venue : 0;
+    snap->venue = b->venue;
     rs_fbook_clear(b);
     rs_fbook_apply(b, snap);
     b->id = L;

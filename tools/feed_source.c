@@ -177,7 +177,7 @@ int rs_feed_src_poll(void *ctx, rs_emit *emit, int64_t now_ns)
     rs_feed_take_actions(s->feed, &a);
     if (a.reconnect)
         rs_ws_client_reconnect(s->ws, "feed watchdog: connection silent");
-    int n = 0;
+    int n = rs_ws_client_poll(s->ws, rs_mono_ns());
     if (s->snap) {
         if (a.resync)
             rs_snap_request(s->snap, a.resync);
@@ -186,13 +186,15 @@ int rs_feed_src_poll(void *ctx, rs_emit *emit, int64_t now_ns)
         uint32_t len;
         if (rs_snap_take(s->snap, &sym, &body, &len)) {
             /* the response is an external input like a frame: journaled
-             * before the stage sees it, so replay rebuilds the same book */
+             * before the stage sees it, so replay rebuilds the same book.
+             * Taken after the socket poll, so it is stamped like a timer:
+             * after the frames published before it. */
             rs_ev_raw *r = (rs_ev_raw *)rs_emit_claim(emit, RS_EV_RAW_FRAME, (uint32_t)(sizeof *r + len));
             if (r) {   /* else the ring is full: keep it for the next poll */
                 r->conn = RS_FEED_SNAP_CONN + sym;
                 r->n = len;
                 memcpy(r->data, body, len);
-                r->h.ts = rs_vclock_map(&s->clk, now_ns);
+                r->h.ts = rs_vclock_map(&s->clk, rs_now_ns());
                 rs_emit_commit(emit, &r->h);
                 rs_snap_release(s->snap);
                 s->snapshots++;
@@ -200,7 +202,7 @@ int rs_feed_src_poll(void *ctx, rs_emit *emit, int64_t now_ns)
             }
         }
     }
-    n += rs_ws_client_poll(s->ws, rs_mono_ns());
+
     int64_t mkt = rs_vclock_map(&s->clk, now_ns);
     if (mkt >= s->next_tick_ns) {
         rs_ev_timer *t = (rs_ev_timer *)rs_emit_claim(emit, RS_EV_TIMER, sizeof *t);
