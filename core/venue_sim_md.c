@@ -84,6 +84,15 @@ struct rs_mdsim {
     } st;
     pthread_mutex_t mu;
     sconn **conns;
+    /* REST depth snapshots: one market source advanced monotonically across
+     * requests (market time only grows), so a request costs the trades since
+     * the previous one, not a replay from the start */
+    pthread_mutex_t rest_mu;
+    sconn *rest_src;
+    rs_vsd_state rest_st[MAX_SYMS];
+    int rest_dec[MAX_SYMS][2];
+    md_ev rest_ev;
+    bool rest_have_ev;
 };
 
 struct sconn {
@@ -794,21 +803,30 @@ static void rest_depth(sconn *c, char *path)
         return;
     }
     int64_t now = market_now_ms(s);
-    rs_vsd_state st = {0};
-    int px_dec = 2, qty_dec = 0;
-    md_ev ev;
-    src_init(c);
-    while (src_next(c, &ev) && ev.ts_ms <= now) {
-        if ((int)ev.sym == k) {
-            st.px = ev.px;
-            st.m = ev.m;
-            st.id = ev.id;
-            st.have = true;
-            px_dec = ev.px_dec;
-            qty_dec = ev.qty_dec;
-        }
+    pthread_mutex_lock(&s->rest_mu);
+    if (!s->rest_src && (s->rest_src = rs_mem_alloc(sizeof(sconn), 64, "venue-sim REST source"))) {
+        memset(s->rest_src, 0, sizeof(sconn));
+        s->rest_src->s = s;
+        src_init(s->rest_src);
     }
-    src_fini(c);
+    for (sconn *r = s->rest_src; r;) {
+        if (!s->rest_have_ev && !(s->rest_have_ev = src_next(r, &s->rest_ev)))
+            break;
+        const md_ev *ev = &s->rest_ev;
+        if (ev->ts_ms > now)
+            break;
+        rs_vsd_state *x = &s->rest_st[ev->sym];
+        x->px = ev->px;
+        x->m = ev->m;
+        x->id = ev->id;
+        x->have = true;
+        s->rest_dec[ev->sym][0] = ev->px_dec;
+        s->rest_dec[ev->sym][1] = ev->qty_dec;
+        s->rest_have_ev = false;
+    }
+    rs_vsd_state st = s->rest_st[k];
+    int px_dec = s->rest_dec[k][0], qty_dec = s->rest_dec[k][1];
+    pthread_mutex_unlock(&s->rest_mu);
     char body[4096];
     size_t n = rs_vsd_snapshot(&st, px_dec, qty_dec, limit, body, sizeof body);
     rs_add_relaxed(&s->st.rest_depth, 1);
@@ -1084,6 +1102,7 @@ int rs_mdsim_create(rs_mdsim **out, const rs_mdsim_cfg *cfg)
     s->cfg = *cfg;
     s->lfd = -1;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->rest_mu, NULL);
     rs_mdsim_cfg *k = &s->cfg;
     snprintf(s->bind, sizeof s->bind, "%s", cfg->bind ? cfg->bind : "127.0.0.1");
     k->bind = s->bind;
@@ -1217,6 +1236,11 @@ void rs_mdsim_destroy(rs_mdsim *s)
     if (s->ctx)
         SSL_CTX_free(s->ctx);
     pthread_mutex_destroy(&s->mu);
+    if (s->rest_src) {
+        src_fini(s->rest_src);
+        rs_mem_free(s->rest_src);
+    }
+    pthread_mutex_destroy(&s->rest_mu);
     rs_mem_free(s->conns);
     rs_mem_free(s);
 }

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Venue faults against the whole engine: venue simulator (TLS, trades +
+# bookTicker + diff depth + REST depth snapshots) -> ringside run with the
+# recorder. In each session one fault is injected mid-session through
+# `venue-sim ctl`; the test then asserts on the journal only (never on
+# timing): the engine detected it (freshness / bad-input records), the gate
+# saw it (freshness on its mark stream; decisions blocked by fresh_md while it
+# lasted), it recovered (reconnect, REST resync, every symbol OK at the end),
+# and `replay --verify` reproduces the session with 0 divergences.
+#
+# Sessions: stall (one symbol silent), half-open (stall_all), gap (trade-id
+# gap + depth update-id gap), disconnect. The market runs at 2880x so the
+# bundled models warm up (~100 five-minute bars) within ~12 s of wall time.
+set -euo pipefail
+B=${RINGSIDE:?}
+SRC=${RS_SOURCE_DIR:?}
+T=$(mktemp -d)
+SIM=""
+RUN=""
+cleanup() {
+  [ -n "$RUN" ] && kill "$RUN" 2>/dev/null
+  [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
+  wait 2>/dev/null || true
+  [ -n "${RS_ITEST_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+cd "$SRC"
+bash tools/make-certs.sh "$T/certs" >/dev/null
+SPEED=2880
+
+fail() { echo "FAIL $NAME: $*"; [ -f "$T/run-$NAME.log" ] && tail -30 "$T/run-$NAME.log"; exit 1; }
+ctl() { "$B" venue-sim ctl --port "$PORT" --ca "$T/certs/ca.pem" "$@" >> "$T/ctl-$NAME.log" 2>&1 || fail "ctl $*"; }
+jcat() { "$B" journal cat "$J" "$@"; }
+
+# session NAME DURATION: simulator + engine; the caller injects faults while it runs
+session_start() {
+  NAME=$1
+  local dur=$2
+  local origin=$(( $(date +%s%3N) + 1000 ))
+  rm -f "$T/port"
+  "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
+      --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.005 \
+      --duration 120 >"$T/sim-$NAME.log" 2>&1 &
+  SIM=$!
+  for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
+  PORT=$(cat "$T/port")
+  # thresholds are market time (2880x): 30 market minutes = 0.625 s of wall time
+  sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
+      -e "s#^instance: demo#instance: ffault-$NAME-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
+      -e "s#streams: \[trade, book_ticker\]#streams: [trade, book_ticker, depth]#" \
+      -e "s#stale_symbol_ms: 300000#stale_symbol_ms: 1800000#" -e "s#stale_conn_ms: 120000#stale_conn_ms: 1800000#" \
+      -e "s#md_stale_ms: 300000#md_stale_ms: 1800000#" -e "s#timer_ms: 1000#timer_ms: 5000#" \
+      -e "s#timer_grace_ms: 30000 .*#timer_grace_ms: 200000#" \
+      configs/demo.yml > "$T/$NAME.yml"
+  grep -q "streams: \[trade, book_ticker, depth\]" "$T/$NAME.yml" || fail "config rewrite"
+  "$B" run -c "$T/$NAME.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration "$dur" \
+      --progress 0 --summary-json "$T/$NAME.json" > "$T/run-$NAME.log" 2>&1 &
+  RUN=$!
+}
+
+session_end() {
+  wait "$RUN" || fail "run exited $?"
+  RUN=""
+  ctl stats
+  kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; SIM=""
+  J=$(ls -d "$T"/journal/ffault-$NAME-$$/*/ | head -1)
+  "$B" journal verify "$J" > "$T/verify-$NAME.log" || { cat "$T/verify-$NAME.log"; fail "journal verify"; }
+  "$B" replay "$J" --verify > "$T/replay-$NAME.log" 2>&1 || { cat "$T/replay-$NAME.log"; fail "replay --verify"; }
+  grep -q "divergences       0" "$T/replay-$NAME.log" || fail "replay diverged"
+  jcat --stream md --type freshness > "$T/fresh-$NAME.txt"
+  jcat --stream raw --type freshness > "$T/conn-$NAME.txt"
+  jcat --type decision > "$T/dec-$NAME.txt"
+  jcat --stream md --type bad_input > "$T/bad-$NAME.txt"
+  # snapshots: raw frames on the snapshot pseudo-connections (RS_FEED_SNAP_CONN + sym)
+  SNAPS=$(jcat --stream raw --type raw | grep -c " conn=655[3-9][0-9] " || true)
+  grep -q "type=depth .*first_update_id=0 " <(jcat --stream md --type depth --limit 200000) || fail "no book snapshot on md"
+}
+
+count() { grep -cE "$1" "$2" || true; }
+
+# every symbol's last freshness record is OK: the engine recovered
+all_ok_at_end() {
+  for s in 0 1 2 3; do
+    local last; last=$(grep -E " sym=$s state=" "$T/fresh-$NAME.txt" | tail -1)
+    echo "$last" | grep -q "state=0" || fail "sym $s did not recover: $last"
+  done
+}
+
+# The gate's side of an outage, from the journal: the window runs from the
+# first non-OK freshness record of the faulted symbol(s) (or connection) after
+# the session warmed up to the record that made them OK again. In it: the
+# gate's own input (mark stream) carried the state; bars touched are flagged
+# GAP and their features are not ready (so no prediction); no entry was
+# decided or sent for those symbols; and (one-symbol faults) the other
+# symbols kept being decided.
+gate_window() {   # SYMS(regex of sym ids) START_PATTERN
+  jcat --stream mark --type freshness > "$T/markfresh-$NAME.txt"
+  jcat --stream feat --type bar,features > "$T/feat-$NAME.txt"
+  jcat --type intent > "$T/intent-$NAME.txt"
+  GATE=$(python3 - "$T" "$NAME" "$1" "$2" <<'PY'
+import re, sys
+T, name, syms, startpat = sys.argv[1:5]
+symre = re.compile(r" sym=(%s) " % syms)
+def recs(f):
+    for line in open("%s/%s-%s.txt" % (T, f, name)):
+        m = re.search(r" ts=(\d+) ", line)
+        if m:
+            yield int(m.group(1)), line
+fresh = list(recs("fresh"))
+# the fault: first record matching START after the first decision
+dec = list(recs("dec"))
+# after the start-up book syncs (and the first decision, when the models
+# warmed up in time: sanitizer builds may not get there)
+oks = [ts for ts, l in fresh if re.search(r" sym=[0-3] state=0 ", l)]
+t_warm = max(dec[0][0] if dec else 0, oks[3] if len(oks) > 3 else 0)
+start = next((ts for ts, l in fresh if ts > t_warm and re.search(startpat, l)), None)
+if start is None:
+    print("ERR fault not found in freshness records"); sys.exit()
+# end: every faulted symbol is OK again
+end = start
+for s in range(4):
+    if not re.fullmatch(syms, str(s)): continue
+    ok = next((ts for ts, l in fresh if ts >= start and " sym=%d state=0 " % s in l), None)
+    if ok is None:
+        print("ERR sym %d never OK after the fault" % s); sys.exit()
+    end = max(end, ok)
+marks = [l for ts, l in recs("markfresh") if start <= ts <= end and " state=0 " not in l]
+if not marks:
+    print("ERR the gate's mark stream did not carry the outage"); sys.exit()
+inwin = lambda ts: start <= ts <= end
+bad_bar = [l for ts, l in recs("feat") if inwin(ts) and symre.search(l) and " type=bar " in l and " flags=0 " in l]
+ready = [l for ts, l in recs("feat") if inwin(ts) and symre.search(l) and " type=features " in l and " ready=1 " in l]
+dwin = [l for ts, l in dec if inwin(ts) and symre.search(l)]
+entries = [l for l in dwin if re.search(r" action=(1|2) ", l)]
+ient = [l for ts, l in recs("intent") if inwin(ts) and symre.search(l) and " purpose=1 " in l]
+others = [l for ts, l in dec if inwin(ts) and not symre.search(l)]
+if bad_bar: print("ERR unflagged bar in the outage: " + bad_bar[0][:200]); sys.exit()
+if ready: print("ERR ready features in the outage: " + ready[0][:200]); sys.exit()
+if entries or ient: print("ERR entry during the outage: " + (entries + ient)[0][:200]); sys.exit()
+print("outage %.0f s market, gate inputs %d, decisions for the faulted symbol(s) %d (entries 0), other symbols %d"
+      % ((end - start) / 1e9, len(marks), len(dwin), len(others)))
+PY
+)
+  case "$GATE" in ERR*) fail "$GATE" ;; esac
+}
+
+# ---- 1. one symbol stalls (its messages stop, the rest flows), then resumes
+session_start stall 21
+sleep 13
+ctl stall BTCUSDT 2500
+session_end
+[ "$(count ' sym=0 state=1 ' "$T/fresh-$NAME.txt")" -ge 1 ] || fail "BTCUSDT never became STALE"
+[ "$(count ' sym=[123] state=1 ' "$T/fresh-$NAME.txt")" -eq 0 ] || fail "another symbol became STALE"
+grep -q "reason=8 .*btcusdt@trade" "$T/bad-$NAME.txt" || fail "no trade-id gap after the stall"
+[ "$SNAPS" -ge 5 ] || fail "no depth resync after the stall ($SNAPS snapshots)"
+all_ok_at_end
+gate_window 0 ' sym=0 state=1 '
+# the other symbols were not held up by the one that stalled
+[ -z "$(jcat --type decision --limit 1)" ] || echo "$GATE" | grep -q "other symbols [1-9]" || fail "other symbols stopped: $GATE"
+echo "stall: STALE $(count ' sym=0 state=1 ' "$T/fresh-$NAME.txt"), trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), snapshots $SNAPS, $GATE"
+
+# ---- 2. the connection goes half-open (TCP up, nothing sent or read)
+session_start halfopen 21
+sleep 13
+ctl stall_all 2500
+session_end
+[ "$(count ' sym=65535 state=1 ' "$T/fresh-$NAME.txt")" -ge 1 ] || fail "half-open connection not detected"
+[ "$(count ' state=3 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "the silent connection was not closed"
+[ "$(count ' state=0 ' "$T/conn-$NAME.txt")" -ge 2 ] || fail "no reconnect"
+[ "$SNAPS" -ge 5 ] || fail "no depth resync after the reconnect ($SNAPS snapshots)"
+all_ok_at_end
+gate_window '[0-3]' ' sym=65535 state=1 '
+echo "half-open: conn STALE $(count ' sym=65535 state=1 ' "$T/fresh-$NAME.txt"), connections opened $(count ' state=0 ' "$T/conn-$NAME.txt"), snapshots $SNAPS, $GATE"
+
+# ---- 3. sequence gaps: messages dropped (trade ids), then depth diffs dropped (update ids)
+session_start gap 18
+sleep 13
+ctl gap 40
+sleep 1.5
+ctl depth_gap 4
+session_end
+[ "$(count 'reason=8 .*field=trade_id' "$T/bad-$NAME.txt")" -ge 1 ] || fail "no trade-id gap detected"
+# 4 GAP records come from the initial book syncs; more means a depth gap was seen
+[ "$(count ' sym=[0-3] state=2 ' "$T/fresh-$NAME.txt")" -ge 5 ] || fail "no GAP published"
+[ "$SNAPS" -ge 5 ] || fail "no depth resync after the depth gap ($SNAPS snapshots)"
+grep -q '"depth_gap":4' "$T/ctl-$NAME.log" || fail "the simulator did not drop 4 depth diffs"
+all_ok_at_end
+echo "gap: trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), GAP records $(count ' sym=[0-3] state=2 ' "$T/fresh-$NAME.txt"), snapshots $SNAPS"
+
+# ---- 4. the venue drops the connection (TCP close, no close frame)
+session_start disconnect 19
+sleep 13
+ctl disconnect
+session_end
+[ "$(count ' state=3 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "disconnect not seen"
+[ "$(count ' state=0 ' "$T/conn-$NAME.txt")" -ge 2 ] || fail "no reconnect"
+[ "$SNAPS" -ge 5 ] || fail "no depth resync after the reconnect ($SNAPS snapshots)"
+all_ok_at_end
+echo "disconnect: connections opened $(count ' state=0 ' "$T/conn-$NAME.txt"), trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), snapshots $SNAPS"
+echo "1 passed, 0 failed"
