@@ -12,7 +12,9 @@
 #include "ringside/feed_stage.h"
 #include "ringside/instrument.h"
 
-enum { RS_FBOOK_NONE = 0, RS_FBOOK_SYNCING = 1, RS_FBOOK_LIVE = 2 };
+/* WAIT: the last connection closed; continuity is unknown, so the book is
+ * unusable and the next diff (on the new connection) starts a resync. */
+enum { RS_FBOOK_NONE = 0, RS_FBOOK_SYNCING = 1, RS_FBOOK_LIVE = 2, RS_FBOOK_WAIT = 3 };
 
 typedef struct rs_fbook {
     uint64_t id;                           /* update id of the last applied change */

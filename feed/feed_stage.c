@@ -225,7 +225,7 @@ static void sym_touch(rs_feed *f, const rs_feed_out *o, uint16_t sym, uint32_t c
 {
     fsym *s = &f->sym[sym];
     if (RS_UNLIKELY(s->state != RS_FRESH_OK)) {
-        if (f->book[sym].state == RS_FBOOK_SYNCING) {
+        if (f->book[sym].state == RS_FBOOK_SYNCING || f->book[sym].state == RS_FBOOK_WAIT) {
             /* data flows but the book is not usable: the symbol stays GAP */
             if (s->state != RS_FRESH_GAP)
                 emit_fresh(f, o, sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
@@ -484,6 +484,27 @@ int rs_feed_conn_close(rs_feed *f, uint32_t conn, int64_t ts, const rs_feed_out 
     if (c->state != C_CLOSED)
         emit_fresh(f, o, RS_FEED_SYM_ALL, RS_FRESH_DISCONNECTED, conn, c->last_rx, ts);
     c->state = C_CLOSED;
+    if (f->cfg.depth_book) {
+        /* With no connection left, diffs are being missed: the books cannot
+         * be trusted until a resync proves them (a planned rotation keeps
+         * the other connection open and the books live). */
+        int open = 0;
+        for (uint32_t k = 0; k < RS_FEED_MAX_CONNS; k++)
+            open |= f->conn[k].state == C_OK || f->conn[k].state == C_WAIT;
+        for (uint16_t i = 0; !open && i < f->u->n && i < RS_MAX_SYMBOLS; i++) {
+            rs_fbook *b = &f->book[i];
+            if (b->state != RS_FBOOK_LIVE)
+                continue;
+            b->state = RS_FBOOK_WAIT;
+            b->bridge = 0;
+            rs_fbook_clear(b);
+            fsym *s = &f->sym[i];
+            if (s->state == RS_FRESH_OK)
+                emit_fresh(f, o, i, RS_FRESH_GAP, conn, s->last_md_ts, ts);
+            if (s->state != RS_FRESH_STALE)
+                s->state = RS_FRESH_GAP;
+        }
+    }
     return RS_OK;
 }
 
