@@ -12,8 +12,9 @@
 #include "ringside/feed_stage.h"
 #include "ringside/instrument.h"
 
-/* WAIT: the last connection closed; continuity is unknown, so the book is
- * unusable and the next diff (on the new connection) starts a resync. */
+/* WAIT: continuity unknown (the last connection closed, the symbol went
+ * silent, trade ids were lost): the book is unusable until the next diff
+ * either continues its chain (live again) or breaks it (resync). */
 enum { RS_FBOOK_NONE = 0, RS_FBOOK_SYNCING = 1, RS_FBOOK_LIVE = 2, RS_FBOOK_WAIT = 3 };
 
 typedef struct rs_fbook {

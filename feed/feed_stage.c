@@ -220,6 +220,8 @@ static void emit_mark(rs_feed *f, const rs_feed_out *o, uint16_t sym, const fsym
     f->st.marks++;
 }
 
+static void book_wait(rs_feed *f, uint16_t sym);
+
 /* A symbol produced market data at ts: it is fresh again if it was not. */
 static void sym_touch(rs_feed *f, const rs_feed_out *o, uint16_t sym, uint32_t conn, int64_t ts)
 {
@@ -303,6 +305,7 @@ static void on_trade(rs_feed *f, const rs_feed_out *o, const rs_ev_trade *t, uin
         if (s->state != RS_FRESH_GAP)
             emit_fresh(f, o, t->sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
         s->state = RS_FRESH_GAP;
+        book_wait(f, t->sym);   /* depth diffs may have been lost with the trades */
         s->seen = 1;
         s->last_md_ts = ts;
         s->last_conn = conn;
@@ -495,9 +498,7 @@ int rs_feed_conn_close(rs_feed *f, uint32_t conn, int64_t ts, const rs_feed_out 
             rs_fbook *b = &f->book[i];
             if (b->state != RS_FBOOK_LIVE)
                 continue;
-            b->state = RS_FBOOK_WAIT;
-            b->bridge = 0;
-            rs_fbook_clear(b);
+            book_wait(f, i);
             fsym *s = &f->sym[i];
             if (s->state == RS_FRESH_OK)
                 emit_fresh(f, o, i, RS_FRESH_GAP, conn, s->last_md_ts, ts);
@@ -542,6 +543,7 @@ int rs_feed_on_timer(rs_feed *f, int64_t now, const rs_feed_out *o)
         }
         if (s->state == RS_FRESH_OK && ts - s->last_md_ts > f->cfg.sym_stale_ns) {
             s->state = RS_FRESH_STALE;
+            book_wait(f, i);   /* silent: its diffs may be lost too */
             f->st.sym_stale++;
             emit_fresh(f, o, i, RS_FRESH_STALE, s->last_conn, s->last_md_ts, ts);
         }
@@ -724,18 +726,30 @@ static void book_invalidate(rs_feed *f, const rs_feed_out *o, uint16_t sym, uint
     s->state = RS_FRESH_GAP;
 }
 
+/* A live book whose continuity is in doubt (its connection, its symbol or
+ * its trades went missing): unusable until the next diff proves the chain
+ * (then live again, no snapshot needed) or breaks it (then a resync). */
+static void book_wait(rs_feed *f, uint16_t sym)
+{
+    rs_fbook *b = &f->book[sym];
+    if (f->cfg.depth_book && b->state == RS_FBOOK_LIVE)
+        b->state = RS_FBOOK_WAIT;
+}
+
 static void book_on_depth(rs_feed *f, const rs_feed_out *o, const rs_ev_depth *x, uint32_t len, uint32_t conn,
                           int64_t ts)
 {
     rs_fbook *b = &f->book[x->sym];
     fsym *s = &f->sym[x->sym];
     b->venue = x->venue;
-    if (b->state == RS_FBOOK_LIVE) {
+    if (b->state == RS_FBOOK_LIVE || b->state == RS_FBOOK_WAIT) {
         int c = book_chain(b, x);
         if (c == 0) {   /* already applied (second connection) or older */
             f->st.stale_depth++;
             return;
         }
+        if (c > 0)
+            b->state = RS_FBOOK_LIVE;   /* the chain holds: usable (again) */
         sym_touch(f, o, x->sym, conn, ts);
         if (c > 0) {
             book_apply_emit(f, o, x, len, ts);

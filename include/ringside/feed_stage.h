@@ -194,9 +194,10 @@ int rs_feed_flush(rs_feed *st, const rs_feed_out *out);
  * RS_FULL (not consumed) or RS_BAD for sym out of range. */
 int rs_feed_on_snapshot(rs_feed *st, uint16_t sym, const uint8_t *p, size_t n, int64_t ts, const rs_feed_out *out);
 
-/* Book state of sym: 0 none (no depth seen), 1 syncing, 2 live, 3 waiting
- * (the last open connection closed: the symbol is GAP and the first diff on
- * the next connection starts a resync). */
+/* Book state of sym: 0 none (no depth seen), 1 syncing, 2 live, 3 waiting:
+ * continuity unknown (the last open connection closed, the symbol went
+ * STALE, or trade ids were lost); the symbol is not OK until the next diff
+ * continues the chain (live again) or breaks it (resync). */
 int rs_feed_book_state(const rs_feed *st, uint16_t sym);
 /* Best levels of sym's book (0 when that side is empty); returns the book's
  * update id. */

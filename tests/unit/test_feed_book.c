@@ -415,6 +415,30 @@ static void test_disconnect_waits(void **s)
     rs_feed_conn_open(x->f, 2, 0, T0 + 6, &x->out);
     rs_feed_conn_close(x->f, 1, T0 + 7, &x->out);
     assert_int_equal(rs_feed_book_state(x->f, 0), 2);
+    /* the last one closes; the next diff continues the chain: live again
+     * without a snapshot */
+    rs_feed_conn_close(x->f, 2, T0 + 8, &x->out);
+    assert_int_equal(rs_feed_book_state(x->f, 0), 3);
+    frame(x, 3, sdiff(b, 202, 203, "100.00:7", ""), T0 + 9);
+    assert_int_equal(rs_feed_book_state(x->f, 0), 2);
+    assert_int_equal(last_fresh(&x->md, 0)->state, RS_FRESH_OK);
+    rs_feed_take_actions(x->f, &a);
+    assert_int_equal(a.resync, 0);
+    assert_int_equal(rs_feed_get_stats(x->f)->resyncs_done, 2);
+    /* a trade-id gap also puts the book in doubt */
+    frame(x, 3, "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":11,\"p\":\"100.00\",\"q\":\"1\",\"T\":1,\"m\":false}",
+          T0 + 10);
+    frame(x, 3, "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":20,\"p\":\"100.00\",\"q\":\"1\",\"T\":1,\"m\":false}",
+          T0 + 11);
+    assert_int_equal(rs_feed_book_state(x->f, 0), 3);
+    assert_int_equal(last_fresh(&x->md, 0)->state, RS_FRESH_GAP);
+    frame(x, 3, "{\"e\":\"trade\",\"E\":1,\"s\":\"BTCUSDT\",\"t\":21,\"p\":\"100.00\",\"q\":\"1\",\"T\":1,\"m\":false}",
+          T0 + 12);
+    assert_int_equal(last_fresh(&x->md, 0)->state, RS_FRESH_GAP);   /* not until the book is proven */
+    frame(x, 3, sdiff(b, 210, 211, "100.00:7", ""), T0 + 13);          /* diffs were lost too */
+    assert_int_equal(rs_feed_book_state(x->f, 0), 1);
+    rs_feed_take_actions(x->f, &a);
+    assert_int_equal(a.resync, 1);
     fx_free(x);
 }
 
