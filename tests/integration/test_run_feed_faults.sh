@@ -11,22 +11,51 @@
 # Sessions: stall (one symbol silent), half-open (stall_all), gap (trade-id
 # gap + depth update-id gap), disconnect. The market runs at 2880x so the
 # bundled models warm up (~100 five-minute bars) within ~12 s of wall time.
+#
+# Two sessions run at a time (each its own simulator, ports, engine and
+# journal): the script re-invokes itself with `--scenario NAME DIR`.
 set -euo pipefail
 B=${RINGSIDE:?}
 SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
+cd "$SRC"
+SPEED=2880
 SIM=""
 RUN=""
+if [ "${1:-}" != "--scenario" ]; then
+  T=$(mktemp -d)
+  PIDS=""
+  cleanup() {
+    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    [ -n "${RS_ITEST_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
+  }
+  trap cleanup EXIT
+  bash tools/make-certs.sh "$T/certs" >/dev/null
+  pair() {
+    PIDS=""
+    for sc in "$@"; do
+      bash "$0" --scenario "$sc" "$T" > "$T/out-$sc.log" 2>&1 &
+      PIDS="$PIDS $!"
+    done
+    local rc=0
+    for p in $PIDS; do wait "$p" || rc=1; done
+    PIDS=""
+    for sc in "$@"; do cat "$T/out-$sc.log"; done
+    [ $rc -eq 0 ] || exit 1
+  }
+  pair stall halfopen
+  pair gap disconnect
+  echo "1 passed, 0 failed"
+  exit 0
+fi
+SCENARIO=$2
+T=$3
 cleanup() {
   [ -n "$RUN" ] && kill "$RUN" 2>/dev/null
   [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
   wait 2>/dev/null || true
-  [ -n "${RS_ITEST_KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
-SPEED=2880
 
 fail() { echo "FAIL $NAME: $*"; [ -f "$T/run-$NAME.log" ] && tail -30 "$T/run-$NAME.log"; exit 1; }
 ctl() { "$B" venue-sim ctl --port "$PORT" --ca "$T/certs/ca.pem" "$@" >> "$T/ctl-$NAME.log" 2>&1 || fail "ctl $*"; }
@@ -37,14 +66,14 @@ jcat() { "$B" journal cat "$J" "$@"; }
 session_start() {
   NAME=$1
   local origin=$(( $(date +%s%3N) + 1000 ))
-  rm -f "$T/port"
-  "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
+    "$B" venue-sim --port 0 --port-file "$T/port-$NAME" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
       --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.01 \
       --duration 120 >"$T/sim-$NAME.log" 2>&1 &
   SIM=$!
-  for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  PORT=$(cat "$T/port")
+  for _ in $(seq 1 100); do [ -s "$T/port-$NAME" ] && break; sleep 0.1; done
+  PORT=$(cat "$T/port-$NAME")
   # thresholds are market time (2880x): 1 market hour = 1.25 s of wall time
+  [ -s "$T/port-$NAME" ] || fail "venue-sim did not start"
   sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
       -e "s#^instance: demo#instance: ffault-$NAME-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
       -e "s#streams: \[trade, book_ticker\]#streams: [trade, book_ticker, depth]#" \
@@ -85,19 +114,29 @@ session_end() {
   "$B" journal verify "$J" > "$T/verify-$NAME.log" || { cat "$T/verify-$NAME.log"; fail "journal verify"; }
   "$B" replay "$J" --verify > "$T/replay-$NAME.log" 2>&1 || { cat "$T/replay-$NAME.log"; fail "replay --verify"; }
   grep -q "divergences       0" "$T/replay-$NAME.log" || fail "replay diverged"
-  jcat --type decision > "$T/dec-$NAME.txt"
+  # two passes over the journal, split here
+  jcat --type freshness,decision,bad_input,bar,features,intent > "$T/all-$NAME.txt"
+  grep " type=decision " "$T/all-$NAME.txt" > "$T/dec-$NAME.txt" || true
   # what happened after warm-up (the first decision): start-up syncs and a
   # slow first connect under load are not the fault under test
   TWARM=$({ grep -o " ts=[0-9]*" "$T/dec-$NAME.txt" || true; } | head -1 | cut -d= -f2)
   [ -n "$TWARM" ] || fail "no decisions: the session never warmed up"
-  jcat --stream md --type freshness > "$T/fresh-$NAME.txt"
-  jcat --stream md --type freshness --from "$TWARM" > "$T/freshw-$NAME.txt"
-  jcat --stream raw --type freshness --from "$TWARM" > "$T/conn-$NAME.txt"
-  jcat --stream md --type bad_input --from "$TWARM" > "$T/bad-$NAME.txt"
-  # snapshots after warm-up: raw frames on the snapshot pseudo-connections
-  # (RS_FEED_SNAP_CONN + sym)
-  SNAPS=$(jcat --stream raw --type raw --from "$TWARM" | grep -c " conn=655[3-9][0-9] " || true)
-  grep -q "type=depth .*first_update_id=0 " <(jcat --stream md --type depth --limit 200000) || fail "no book snapshot on md"
+  after() { awk -v t="$TWARM" '{ if (match($0, / ts=[0-9]+ /)) { v = substr($0, RSTART + 4, RLENGTH - 5); if (length(v) > length(t) || (length(v) == length(t) && v >= t)) print } }'; }
+  grep " stream=md .*type=freshness " "$T/all-$NAME.txt" > "$T/fresh-$NAME.txt" || true
+  after < "$T/fresh-$NAME.txt" > "$T/freshw-$NAME.txt"
+  grep " stream=mark .*type=freshness " "$T/all-$NAME.txt" > "$T/markfresh-$NAME.txt" || true
+  grep " stream=raw .*type=freshness " "$T/all-$NAME.txt" | after > "$T/conn-$NAME.txt" || true
+  grep " stream=md .*type=bad_input " "$T/all-$NAME.txt" | after > "$T/bad-$NAME.txt" || true
+  grep -E " stream=feat .*type=(bar|features) " "$T/all-$NAME.txt" > "$T/feat-$NAME.txt" || true
+  grep " type=intent " "$T/all-$NAME.txt" > "$T/intent-$NAME.txt" || true
+  # after warm-up: snapshots taken (raw frames on the snapshot pseudo-
+  # connections RS_FEED_SNAP_CONN + sym) and applied (md depth records with
+  # first_update_id 0: "replace the book")
+  jcat --type raw,depth --from "$TWARM" > "$T/depth-$NAME.txt"
+  SNAPS=$(grep -c " type=raw .* conn=655[3-9][0-9] " "$T/depth-$NAME.txt" || true)
+  APPLIED=$(grep -c " type=depth .*first_update_id=0 " "$T/depth-$NAME.txt" || true)
+  [ "$APPLIED" -le "$SNAPS" ] || fail "more books replaced ($APPLIED) than snapshots ($SNAPS)"
+  rm -f "$T/all-$NAME.txt" "$T/depth-$NAME.txt"
 }
 
 count() { grep -cE "$1" "$2" || true; }
@@ -118,9 +157,6 @@ all_ok_at_end() {
 # decided or sent for those symbols; and (one-symbol faults) the other
 # symbols kept being decided.
 gate_window() {   # SYMS(regex of sym ids) START_PATTERN
-  jcat --stream mark --type freshness > "$T/markfresh-$NAME.txt"
-  jcat --stream feat --type bar,features > "$T/feat-$NAME.txt"
-  jcat --type intent > "$T/intent-$NAME.txt"
   GATE=$(python3 - "$T" "$NAME" "$1" "$2" <<'PY'
 import re, sys
 T, name, syms, startpat = sys.argv[1:5]
@@ -140,24 +176,31 @@ t_warm = max(dec[0][0] if dec else 0, oks[3] if len(oks) > 3 else 0)
 start = next((ts for ts, l in fresh if ts > t_warm and re.search(startpat, l)), None)
 if start is None:
     print("ERR fault not found in freshness records"); sys.exit()
-# end: every faulted symbol is OK again
-end = start
+# end, per faulted symbol: its first OK after the fault
+ends = {}
 for s in range(4):
     if not re.fullmatch(syms, str(s)): continue
     ok = next((ts for ts, l in fresh if ts >= start and " sym=%d state=0 " % s in l), None)
     if ok is None:
         print("ERR sym %d never OK after the fault" % s); sys.exit()
-    end = max(end, ok)
+    ends[s] = ok
+end = max(ends.values())
 marks = [l for ts, l in recs("markfresh") if start <= ts <= end and " state=0 " not in l]
 if not marks:
     print("ERR the gate's mark stream did not carry the outage"); sys.exit()
-inwin = lambda ts: start <= ts <= end
-bad_bar = [l for ts, l in recs("feat") if inwin(ts) and symre.search(l) and " type=bar " in l and " flags=0 " in l]
-ready = [l for ts, l in recs("feat") if inwin(ts) and symre.search(l) and " type=features " in l and " ready=1 " in l]
-dwin = [l for ts, l in dec if inwin(ts) and symre.search(l)]
+def sym_of(l):
+    m = re.search(r" sym=(\d+) ", l)
+    return int(m.group(1)) if m else -1
+def faulted(ts, l):   # in the outage of its own symbol
+    k = sym_of(l)
+    return k in ends and start <= ts <= ends[k]
+feat = list(recs("feat"))
+bad_bar = [l for ts, l in feat if faulted(ts, l) and " type=bar " in l and " flags=0 " in l]
+ready = [l for ts, l in feat if faulted(ts, l) and " type=features " in l and " ready=1 " in l]
+dwin = [l for ts, l in dec if faulted(ts, l)]
 entries = [l for l in dwin if re.search(r" action=(1|2) ", l)]
-ient = [l for ts, l in recs("intent") if inwin(ts) and symre.search(l) and " purpose=1 " in l]
-others = [l for ts, l in dec if inwin(ts) and not symre.search(l)]
+ient = [l for ts, l in recs("intent") if faulted(ts, l) and " purpose=1 " in l]
+others = [l for ts, l in dec if start <= ts <= end and sym_of(l) not in ends]
 if bad_bar: print("ERR unflagged bar in the outage: " + bad_bar[0][:200]); sys.exit()
 if ready: print("ERR ready features in the outage: " + ready[0][:200]); sys.exit()
 if entries or ient: print("ERR entry during the outage: " + (entries + ient)[0][:200]); sys.exit()
@@ -168,7 +211,9 @@ PY
   case "$GATE" in ERR*) fail "$GATE" ;; esac
 }
 
+case $SCENARIO in
 # ---- 1. one symbol stalls (its messages stop, the rest flows), then resumes
+stall)
 session_start stall
 wait_warm
 ctl stall BTCUSDT 3000
@@ -177,14 +222,15 @@ session_end
 [ "$(count ' sym=0 state=1 ' "$T/freshw-$NAME.txt")" -ge 1 ] || fail "BTCUSDT never became STALE"
 [ "$(count ' sym=[123] state=1 ' "$T/freshw-$NAME.txt")" -eq 0 ] || fail "another symbol became STALE"
 grep -q "reason=8 .*btcusdt@trade" "$T/bad-$NAME.txt" || fail "no trade-id gap after the stall"
-[ "$SNAPS" -ge 1 ] || fail "no depth resync after the stall ($SNAPS snapshots)"
+[ "$APPLIED" -ge 1 ] || fail "no depth resync after the stall ($SNAPS snapshots)"
 all_ok_at_end
 gate_window 0 ' sym=0 state=1 '
 # the other symbols were not held up by the one that stalled
 [ -z "$(jcat --type decision --limit 1)" ] || echo "$GATE" | grep -q "other symbols [1-9]" || fail "other symbols stopped: $GATE"
-echo "stall: STALE $(count ' sym=0 state=1 ' "$T/freshw-$NAME.txt"), trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), snapshots $SNAPS, $GATE"
-
+echo "stall: STALE $(count ' sym=0 state=1 ' "$T/freshw-$NAME.txt"), trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), snapshots $SNAPS (applied $APPLIED), $GATE"
+  ;;
 # ---- 2. the connection goes half-open (TCP up, nothing sent or read)
+halfopen)
 session_start halfopen
 wait_warm
 ctl stall_all 3000
@@ -193,12 +239,13 @@ session_end
 [ "$(count ' sym=65535 state=1 ' "$T/freshw-$NAME.txt")" -ge 1 ] || fail "half-open connection not detected"
 [ "$(count ' state=3 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "the silent connection was not closed"
 [ "$(count ' state=0 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "no reconnect"
-[ "$SNAPS" -ge 1 ] || fail "no depth resync after the reconnect ($SNAPS snapshots)"
+[ "$APPLIED" -ge 1 ] || fail "no depth resync after the reconnect ($SNAPS snapshots)"
 all_ok_at_end
 gate_window '[0-3]' ' sym=65535 state=1 '
-echo "half-open: conn STALE $(count ' sym=65535 state=1 ' "$T/freshw-$NAME.txt"), connections opened $(count ' state=0 ' "$T/conn-$NAME.txt"), snapshots $SNAPS, $GATE"
-
+echo "half-open: conn STALE $(count ' sym=65535 state=1 ' "$T/freshw-$NAME.txt"), connections opened $(count ' state=0 ' "$T/conn-$NAME.txt"), snapshots $SNAPS (applied $APPLIED), $GATE"
+  ;;
 # ---- 3. sequence gaps: messages dropped (trade ids), then depth diffs dropped (update ids)
+gap)
 session_start gap
 wait_warm
 ctl gap 40
@@ -208,12 +255,13 @@ session_stop 3
 session_end
 [ "$(count 'reason=8 .*field=trade_id' "$T/bad-$NAME.txt")" -ge 1 ] || fail "no trade-id gap detected"
 [ "$(count ' sym=[0-3] state=2 ' "$T/freshw-$NAME.txt")" -ge 1 ] || fail "no GAP published"
-[ "$SNAPS" -ge 1 ] || fail "no depth resync after the depth gap ($SNAPS snapshots)"
+[ "$APPLIED" -ge 1 ] || fail "no depth resync after the depth gap ($SNAPS snapshots)"
 grep -q '"depth_gap":4' "$T/ctl-$NAME.log" || fail "the simulator did not drop 4 depth diffs"
 all_ok_at_end
-echo "gap: trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), GAP records $(count ' sym=[0-3] state=2 ' "$T/freshw-$NAME.txt"), snapshots $SNAPS"
-
+echo "gap: trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), GAP records $(count ' sym=[0-3] state=2 ' "$T/freshw-$NAME.txt"), snapshots $SNAPS (applied $APPLIED)"
+  ;;
 # ---- 4. the venue drops the connection (TCP close, no close frame)
+disconnect)
 session_start disconnect
 wait_warm
 ctl disconnect
@@ -221,7 +269,9 @@ session_stop 4
 session_end
 [ "$(count ' state=3 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "disconnect not seen"
 [ "$(count ' state=0 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "no reconnect"
-[ "$SNAPS" -ge 1 ] || fail "no depth resync after the reconnect ($SNAPS snapshots)"
+[ "$APPLIED" -ge 1 ] || fail "no depth resync after the reconnect ($SNAPS snapshots)"
 all_ok_at_end
-echo "disconnect: connections opened $(count ' state=0 ' "$T/conn-$NAME.txt"), trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), snapshots $SNAPS"
-echo "1 passed, 0 failed"
+echo "disconnect: connections opened $(count ' state=0 ' "$T/conn-$NAME.txt"), trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), snapshots $SNAPS (applied $APPLIED)"
+  ;;
+*) echo "unknown scenario $SCENARIO"; exit 2 ;;
+esac
