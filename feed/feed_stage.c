@@ -27,6 +27,7 @@ typedef struct fsym {
     int64_t last_px, bid_px, ask_px;
     uint32_t last_conn;
     uint8_t bbo_have, depth_have, synced_pending, state, seen;
+    uint8_t tgap;                /* trade ids were lost; cleared by the next consecutive trade */
 } fsym;
 
 typedef struct fconn {
@@ -227,7 +228,7 @@ static void sym_touch(rs_feed *f, const rs_feed_out *o, uint16_t sym, uint32_t c
 {
     fsym *s = &f->sym[sym];
     if (RS_UNLIKELY(s->state != RS_FRESH_OK)) {
-        if (f->book[sym].state == RS_FBOOK_SYNCING || f->book[sym].state == RS_FBOOK_WAIT) {
+        if (s->tgap || f->book[sym].state == RS_FBOOK_SYNCING || f->book[sym].state == RS_FBOOK_WAIT) {
             /* data flows but the book is not usable: the symbol stays GAP */
             if (s->state != RS_FRESH_GAP)
                 emit_fresh(f, o, sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
@@ -305,11 +306,14 @@ static void on_trade(rs_feed *f, const rs_feed_out *o, const rs_ev_trade *t, uin
         if (s->state != RS_FRESH_GAP)
             emit_fresh(f, o, t->sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
         s->state = RS_FRESH_GAP;
+        s->tgap = 1;
         book_wait(f, t->sym);   /* depth diffs may have been lost with the trades */
         s->seen = 1;
         s->last_md_ts = ts;
         s->last_conn = conn;
     } else {
+        if (v == ID_NEW)
+            s->tgap = 0;
         sym_touch(f, o, t->sym, conn, ts);
     }
     rs_ev_trade *r = (rs_ev_trade *)out_claim(f, o, OUT_MD, RS_EV_TRADE, sizeof *r, ts);
