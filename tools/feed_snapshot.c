@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <fcntl.h>
@@ -350,9 +351,22 @@ static void *fetcher_main(void *arg)
         uint32_t fails = s->fails[sym];
         pthread_mutex_unlock(&s->mu);
         if (fails) {
-            /* back off while this venue fails us: 100 ms doubling, capped */
+            /* back off while this venue fails us: 100 ms doubling, capped;
+             * a stop request cuts it short */
             int64_t ms = 100ll << (fails < 6 ? fails - 1 : 5);
-            usleep((useconds_t)((ms > 5000 ? 5000 : ms) * 1000));
+            if (ms > 5000)
+                ms = 5000;
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            int64_t ns = until.tv_nsec + ms * 1000000ll;
+            until.tv_sec += ns / 1000000000ll;
+            until.tv_nsec = ns % 1000000000ll;
+            pthread_mutex_lock(&s->mu);
+            while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &until) == 0) {}
+            bool stop = s->stop;
+            pthread_mutex_unlock(&s->mu);
+            if (stop)
+                break;
         }
         char path[512], err[1024] = "";
         snprintf(path, sizeof path, "%s%s?symbol=%s&limit=%d", s->prefix, s->path, s->sym[sym], s->limit);
