@@ -72,7 +72,8 @@ jcat() { "$B" journal cat "$J" "$@"; }
 session_start() {
   NAME=$1
   local origin=$(( $(date +%s%3N) + 1000 ))
-    "$B" venue-sim --port 0 --port-file "$T/port-$NAME" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
+    rm -f "$T/port-$NAME"
+  "$B" venue-sim --port 0 --port-file "$T/port-$NAME" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
       --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.01 \
       --duration 120 >"$T/sim-$NAME.log" 2>&1 &
   SIM=$!
