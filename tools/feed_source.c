@@ -14,23 +14,26 @@
 #include "ringside/mem.h"
 #include "ringside/tsc.h"
 
+/* single writer (the feed thread): a relaxed load + store, no locked RMW */
+static inline void bump(rs_atomic_u64 *c, uint64_t n) { rs_store_relaxed(c, rs_load_relaxed(c) + n); }
+
 static void on_msg(void *user, uint32_t conn, const uint8_t *data, uint32_t n, int64_t rx_ns, int opcode)
 {
     (void)opcode;
     rs_feed_src *s = user;
-    s->frames++;
-    s->bytes += n;
+    bump(&s->frames, 1);
+    bump(&s->bytes, n);
     if (!rx_ns)
         rx_ns = rs_now_ns();
     if (n > RS_FEED_MAX_FRAME) {
         /* cannot be a record: keep its head as bad input so it is not lost
          * silently (the feed stage skips it; the journal has it) */
-        s->too_large++;
+        bump(&s->too_large, 1);
         uint32_t keep = 4096;
         rs_ev_bad_input *b =
             (rs_ev_bad_input *)rs_emit_claim(s->emit, RS_EV_BAD_INPUT, (uint32_t)sizeof *b + keep);
         if (!b) {
-            s->dropped++;
+            bump(&s->dropped, 1);
             return;
         }
         b->source = RS_STREAM_RAW;
@@ -47,7 +50,7 @@ static void on_msg(void *user, uint32_t conn, const uint8_t *data, uint32_t n, i
     if (!r) {
         /* the raw ring is full: the engine is far behind. Counted and
          * reported by the supervisor (never silent). */
-        s->dropped++;
+        bump(&s->dropped, 1);
         return;
     }
     r->conn = conn % RS_FEED_MAX_CONNS;
@@ -64,17 +67,17 @@ static void on_state(void *user, uint32_t conn, int event, const char *reason)
     if (event == RS_WS_EV_ROTATED)
         return;
     if (event == RS_WS_EV_OPEN) {
-        s->opens++;
+        bump(&s->opens, 1);
         rs_info("feed", "connection %u open", conn);
     } else {
-        s->closes++;
+        bump(&s->closes, 1);
         rs_warn("feed", "connection %u closed: %s", conn, reason && *reason ? reason : "(no reason)");
     }
     if (!s->emit)
         return;
     rs_ev_freshness *f = (rs_ev_freshness *)rs_emit_claim(s->emit, RS_EV_FRESHNESS, sizeof *f);
     if (!f) {
-        s->dropped++;
+        bump(&s->dropped, 1);
         return;
     }
     f->sym = RS_FEED_SYM_ALL;
@@ -197,7 +200,7 @@ int rs_feed_src_poll(void *ctx, rs_emit *emit, int64_t now_ns)
                 r->h.ts = rs_vclock_map(&s->clk, rs_now_ns());
                 rs_emit_commit(emit, &r->h);
                 rs_snap_release(s->snap);
-                s->snapshots++;
+                bump(&s->snapshots, 1);
                 n++;
             }
         }

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "ringside/atomics.h"
 #include "ringside/config.h"
 #include "ringside/feed_stage.h"
 #include "ringside/stage.h"
@@ -42,7 +43,9 @@ typedef struct rs_feed_src {
     int64_t timer_period_ns; /* market time */
     int64_t next_tick_ns;    /* market time */
     struct rs_snap *snap;    /* depth snapshot fetcher (NULL: no depth book) */
-    uint64_t frames, bytes, dropped, too_large, opens, closes, snapshots;
+    /* written by the feed thread only, read by the supervisor's progress
+     * and summary lines: relaxed atomics (monitoring, no ordering) */
+    rs_atomic_u64 frames, bytes, dropped, too_large, opens, closes, snapshots;
     int64_t mono_now;
 } rs_feed_src;
 
