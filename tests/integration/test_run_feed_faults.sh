@@ -285,7 +285,7 @@ start_warm gap
 ctl gap 40
 sleep 1.5
 ctl depth_gap 4
-session_stop 3
+session_stop $(( AFTER_S - 3 ))
 session_end
 [ "$(count 'reason=8 .*field=trade_id' "$T/bad-$NAME.txt")" -ge 1 ] || fail "no trade-id gap detected"
 [ "$(count ' sym=[0-3] state=2 ' "$T/freshw-$NAME.txt")" -ge 1 ] || fail "no GAP published"
@@ -298,7 +298,7 @@ echo "gap: trade gaps $(count 'reason=8 ' "$T/bad-$NAME.txt"), GAP records $(cou
 disconnect)
 start_warm disconnect
 ctl disconnect
-session_stop 4
+session_stop $(( AFTER_S - 2 ))
 session_end
 [ "$(count ' state=3 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "disconnect not seen"
 [ "$(count ' state=0 ' "$T/conn-$NAME.txt")" -ge 1 ] || fail "no reconnect"
