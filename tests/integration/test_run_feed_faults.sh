@@ -122,7 +122,7 @@ start_warm() {
   session_start "$1"
   wait_warm && return 0
   echo "$1: the engine stopped before warm-up, retrying once:"
-  grep -E "stopping|rror|FAIL|ALARM" "$T/run-$1.log" | head -5 || true
+  { grep -E "stopping|rror|FAIL|ALARM|FATAL|Sanitizer|Killed|fault" "$T/run-$1.log" | head -5; tail -3 "$T/run-$1.log"; } || true
   kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; SIM=""
   rm -rf "$T/journal/ffault-$1-$$"
   session_start "$1"
