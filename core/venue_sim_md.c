@@ -27,14 +27,15 @@
 #include "ringside/mem.h"
 #include "ringside/tsc.h"
 #include "ringside/ws.h"
+#include "venue_sim_depth.h"
 
 #define MAX_SYMS 16
 #define MAX_SUBS 64
 #define OUT_CAP (256 * 1024)
 #define IN_CAP (64 * 1024)
-#define MSG_CAP 2048
+#define MSG_CAP 8192   /* a depth diff of RS_VSD_TOUCH levels in the combined wrapper */
 
-enum { SUB_TRADE = 1, SUB_AGG = 2, SUB_BOOK = 4 };
+enum { SUB_TRADE = 1, SUB_AGG = 2, SUB_BOOK = 4, SUB_DEPTH = 8 };
 
 typedef struct md_ev {
     uint32_t sym;
@@ -42,7 +43,7 @@ typedef struct md_ev {
     int64_t ts_ms;
     bool m;
     int64_t px;          /* mantissa at px_dec */
-    int px_dec;
+    int px_dec, qty_dec;
     char pxs[40], qtys[40];
 } md_ev;
 
@@ -76,13 +77,22 @@ struct rs_mdsim {
     _Atomic int64_t stall_all_until;
     _Atomic uint64_t disconnect_gen, close_gen, shutdown_gen;
     _Atomic int close_code;
-    _Atomic int64_t n_dup, n_reorder, n_malformed, n_gap;
+    _Atomic int64_t n_dup, n_reorder, n_malformed, n_gap, n_depth_gap;
     struct {
         _Atomic uint64_t conns_total, conns_open, msgs, bytes, pings, pongs, dup, reorder, malformed, gap,
-            stalled_drop, disconnects, subscribes, bad_requests;
+            stalled_drop, disconnects, subscribes, bad_requests, depth_gap, depth_msgs, rest_depth;
     } st;
     pthread_mutex_t mu;
     sconn **conns;
+    /* REST depth snapshots: one market source advanced monotonically across
+     * requests (market time only grows), so a request costs the trades since
+     * the previous one, not a replay from the start */
+    pthread_mutex_t rest_mu;
+    sconn *rest_src;
+    rs_vsd_state rest_st[MAX_SYMS];
+    int rest_dec[MAX_SYMS][2];
+    md_ev rest_ev;
+    bool rest_have_ev;
 };
 
 struct sconn {
@@ -100,6 +110,7 @@ struct sconn {
     rs_synth synth;
     csv_src csv[RS_MDSIM_MAX_REPLAY];
     uint64_t book_u[MAX_SYMS];
+    rs_vsd_sym depth[MAX_SYMS];
     bool have_ev, src_done;
     md_ev ev;
     /* faults */
@@ -176,6 +187,12 @@ static bool csv_parse(char *line, md_ev *ev)
     snprintf(ev->qtys, sizeof ev->qtys, "%s", f[2]);
     const char *dot = strchr(f[1], '.');
     ev->px_dec = dot ? (int)strlen(dot + 1) : 0;
+    /* the quantity grid of the depth book: the significant decimals */
+    const char *qd = strchr(f[2], '.');
+    int qn = qd ? (int)strlen(qd + 1) : 0;
+    while (qn > 0 && qd[qn] == '0')
+        qn--;
+    ev->qty_dec = qn;
     int64_t mant = 0;
     for (const char *q = f[1]; *q; q++)
         if (*q != '.' && mant < 100000000000000000ll) mant = mant * 10 + (*q - '0');
@@ -270,6 +287,7 @@ static bool src_next(sconn *c, md_ev *ev)
     ev->m = t.buyer_maker;
     ev->px = t.px;
     ev->px_dec = y->px_dec;
+    ev->qty_dec = y->qty_dec;
     rs_synth_fmt_dec(t.px, y->px_dec, 8, ev->pxs, sizeof ev->pxs);
     rs_synth_fmt_dec(t.qty, y->qty_dec, 8, ev->qtys, sizeof ev->qtys);
     return true;
@@ -512,6 +530,18 @@ static int emit_event(sconn *c, const md_ev *ev)
         snprintf(stream, sizeof stream, "%s@bookTicker", lo);
         if (emit_wrapped(c, stream, d, (size_t)n) < 0) return -1;
     }
+    if (sub & SUB_DEPTH) {
+        char dm[MSG_CAP - 128];
+        size_t dn = rs_vsd_on_trade(&c->depth[ev->sym], up, ev->px, ev->m, ev->id, ev->ts_ms, ev->px_dec,
+                                    ev->qty_dec, dm, sizeof dm);
+        if (dn && fault_hit(c, &s->n_depth_gap, 0)) {
+            rs_add_relaxed(&s->st.depth_gap, 1);   /* an update-id gap in the diff stream */
+        } else if (dn) {
+            rs_add_relaxed(&s->st.depth_msgs, 1);
+            snprintf(stream, sizeof stream, "%s@depth@100ms", lo);
+            if (emit_wrapped(c, stream, dm, dn) < 0) return -1;
+        }
+    }
     return 0;
 }
 
@@ -524,7 +554,8 @@ static bool sub_add(sconn *c, const char *name, bool add)
         return false;
     size_t sl = (size_t)(at - name);
     uint8_t bit = !strcmp(at + 1, "trade") ? SUB_TRADE : !strcmp(at + 1, "aggTrade") ? SUB_AGG
-                : !strcmp(at + 1, "bookTicker") ? SUB_BOOK : 0;
+                : !strcmp(at + 1, "bookTicker") ? SUB_BOOK
+                : !strcmp(at + 1, "depth") || !strcmp(at + 1, "depth@100ms") ? SUB_DEPTH : 0;
     for (uint32_t i = 0; i < c->s->nsyms; i++)
         if (strlen(c->s->sym_lo[i]) == sl && !strncmp(c->s->sym_lo[i], name, sl)) {
             if (add) c->subs[i] |= bit;
@@ -731,6 +762,77 @@ static void url_decode(char *p)
     *o = 0;
 }
 
+static int find_sym(const rs_mdsim *s, const char *name);
+static void src_init(sconn *c);
+static void src_fini(sconn *c);
+static bool src_next(sconn *c, md_ev *ev);
+
+static void http_json(sconn *c, int code, const char *status, const char *body, size_t n)
+{
+    char h[256];
+    int hn = snprintf(h, sizeof h, "HTTP/1.1 %d %s\r\nContent-Type: application/json;charset=UTF-8\r\n"
+                                   "Content-Length: %zu\r\nConnection: close\r\n\r\n", code, status, n);
+    if (io_write(c, (const uint8_t *)h, (size_t)hn) == 0)
+        io_write(c, (const uint8_t *)body, n);
+}
+
+/* GET /api/v3/depth?symbol=S&limit=N (and /fapi/v1/depth): the simulated
+ * book at market now, from the same deterministic source every stream
+ * connection replays, so its lastUpdateId lines up with their diffs. */
+static void rest_depth(sconn *c, char *path)
+{
+    rs_mdsim *s = c->s;
+    char sym[32] = "";
+    int limit = 100;
+    char *q = strchr(path, '?');
+    for (char *save, *t = q ? strtok_r(q + 1, "&", &save) : NULL; t; t = strtok_r(NULL, "&", &save)) {
+        if (!strncmp(t, "symbol=", 7))
+            snprintf(sym, sizeof sym, "%s", t + 7);
+        else if (!strncmp(t, "limit=", 6))
+            limit = atoi(t + 6);
+    }
+    int k = find_sym(s, sym);
+    if (k < 0) {
+        static const char e[] = "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}";
+        http_json(c, 400, "Bad Request", e, sizeof e - 1);
+        return;
+    }
+    if (s->cfg.speed <= 0) {
+        static const char e[] = "{\"code\":-1003,\"msg\":\"depth snapshots need a paced market (--speed > 0)\"}";
+        http_json(c, 503, "Service Unavailable", e, sizeof e - 1);
+        return;
+    }
+    int64_t now = market_now_ms(s);
+    pthread_mutex_lock(&s->rest_mu);
+    if (!s->rest_src && (s->rest_src = rs_mem_alloc(sizeof(sconn), 64, "venue-sim REST source"))) {
+        memset(s->rest_src, 0, sizeof(sconn));
+        s->rest_src->s = s;
+        src_init(s->rest_src);
+    }
+    for (sconn *r = s->rest_src; r;) {
+        if (!s->rest_have_ev && !(s->rest_have_ev = src_next(r, &s->rest_ev)))
+            break;
+        const md_ev *ev = &s->rest_ev;
+        if (ev->ts_ms > now)
+            break;
+        rs_vsd_state *x = &s->rest_st[ev->sym];
+        x->px = ev->px;
+        x->m = ev->m;
+        x->id = ev->id;
+        x->have = true;
+        s->rest_dec[ev->sym][0] = ev->px_dec;
+        s->rest_dec[ev->sym][1] = ev->qty_dec;
+        s->rest_have_ev = false;
+    }
+    rs_vsd_state st = s->rest_st[k];
+    int px_dec = s->rest_dec[k][0], qty_dec = s->rest_dec[k][1];
+    pthread_mutex_unlock(&s->rest_mu);
+    char body[4096];
+    size_t n = rs_vsd_snapshot(&st, px_dec, qty_dec, limit, body, sizeof body);
+    rs_add_relaxed(&s->st.rest_depth, 1);
+    http_json(c, 200, "OK", body, n);
+}
+
 /* Returns 1 when upgraded, 0 when handled (ctl / error), -1 on failure. */
 static int http_upgrade(sconn *c)
 {
@@ -748,6 +850,10 @@ static int http_upgrade(sconn *c)
         int rc = rs_mdsim_ctl(c->s, cmd, reply, sizeof reply - 2);
         strcat(reply, "\n");
         http_reply(c, rc < 0 ? 400 : 200, rc < 0 ? "Bad Request" : "OK", reply);
+        return 0;
+    }
+    if (!strncmp(path, "/api/v3/depth", 13) || !strncmp(path, "/fapi/v1/depth", 14)) {
+        rest_depth(c, path);
         return 0;
     }
     if (!hdr(req, "Upgrade", v, sizeof v) || strcasecmp(v, "websocket") ||
@@ -996,6 +1102,7 @@ int rs_mdsim_create(rs_mdsim **out, const rs_mdsim_cfg *cfg)
     s->cfg = *cfg;
     s->lfd = -1;
     pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->rest_mu, NULL);
     rs_mdsim_cfg *k = &s->cfg;
     snprintf(s->bind, sizeof s->bind, "%s", cfg->bind ? cfg->bind : "127.0.0.1");
     k->bind = s->bind;
@@ -1129,6 +1236,11 @@ void rs_mdsim_destroy(rs_mdsim *s)
     if (s->ctx)
         SSL_CTX_free(s->ctx);
     pthread_mutex_destroy(&s->mu);
+    if (s->rest_src) {
+        src_fini(s->rest_src);
+        rs_mem_free(s->rest_src);
+    }
+    pthread_mutex_destroy(&s->rest_mu);
     rs_mem_free(s->conns);
     rs_mem_free(s);
 }
@@ -1157,6 +1269,9 @@ void rs_mdsim_stats_get(const rs_mdsim *s, rs_mdsim_stats *o)
     o->disconnects = rs_load_relaxed(&s->st.disconnects);
     o->subscribes = rs_load_relaxed(&s->st.subscribes);
     o->bad_requests = rs_load_relaxed(&s->st.bad_requests);
+    o->depth_gap = rs_load_relaxed(&s->st.depth_gap);
+    o->depth_msgs = rs_load_relaxed(&s->st.depth_msgs);
+    o->rest_depth = rs_load_relaxed(&s->st.rest_depth);
 }
 
 int rs_mdsim_ctl(rs_mdsim *s, const char *cmd_in, char *reply, size_t cap)
@@ -1197,6 +1312,9 @@ int rs_mdsim_ctl(rs_mdsim *s, const char *cmd_in, char *reply, size_t cap)
             rs_store_relaxed(&s->stall_until[i], 0);
         rs_store_relaxed(&s->stall_all_until, 0);
         snprintf(reply, cap, "ok: resumed");
+    } else if (!strcmp(w[0], "depth_gap") && nw >= 2 && arg > 0) {
+        rs_store_relaxed(&s->n_depth_gap, arg);
+        snprintf(reply, cap, "ok: depth_gap on the next %lld depth update(s)", arg);
     } else if ((!strcmp(w[0], "dup") || !strcmp(w[0], "reorder") || !strcmp(w[0], "malformed") ||
                 !strcmp(w[0], "gap")) && nw >= 2 && arg > 0) {
         _Atomic int64_t *c = w[0][0] == 'd' ? &s->n_dup : w[0][0] == 'r' ? &s->n_reorder
@@ -1209,18 +1327,21 @@ int rs_mdsim_ctl(rs_mdsim *s, const char *cmd_in, char *reply, size_t cap)
         snprintf(reply, cap,
                  "{\"conns_total\":%llu,\"conns_open\":%llu,\"msgs\":%llu,\"bytes\":%llu,\"pings\":%llu,\"pongs\":%llu,"
                  "\"dup\":%llu,\"reorder\":%llu,\"malformed\":%llu,\"gap\":%llu,\"stalled_drop\":%llu,"
-                 "\"disconnects\":%llu,\"subscribes\":%llu,\"bad_requests\":%llu}",
+                 "\"disconnects\":%llu,\"subscribes\":%llu,\"bad_requests\":%llu,\"depth_msgs\":%llu,"
+                 "\"depth_gap\":%llu,\"rest_depth\":%llu}",
                  (unsigned long long)st.conns_total, (unsigned long long)st.conns_open, (unsigned long long)st.msgs,
                  (unsigned long long)st.bytes, (unsigned long long)st.pings, (unsigned long long)st.pongs,
                  (unsigned long long)st.dup, (unsigned long long)st.reorder, (unsigned long long)st.malformed,
                  (unsigned long long)st.gap, (unsigned long long)st.stalled_drop, (unsigned long long)st.disconnects,
-                 (unsigned long long)st.subscribes, (unsigned long long)st.bad_requests);
+                 (unsigned long long)st.subscribes, (unsigned long long)st.bad_requests,
+                 (unsigned long long)st.depth_msgs, (unsigned long long)st.depth_gap,
+                 (unsigned long long)st.rest_depth);
     } else {
         goto usage;
     }
     return 0;
 usage:
     snprintf(reply, cap, "error: unknown command '%s' (disconnect | close [CODE] | shutdown | stall SYMBOL [MS] | "
-                         "stall_all [MS] | resume | dup N | reorder N | malformed N | gap N | stats)", cmd_in);
+                         "stall_all [MS] | resume | dup N | reorder N | malformed N | gap N | depth_gap N | stats)", cmd_in);
     return -RS_EUSAGE;
 }

@@ -5,6 +5,7 @@
 #include "ringside/common.h"
 #include "ringside/decode.h"
 #include "ringside/feed_stage.h"
+#include "feed_book.h"
 
 enum { OUT_MD = 0, OUT_MARK = 1, OUT_RAW = 2 };
 enum { C_CLOSED = 0, C_WAIT, C_OK, C_STALE };
@@ -26,6 +27,7 @@ typedef struct fsym {
     int64_t last_px, bid_px, ask_px;
     uint32_t last_conn;
     uint8_t bbo_have, depth_have, synced_pending, state, seen;
+    uint8_t tgap;                /* trade ids were lost; cleared by the next consecutive trade */
 } fsym;
 
 typedef struct fconn {
@@ -34,8 +36,11 @@ typedef struct fconn {
 } fconn;
 
 /* Backlog: one input's outputs at most (a raw frame, a depth record and a
- * bad-input record of up to RS_REC_MAX each, plus small records). */
-#define BL_CAP (4u * RS_REC_MAX + 65536u)
+ * bad-input record of up to RS_REC_MAX each, plus small records). A
+ * snapshot completing a resync emits the snapshot and every buffered diff
+ * of its symbol: the diff buffer's size more. */
+#define DBUF_CAP (256u * 1024u)
+#define BL_CAP (4u * RS_REC_MAX + 65536u + DBUF_CAP + 2u * RS_REC_MAX)
 
 struct rs_feed {
     rs_feed_cfg cfg;
@@ -49,8 +54,11 @@ struct rs_feed {
     rs_feed_actions act;
     rs_feed_stats st;
     uint32_t bl_head, bl_used, bl_n;
+    uint32_t dbuf_used;          /* diffs buffered while their books resync (FIFO, compacted) */
+    rs_fbook book[RS_MAX_SYMBOLS];
     rs_decoded dec_out RS_CL_ALIGNED;
     uint8_t backlog[BL_CAP] RS_ALIGNED(8);
+    uint8_t dbuf[DBUF_CAP] RS_ALIGNED(8);
 };
 
 void rs_feed_cfg_default(rs_feed_cfg *cfg)
@@ -213,13 +221,23 @@ static void emit_mark(rs_feed *f, const rs_feed_out *o, uint16_t sym, const fsym
     f->st.marks++;
 }
 
+static void book_wait(rs_feed *f, uint16_t sym);
+
 /* A symbol produced market data at ts: it is fresh again if it was not. */
 static void sym_touch(rs_feed *f, const rs_feed_out *o, uint16_t sym, uint32_t conn, int64_t ts)
 {
     fsym *s = &f->sym[sym];
-    if (RS_UNLIKELY(s->state != RS_FRESH_OK))
-        emit_fresh(f, o, sym, RS_FRESH_OK, conn, s->last_md_ts, ts);
-    s->state = RS_FRESH_OK;
+    if (RS_UNLIKELY(s->state != RS_FRESH_OK)) {
+        if (s->tgap || f->book[sym].state == RS_FBOOK_SYNCING || f->book[sym].state == RS_FBOOK_WAIT) {
+            /* data flows but the book is not usable: the symbol stays GAP */
+            if (s->state != RS_FRESH_GAP)
+                emit_fresh(f, o, sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
+            s->state = RS_FRESH_GAP;
+        } else {
+            emit_fresh(f, o, sym, RS_FRESH_OK, conn, s->last_md_ts, ts);
+            s->state = RS_FRESH_OK;
+        }
+    }
     s->seen = 1;
     s->last_md_ts = ts;
     s->last_conn = conn;
@@ -264,7 +282,9 @@ static void on_trade(rs_feed *f, const rs_feed_out *o, const rs_ev_trade *t, uin
                      size_t n, int64_t ts)
 {
     fsym *s = &f->sym[t->sym];
-    int v = idwin_check((t->flags & RS_TRADE_F_AGG) ? &s->agg : &s->trd, t->trade_id);
+    idwin *w = (t->flags & RS_TRADE_F_AGG) ? &s->agg : &s->trd;
+    uint64_t missed = w->have && t->trade_id > w->max + 1 ? t->trade_id - w->max - 1 : 0;
+    int v = idwin_check(w, t->trade_id);
     if (RS_UNLIKELY(v >= ID_DUP)) {
         if (v == ID_DUP)
             f->st.dup_trades++;
@@ -274,7 +294,28 @@ static void on_trade(rs_feed *f, const rs_feed_out *o, const rs_ev_trade *t, uin
             emit_bad(f, o, v == ID_DUP ? RS_BAD_DUPLICATE : RS_BAD_OUT_OF_ORDER, "trade_id", 0, conn, p, n, ts);
         return;
     }
-    sym_touch(f, o, t->sym, conn, ts);
+    if (RS_UNLIKELY(missed) && f->cfg.trade_gaps && t->venue != RS_VENUE_OKX) {
+        /* Binance trade and aggTrade ids are consecutive per symbol: ids were
+         * lost (a venue gap, a stall, a reconnect). The symbol is GAP (the
+         * bar that should have held them gets flagged downstream) until the
+         * next consecutive trade. offset = how many ids are missing. */
+        f->st.trade_gaps++;
+        f->st.trades_missed += missed;
+        emit_bad(f, o, RS_BAD_SEQ_GAP, "trade_id", (uint32_t)(missed > UINT32_MAX ? UINT32_MAX : missed), conn, p,
+                 n, ts);
+        if (s->state != RS_FRESH_GAP)
+            emit_fresh(f, o, t->sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
+        s->state = RS_FRESH_GAP;
+        s->tgap = 1;
+        book_wait(f, t->sym);   /* depth diffs may have been lost with the trades */
+        s->seen = 1;
+        s->last_md_ts = ts;
+        s->last_conn = conn;
+    } else {
+        if (v == ID_NEW)
+            s->tgap = 0;
+        sym_touch(f, o, t->sym, conn, ts);
+    }
     rs_ev_trade *r = (rs_ev_trade *)out_claim(f, o, OUT_MD, RS_EV_TRADE, sizeof *r, ts);
     memcpy((uint8_t *)r + sizeof(rs_rec), (const uint8_t *)t + sizeof(rs_rec), sizeof *r - sizeof(rs_rec));
     out_commit(f, o, OUT_MD, &r->h);
@@ -310,9 +351,16 @@ static void on_bbo(rs_feed *f, const rs_feed_out *o, const rs_ev_bbo *b, uint32_
     }
 }
 
+static void book_on_depth(rs_feed *f, const rs_feed_out *o, const rs_ev_depth *x, uint32_t len, uint32_t conn,
+                          int64_t ts);
+
 static void on_depth(rs_feed *f, const rs_feed_out *o, const rs_ev_depth *x, uint32_t len, uint32_t conn,
                      int64_t ts)
 {
+    if (f->cfg.depth_book) {
+        book_on_depth(f, o, x, len, conn, ts);
+        return;
+    }
     fsym *s = &f->sym[x->sym];
     uint64_t U = x->first_update_id, u = x->final_update_id;
     int gap = 0;
@@ -443,6 +491,25 @@ int rs_feed_conn_close(rs_feed *f, uint32_t conn, int64_t ts, const rs_feed_out 
     if (c->state != C_CLOSED)
         emit_fresh(f, o, RS_FEED_SYM_ALL, RS_FRESH_DISCONNECTED, conn, c->last_rx, ts);
     c->state = C_CLOSED;
+    if (f->cfg.depth_book) {
+        /* With no connection left, diffs are being missed: the books cannot
+         * be trusted until a resync proves them (a planned rotation keeps
+         * the other connection open and the books live). */
+        int open = 0;
+        for (uint32_t k = 0; k < RS_FEED_MAX_CONNS; k++)
+            open |= f->conn[k].state == C_OK || f->conn[k].state == C_WAIT;
+        for (uint16_t i = 0; !open && i < f->u->n && i < RS_MAX_SYMBOLS; i++) {
+            rs_fbook *b = &f->book[i];
+            if (b->state != RS_FBOOK_LIVE)
+                continue;
+            book_wait(f, i);
+            fsym *s = &f->sym[i];
+            if (s->state == RS_FRESH_OK)
+                emit_fresh(f, o, i, RS_FRESH_GAP, conn, s->last_md_ts, ts);
+            if (s->state != RS_FRESH_STALE)
+                s->state = RS_FRESH_GAP;
+        }
+    }
     return RS_OK;
 }
 
@@ -480,6 +547,7 @@ int rs_feed_on_timer(rs_feed *f, int64_t now, const rs_feed_out *o)
         }
         if (s->state == RS_FRESH_OK && ts - s->last_md_ts > f->cfg.sym_stale_ns) {
             s->state = RS_FRESH_STALE;
+            book_wait(f, i);   /* silent: its diffs may be lost too */
             f->st.sym_stale++;
             emit_fresh(f, o, i, RS_FRESH_STALE, s->last_conn, s->last_md_ts, ts);
         }
@@ -503,6 +571,8 @@ int rs_feed_on_event(rs_feed *f, const rs_rec *in, const rs_feed_out *o)
         const rs_ev_raw *r = (const rs_ev_raw *)in;
         if (in->len < sizeof *r || in->len - sizeof *r < r->n)
             return RS_BAD;
+        if (r->conn >= RS_FEED_SNAP_CONN && r->conn < RS_FEED_SNAP_CONN + RS_MAX_SYMBOLS)
+            return rs_feed_on_snapshot(f, (uint16_t)(r->conn - RS_FEED_SNAP_CONN), r->data, r->n, in->ts, o);
         return rs_feed_on_frame(f, r->conn, r->data, r->n, in->ts, o);
     }
     if (in->type == RS_EV_TIMER)
@@ -554,4 +624,307 @@ int rs_feed_conn_state(const rs_feed *f, uint32_t conn)
     case C_STALE: return RS_FRESH_STALE;
     default: return RS_FRESH_DISCONNECTED;
     }
+}
+
+/* ---- depth book and resync (cfg.depth_book; see feed_stage.h) ------------- */
+
+typedef struct dent {           /* a buffered diff: header, then the record */
+    uint32_t size;              /* bytes of this entry, padded */
+    uint32_t len;               /* record length */
+    int64_t ts;
+} dent;
+
+static rs_ev_depth *dent_rec(dent *e) { return (rs_ev_depth *)(void *)(e + 1); }
+
+static void dbuf_drop_head(rs_feed *f)
+{
+    dent *e = (dent *)(void *)f->dbuf;
+    uint32_t sz = e->size;
+    memmove(f->dbuf, f->dbuf + sz, f->dbuf_used - sz);
+    f->dbuf_used -= sz;
+    f->st.depth_buf_dropped++;
+}
+
+static void dbuf_push(rs_feed *f, const rs_ev_depth *x, uint32_t len, int64_t ts)
+{
+    uint32_t sz = (uint32_t)sizeof(dent) + rs_rec_padded(len);
+    if (sz > DBUF_CAP) {
+        f->st.depth_buf_dropped++;
+        return;
+    }
+    /* Oldest first: a book whose snapshot takes this long fails its bridge
+     * check and asks again, which is the documented recovery. */
+    while (f->dbuf_used + sz > DBUF_CAP)
+        dbuf_drop_head(f);
+    dent *e = (dent *)(void *)(f->dbuf + f->dbuf_used);
+    e->size = sz;
+    e->len = len;
+    e->ts = ts;
+    memcpy(dent_rec(e), x, len);
+    f->dbuf_used += sz;
+    f->st.depth_buffered++;
+}
+
+static int is_fut(const rs_ev_depth *x) { return x->venue == RS_VENUE_BINANCE_FUT || x->prev_final_update_id != 0; }
+
+/* Does diff x continue book b (live)? 1 yes, 0 already applied, -1 gap. */
+static int book_chain(const rs_fbook *b, const rs_ev_depth *x)
+{
+    uint64_t U = x->first_update_id, u = x->final_update_id, L = b->id;
+    if (b->bridge) {
+        /* first diff after the snapshot: spot U <= L+1 <= u, futures U <= L <= u */
+        if (is_fut(x)) {
+            if (u < L)
+                return 0;
+            return U <= L ? 1 : -1;
+        }
+        if (u <= L)
+            return 0;
+        return U <= L + 1 ? 1 : -1;
+    }
+    if (u <= L)
+        return 0;
+    if (is_fut(x))
+        return x->prev_final_update_id == L ? 1 : -1;
+    return U <= L + 1 ? 1 : -1;
+}
+
+static void book_mark(rs_feed *f, const rs_feed_out *o, uint16_t sym, int64_t ts)
+{
+    fsym *s = &f->sym[sym];
+    if (s->bbo_have)
+        return;   /* the bookTicker stream is the faster top of book */
+    const rs_fbook *b = &f->book[sym];
+    int64_t bid = b->nb ? b->bid[0].px : 0, ask = b->na ? b->ask[0].px : 0;
+    if (bid != s->bid_px || ask != s->ask_px) {
+        s->bid_px = bid;
+        s->ask_px = ask;
+        emit_mark(f, o, sym, s, ts);
+    }
+}
+
+static void book_apply_emit(rs_feed *f, const rs_feed_out *o, const rs_ev_depth *x, uint32_t len, int64_t ts)
+{
+    rs_fbook *b = &f->book[x->sym];
+    rs_fbook_apply(b, x);
+    b->id = x->final_update_id;
+    b->bridge = 0;
+    rs_rec *r = out_claim(f, o, OUT_MD, RS_EV_DEPTH, len, ts);
+    memcpy((uint8_t *)r + sizeof(rs_rec), (const uint8_t *)x + sizeof(rs_rec), len - sizeof(rs_rec));
+    out_commit(f, o, OUT_MD, r);
+    f->st.depths++;
+}
+
+/* The book of sym is invalid: buffer from here and ask for a snapshot. */
+static void book_invalidate(rs_feed *f, const rs_feed_out *o, uint16_t sym, uint32_t conn, int64_t ts)
+{
+    rs_fbook *b = &f->book[sym];
+    fsym *s = &f->sym[sym];
+    b->state = RS_FBOOK_SYNCING;
+    b->bridge = 0;
+    rs_fbook_clear(b);
+    f->st.resyncs_requested++;
+    f->act.resync |= 1ull << sym;
+    if (s->state != RS_FRESH_GAP)
+        emit_fresh(f, o, sym, RS_FRESH_GAP, conn, s->last_md_ts, ts);
+    s->state = RS_FRESH_GAP;
+}
+
+/* A live book whose continuity is in doubt (its connection, its symbol or
+ * its trades went missing): unusable until the next diff proves the chain
+ * (then live again, no snapshot needed) or breaks it (then a resync). */
+static void book_wait(rs_feed *f, uint16_t sym)
+{
+    rs_fbook *b = &f->book[sym];
+    if (f->cfg.depth_book && b->state == RS_FBOOK_LIVE)
+        b->state = RS_FBOOK_WAIT;
+}
+
+static void book_on_depth(rs_feed *f, const rs_feed_out *o, const rs_ev_depth *x, uint32_t len, uint32_t conn,
+                          int64_t ts)
+{
+    rs_fbook *b = &f->book[x->sym];
+    fsym *s = &f->sym[x->sym];
+    b->venue = x->venue;
+    if (b->state == RS_FBOOK_LIVE || b->state == RS_FBOOK_WAIT) {
+        int c = book_chain(b, x);
+        if (c == 0) {   /* already applied (second connection) or older */
+            f->st.stale_depth++;
+            return;
+        }
+        if (c > 0)
+            b->state = RS_FBOOK_LIVE;   /* the chain holds: usable (again) */
+        sym_touch(f, o, x->sym, conn, ts);
+        if (c > 0) {
+            book_apply_emit(f, o, x, len, ts);
+            book_mark(f, o, x->sym, ts);
+            return;
+        }
+        f->st.depth_gaps++;
+    }
+    if (b->state != RS_FBOOK_SYNCING)
+        book_invalidate(f, o, x->sym, conn, ts);
+    sym_touch(f, o, x->sym, conn, ts);
+    s->depth_have = 1;
+    s->depth_u = x->final_update_id;
+    dbuf_push(f, x, len, ts);
+}
+
+int rs_feed_on_snapshot(rs_feed *f, uint16_t sym, const uint8_t *p, size_t n, int64_t ts, const rs_feed_out *o)
+{
+    if (sym >= RS_MAX_SYMBOLS || sym >= f->u->n)
+        return RS_BAD;
+    if (f->bl_n && rs_feed_flush(f, o) != RS_OK)
+        return RS_FULL;
+    rs_fbook *b = &f->book[sym];
+    fsym *s = &f->sym[sym];
+    f->st.snapshots++;
+    if (b->state != RS_FBOOK_SYNCING) {
+        f->st.snapshots_unsolicited++;   /* late duplicate of a finished resync */
+        return RS_OK;
+    }
+    rs_ev_depth *snap = rs_decoded_depth(&f->dec_out);
+    rs_dec_err err;
+    uint32_t cap = (uint32_t)RS_DEC_MAX_LEVELS;
+    if (rs_fbook_parse_snapshot(p, n, &f->u->ins[sym], snap, cap, &err) != RS_OK) {
+        /* a failed fetch (HTTP error, venue error body) or a bad body: say
+         * so, and ask again */
+        f->st.snapshots_bad++;
+        f->st.bad++;
+        f->st.bad_by_reason[err.reason & 15]++;
+        emit_bad(f, o, err.reason, "snapshot", err.offset, RS_FEED_SNAP_CONN + sym, p, n, ts);
+        f->act.resync |= 1ull << sym;
+        f->st.resyncs_requested++;
+        return RS_OK;
+    }
+    snap->sym = sym;
+    uint64_t L = snap->final_update_id;
+    /* Drop buffered diffs the snapshot already contains; the first one left
+     * must bridge it, else the snapshot is older than what we buffered. */
+    int fut = 0;
+    dent *first = NULL;
+    for (uint32_t r = 0; r < f->dbuf_used;) {
+        dent *e = (dent *)(void *)(f->dbuf + r);
+        r += e->size;
+        const rs_ev_depth *x = dent_rec(e);
+        if (x->sym != sym)
+            continue;
+        fut = is_fut(x);
+        if (fut ? x->final_update_id < L : x->final_update_id <= L)
+            continue;
+        first = e;
+        break;
+    }
+    if (first) {
+        const rs_ev_depth *x = dent_rec(first);
+        int ok = fut ? x->first_update_id <= L : x->first_update_id <= L + 1;
+        if (!ok) {
+            f->st.snapshots_old++;
+            f->act.resync |= 1ull << sym;
+            f->st.resyncs_requested++;
+            return RS_OK;
+        }
+    }
+    /* The book is the snapshot (as deep as we keep it) ... */
+    snap->venue = b->venue;
+    rs_fbook_clear(b);
+    rs_fbook_apply(b, snap);
+    b->id = L;
+    b->bridge = 1;
+    {
+        uint32_t nb = b->nb, na = b->na;
+        uint32_t len = (uint32_t)(sizeof(rs_ev_depth) + (nb + na) * sizeof(rs_level));
+        rs_ev_depth *r = (rs_ev_depth *)out_claim(f, o, OUT_MD, RS_EV_DEPTH, len, ts);
+        r->sym = sym;
+        r->venue = snap->venue;
+        r->n_bids = (uint16_t)nb;
+        r->n_asks = (uint16_t)na;
+        r->first_update_id = 0;
+        r->final_update_id = L;
+        r->prev_final_update_id = 0;
+        r->event_ms = 0;
+        memcpy(r->levels, b->bid, nb * sizeof(rs_level));
+        memcpy(r->levels + nb, b->ask, na * sizeof(rs_level));
+        out_commit(f, o, OUT_MD, &r->h);
+        f->st.depths++;
+    }
+    /* ... then the buffered diffs in order, each checked against the chain. */
+    b->state = RS_FBOOK_LIVE;
+    int broken = 0;
+    uint32_t w = 0;
+    for (uint32_t r = 0; r < f->dbuf_used;) {
+        dent *e = (dent *)(void *)(f->dbuf + r);
+        uint32_t sz = e->size;
+        r += sz;
+        rs_ev_depth *x = dent_rec(e);
+        int keep = 0;
+        if (x->sym == sym) {
+            if (!broken) {
+                int c = book_chain(b, x);
+                if (c > 0) {
+                    book_apply_emit(f, o, x, e->len, ts);
+                } else if (c < 0) {
+                    /* a gap inside the buffer: this diff starts the next resync */
+                    broken = 1;
+                    f->st.depth_gaps++;
+                    keep = 1;
+                }
+            } else {
+                keep = 1;
+            }
+        } else {
+            keep = 1;
+        }
+        if (keep) {
+            if (w != r - sz)
+                memmove(f->dbuf + w, f->dbuf + (r - sz), sz);
+            w += sz;
+        }
+    }
+    f->dbuf_used = w;
+    if (broken) {
+        book_invalidate(f, o, sym, s->last_conn, ts);
+        return RS_OK;
+    }
+    f->st.resyncs_done++;
+    f->act.resync &= ~(1ull << sym);
+    book_mark(f, o, sym, ts);
+    if (s->state != RS_FRESH_OK) {
+        /* OK again only if data is flowing (not silent past the threshold) */
+        if (s->state == RS_FRESH_GAP) {
+            emit_fresh(f, o, sym, RS_FRESH_OK, s->last_conn, s->last_md_ts, ts);
+            s->state = RS_FRESH_OK;
+        }
+    }
+    return RS_OK;
+}
+
+int rs_feed_book_state(const rs_feed *f, uint16_t sym)
+{
+    return sym < RS_MAX_SYMBOLS ? f->book[sym].state : RS_FBOOK_NONE;
+}
+
+uint64_t rs_feed_book_top(const rs_feed *f, uint16_t sym, rs_level *bid, rs_level *ask)
+{
+    static const rs_level none = {0, 0};
+    if (sym >= RS_MAX_SYMBOLS) {
+        *bid = *ask = none;
+        return 0;
+    }
+    const rs_fbook *b = &f->book[sym];
+    *bid = b->nb ? b->bid[0] : none;
+    *ask = b->na ? b->ask[0] : none;
+    return b->id;
+}
+
+uint32_t rs_feed_book_levels(const rs_feed *f, uint16_t sym, int side, rs_level *out, uint32_t cap)
+{
+    if (sym >= RS_MAX_SYMBOLS)
+        return 0;
+    const rs_fbook *b = &f->book[sym];
+    uint32_t n = side ? b->na : b->nb;
+    if (n > cap)
+        n = cap;
+    memcpy(out, side ? b->ask : b->bid, n * sizeof *out);
+    return n;
 }

@@ -8,28 +8,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feed_snapshot.h"
 #include "feed_source.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
 #include "ringside/tsc.h"
 
+/* single writer (the feed thread): a relaxed load + store, no locked RMW */
+static inline void bump(rs_atomic_u64 *c, uint64_t n) { rs_store_relaxed(c, rs_load_relaxed(c) + n); }
+
 static void on_msg(void *user, uint32_t conn, const uint8_t *data, uint32_t n, int64_t rx_ns, int opcode)
 {
     (void)opcode;
     rs_feed_src *s = user;
-    s->frames++;
-    s->bytes += n;
+    bump(&s->frames, 1);
+    bump(&s->bytes, n);
     if (!rx_ns)
         rx_ns = rs_now_ns();
     if (n > RS_FEED_MAX_FRAME) {
         /* cannot be a record: keep its head as bad input so it is not lost
          * silently (the feed stage skips it; the journal has it) */
-        s->too_large++;
+        bump(&s->too_large, 1);
         uint32_t keep = 4096;
         rs_ev_bad_input *b =
             (rs_ev_bad_input *)rs_emit_claim(s->emit, RS_EV_BAD_INPUT, (uint32_t)sizeof *b + keep);
         if (!b) {
-            s->dropped++;
+            bump(&s->dropped, 1);
             return;
         }
         b->source = RS_STREAM_RAW;
@@ -46,7 +50,7 @@ static void on_msg(void *user, uint32_t conn, const uint8_t *data, uint32_t n, i
     if (!r) {
         /* the raw ring is full: the engine is far behind. Counted and
          * reported by the supervisor (never silent). */
-        s->dropped++;
+        bump(&s->dropped, 1);
         return;
     }
     r->conn = conn % RS_FEED_MAX_CONNS;
@@ -63,17 +67,17 @@ static void on_state(void *user, uint32_t conn, int event, const char *reason)
     if (event == RS_WS_EV_ROTATED)
         return;
     if (event == RS_WS_EV_OPEN) {
-        s->opens++;
+        bump(&s->opens, 1);
         rs_info("feed", "connection %u open", conn);
     } else {
-        s->closes++;
+        bump(&s->closes, 1);
         rs_warn("feed", "connection %u closed: %s", conn, reason && *reason ? reason : "(no reason)");
     }
     if (!s->emit)
         return;
     rs_ev_freshness *f = (rs_ev_freshness *)rs_emit_claim(s->emit, RS_EV_FRESHNESS, sizeof *f);
     if (!f) {
-        s->dropped++;
+        bump(&s->dropped, 1);
         return;
     }
     f->sym = RS_FEED_SYM_ALL;
@@ -92,6 +96,15 @@ int rs_feed_src_create(rs_feed_src **out, const rs_config *cfg, rs_feed *feed, r
     rs_feed_src *s = rs_mem_alloc(sizeof *s, 64, "feed source");
     if (!s)
         return -ENOMEM;
+    memset(s, 0, sizeof *s);
+    if (fc->rest_url[0] && (fc->streams & RS_FEED_DEPTH)) {
+        /* same condition as the stage's depth_book (pipeline.c) */
+        int rc = rs_snap_create(&s->snap, cfg, 100);
+        if (rc) {
+            rs_mem_free(s);
+            return rc;
+        }
+    }
     s->feed = feed;
     s->clk = clk;
     s->timer_period_ns = (int64_t)fc->timer_ms * 1000000ll;
@@ -136,6 +149,7 @@ int rs_feed_src_create(rs_feed_src **out, const rs_config *cfg, rs_feed *feed, r
     wc.user = s;
     int rc = rs_ws_client_create(&s->ws, &wc);
     if (rc) {
+        rs_snap_destroy(s->snap);
         rs_mem_free(s);
         return rc;
     }
@@ -152,6 +166,7 @@ void rs_feed_src_destroy(rs_feed_src *s)
         rs_ws_client_stop(s->ws);
         rs_ws_client_destroy(s->ws);
     }
+    rs_snap_destroy(s->snap);
     rs_mem_free(s);
 }
 
@@ -166,6 +181,31 @@ int rs_feed_src_poll(void *ctx, rs_emit *emit, int64_t now_ns)
     if (a.reconnect)
         rs_ws_client_reconnect(s->ws, "feed watchdog: connection silent");
     int n = rs_ws_client_poll(s->ws, rs_mono_ns());
+    if (s->snap) {
+        if (a.resync)
+            rs_snap_request(s->snap, a.resync);
+        uint16_t sym;
+        const uint8_t *body;
+        uint32_t len;
+        if (rs_snap_take(s->snap, &sym, &body, &len)) {
+            /* the response is an external input like a frame: journaled
+             * before the stage sees it, so replay rebuilds the same book.
+             * Taken after the socket poll, so it is stamped like a timer:
+             * after the frames published before it. */
+            rs_ev_raw *r = (rs_ev_raw *)rs_emit_claim(emit, RS_EV_RAW_FRAME, (uint32_t)(sizeof *r + len));
+            if (r) {   /* else the ring is full: keep it for the next poll */
+                r->conn = RS_FEED_SNAP_CONN + sym;
+                r->n = len;
+                memcpy(r->data, body, len);
+                r->h.ts = rs_vclock_map(&s->clk, rs_now_ns());
+                rs_emit_commit(emit, &r->h);
+                rs_snap_release(s->snap);
+                bump(&s->snapshots, 1);
+                n++;
+            }
+        }
+    }
+
     int64_t mkt = rs_vclock_map(&s->clk, now_ns);
     if (mkt >= s->next_tick_ns) {
         rs_ev_timer *t = (rs_ev_timer *)rs_emit_claim(emit, RS_EV_TIMER, sizeof *t);

@@ -2,7 +2,10 @@
  * connection and the timer, publishing the feed stage's journaled inputs on
  * the raw stream: RS_EV_RAW_FRAME per message (ts = receive time on the
  * market clock, ts_local = kernel receive stamp), RS_EV_FRESHNESS for a
- * connection opening (OK) or closing (DISCONNECTED), RS_EV_TIMER ticks.
+ * connection opening (OK) or closing (DISCONNECTED), RS_EV_TIMER ticks, and
+ * REST depth snapshots the feed stage asked for (its resync actions; fetched
+ * off-thread by feed_snapshot.c) as RS_EV_RAW_FRAME with conn =
+ * RS_FEED_SNAP_CONN + symbol.
  *
  * The market clock: live, it is the wall clock. Against the accelerated
  * simulator it is origin + (wall - origin) * speed, the same formula the
@@ -14,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "ringside/atomics.h"
 #include "ringside/config.h"
 #include "ringside/feed_stage.h"
 #include "ringside/stage.h"
@@ -38,7 +42,10 @@ typedef struct rs_feed_src {
     rs_vclock clk;
     int64_t timer_period_ns; /* market time */
     int64_t next_tick_ns;    /* market time */
-    uint64_t frames, bytes, dropped, too_large, opens, closes;
+    struct rs_snap *snap;    /* depth snapshot fetcher (NULL: no depth book) */
+    /* written by the feed thread only, read by the supervisor's progress
+     * and summary lines: relaxed atomics (monitoring, no ordering) */
+    rs_atomic_u64 frames, bytes, dropped, too_large, opens, closes, snapshots;
     int64_t mono_now;
 } rs_feed_src;
 

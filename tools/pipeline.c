@@ -338,6 +338,11 @@ int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *mod
     fc.timer_period_ns = (int64_t)cfg->feed.timer_ms * 1000000ll;
     fc.sym_stale_ns = (int64_t)cfg->feed.stale_symbol_ms * 1000000ll;
     fc.conn_stale_ns = (int64_t)cfg->feed.stale_conn_ms * 1000000ll;
+    /* Binance ids are consecutive: a jump is lost data (flagged, journaled) */
+    fc.trade_gaps = 1;
+    /* a local book per symbol, resynchronised from REST snapshots that the
+     * feed source fetches and journals (feed_source.c) */
+    fc.depth_book = cfg->feed.rest_url[0] && (cfg->feed.streams & RS_FEED_DEPTH) ? 1 : 0;
     p->feed_mem = rs_mem_alloc(rs_feed_memsize(), 64, "feed stage");
     if (!p->feed_mem)
         return -ENOMEM;

@@ -68,7 +68,12 @@ typedef struct rs_feed_cfg {
     uint8_t journal_raw;       /* emit RS_EV_RAW_FRAME for every frame on out->raw */
     uint8_t journal_dups;      /* emit RS_EV_BAD_INPUT for duplicate/too-old trades; default 1 */
     uint8_t default_venue;     /* venue of connections opened without one; default binance */
-    uint8_t pad;
+    uint8_t trade_gaps;        /* Binance trade/aggTrade id gaps -> counted, SEQ_GAP bad-input
+                                  record, RS_FRESH_GAP until the next trade; default 0 */
+    uint8_t depth_book;        /* keep a local book per symbol from depth diffs + REST
+                                  snapshots (see "Depth book" below); default 0: diffs
+                                  pass through, gaps are only flagged */
+    uint8_t pad[7];
 } rs_feed_cfg;
 
 /* Fill cfg with the defaults above. */
@@ -92,6 +97,11 @@ typedef struct rs_feed_stats {
     uint64_t depth_gaps, sym_stale, conn_stale;        /* watchdog and continuity events */
     uint64_t reconnects_requested, resyncs_requested;
     uint64_t backlog_records;                          /* outputs that waited for ring space */
+    uint64_t trade_gaps, trades_missed;                /* id gaps seen / ids missing in them */
+    uint64_t snapshots, snapshots_bad, snapshots_old;  /* received / rejected / older than the buffer */
+    uint64_t snapshots_unsolicited;                    /* arrived while no resync was pending */
+    uint64_t resyncs_done;                             /* books rebuilt and live again */
+    uint64_t depth_buffered, depth_buf_dropped;        /* diffs held during a resync / lost to overflow */
 } rs_feed_stats;
 
 /* Requests for the transport, accumulated until taken. */
@@ -142,6 +152,7 @@ int64_t rs_feed_next_timer_ns(const rs_feed *st);
 /* Pure-handler form (live from journaled inputs, and replay):
  *   RS_EV_RAW_FRAME (conn, data; rec ts = rx_ns)   -> rs_feed_on_frame
  *   RS_EV_TIMER (rec ts = tick time)              -> rs_feed_on_timer
+ *   RS_EV_RAW_FRAME with conn = RS_FEED_SNAP_CONN + sym -> rs_feed_on_snapshot
  *   RS_EV_FRESHNESS {sym = RS_FEED_SYM_ALL, conn} from the transport:
  *     state OK -> rs_feed_conn_open (default venue), DISCONNECTED ->
  *     rs_feed_conn_close (rec ts = time of the event)
@@ -152,7 +163,50 @@ int rs_feed_on_event(rs_feed *st, const rs_rec *in, const rs_feed_out *out);
 /* Emit what waits in the backlog. RS_OK when empty, RS_FULL otherwise. */
 int rs_feed_flush(rs_feed *st, const rs_feed_out *out);
 
-/* The depth book of sym was rebuilt from a snapshot with lastUpdateId
+/* ---- Depth book (cfg.depth_book) -------------------------------------------
+ * Per symbol the stage keeps a local order book (best RS_FEED_BOOK_LEVELS
+ * levels per side; deeper levels are dropped, as with any snapshot limit)
+ * following the venue's documented procedure:
+ *   1. The first diff of a symbol (or a diff that breaks the update-id chain)
+ *      puts the book in SYNCING: RS_EV_FRESHNESS{sym, GAP} on md and mark
+ *      (the gate refuses the symbol), the resync bit is set for the
+ *      transport, and diffs are buffered (bounded; oldest dropped first).
+ *   2. The transport fetches GET /api/v3/depth (spot) or /fapi/v1/depth and
+ *      publishes the response body as a journaled input: RS_EV_RAW_FRAME with
+ *      conn = RS_FEED_SNAP_CONN + sym (rs_feed_on_snapshot).
+ *   3. Buffered diffs with u <= lastUpdateId (futures: u < lastUpdateId) are
+ *      dropped; the first remaining one must bridge it (spot U <= L+1,
+ *      futures U <= L <= u), else the snapshot is older than the buffer and
+ *      another is requested. Then the book is the snapshot and the buffered
+ *      diffs are applied in order; chain breaks restart at step 1.
+ *   4. LIVE: md gets the snapshot as RS_EV_DEPTH with first_update_id 0
+ *      (final_update_id = lastUpdateId: "replace the book") followed by every
+ *      applied diff, so md's depth records rebuild the same book; the symbol
+ *      is RS_FRESH_OK again. Without a bookTicker stream the book's best
+ *      bid/ask drive the mark.
+ * A snapshot that does not parse is a counted RS_EV_BAD_INPUT (field
+ * "snapshot") and another one is requested. */
+#define RS_FEED_BOOK_LEVELS 128
+#define RS_FEED_SNAP_CONN 0x10000u        /* rs_ev_raw.conn of a snapshot: + sym */
+
+/* Feed thread. A REST depth snapshot body p[0..n) for sym received at ts
+ * (also reached through rs_feed_on_event). Returns RS_OK (consumed),
+ * RS_FULL (not consumed) or RS_BAD for sym out of range. */
+int rs_feed_on_snapshot(rs_feed *st, uint16_t sym, const uint8_t *p, size_t n, int64_t ts, const rs_feed_out *out);
+
+/* Book state of sym: 0 none (no depth seen), 1 syncing, 2 live, 3 waiting:
+ * continuity unknown (the last open connection closed, the symbol went
+ * STALE, or trade ids were lost); the symbol is not OK until the next diff
+ * continues the chain (live again) or breaks it (resync). */
+int rs_feed_book_state(const rs_feed *st, uint16_t sym);
+/* Best levels of sym's book (0 when that side is empty); returns the book's
+ * update id. */
+uint64_t rs_feed_book_top(const rs_feed *st, uint16_t sym, rs_level *bid, rs_level *ask);
+/* Copy up to cap levels of one side (0 bids, 1 asks) best first; returns
+ * the count. */
+uint32_t rs_feed_book_levels(const rs_feed *st, uint16_t sym, int side, rs_level *out, uint32_t cap);
+
+/* Without cfg.depth_book: the depth book of sym was rebuilt from a snapshot with lastUpdateId
  * last_update_id: drop diffs with u <= it; the next must bridge it
  * (U <= last_update_id + 1), else it is a new gap. Clears sym's resync
  * request. Control path (feed thread). */

@@ -7,9 +7,14 @@
  *   /stream?streams=a/b/...      combined: {"stream":"<name>","data":<event>}
  *   /ctl/<command words...>      plain HTTP GET (no upgrade): runs a control
  *                                command (see rs_mdsim_ctl), replies 200 text
- * Streams: <symbol>@trade, <symbol>@aggTrade, <symbol>@bookTicker
+ * Streams: <symbol>@trade, <symbol>@aggTrade, <symbol>@bookTicker,
+ *   <symbol>@depth and <symbol>@depth@100ms (diff depth, spot U/u ids, from
+ *   a simulated book whose update id is the symbol's trade id)
  *   (symbol lower case, e.g. btcusdt@trade). Other names are accepted and
  *   stay silent, like a venue with no activity.
+ *   GET /api/v3/depth?symbol=S&limit=N (or /fapi/v1/depth), plain HTTP/1.1
+ *   on the same port: the REST depth snapshot {"lastUpdateId":..,"bids":..,
+ *   "asks":..} of that book at market now (paced markets only).
  * Requests (text frames): {"method":"SUBSCRIBE"|"UNSUBSCRIBE","params":[..],"id":N}
  *   -> {"result":null,"id":N}; {"method":"LIST_SUBSCRIPTIONS","id":N}
  *   -> {"result":[..],"id":N}; bad JSON -> {"error":{"code":3,"msg":..},"id":null};
@@ -67,6 +72,7 @@ typedef struct rs_mdsim_cfg {
 typedef struct rs_mdsim_stats {
     uint64_t conns_total, conns_open, msgs, bytes, pings, pongs;
     uint64_t dup, reorder, malformed, gap, stalled_drop, disconnects, subscribes, bad_requests;
+    uint64_t depth_gap, depth_msgs, rest_depth;   /* depth diffs dropped / sent, snapshots served */
 } rs_mdsim_stats;
 
 /* Validate cfg, load the certificate, open replay files, bind and listen.
@@ -93,6 +99,7 @@ void rs_mdsim_destroy(rs_mdsim *s);
  *   resume                   end all stalls
  *   dup N | reorder N | malformed N | gap N
  *                            apply the fault to the next N messages (any connection)
+ *   depth_gap N              drop the next N depth diffs: an update-id gap
  *   stats                    counters as JSON
  * Writes a one-line reply into reply (JSON for stats). Returns 0 or -RS_EUSAGE. */
 int rs_mdsim_ctl(rs_mdsim *s, const char *cmd, char *reply, size_t cap);
