@@ -12,6 +12,7 @@
 #ifndef RS_FEED_DECODE_JSON_H
 #define RS_FEED_DECODE_JSON_H
 
+#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -651,6 +652,26 @@ static inline unsigned f_ctl8(uint64_t v)
     return t ? (unsigned)__builtin_ctzll(t) >> 3 : 8u;
 }
 
+/* First byte at or after p, before e, that ends an escape-free string body
+ * ('"', '\\' or a control byte < 0x20), or e. 16 bytes per step while 16
+ * are readable (never past e), then byte by byte. */
+static inline const uint8_t *f_scan_str(const uint8_t *p, const uint8_t *e)
+{
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+        __m128i c = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));   /* v <= 0x1f */
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+        p++;
+    return p;
+}
+
 /* Length of an escape-free string body at p up to its closing quote, when
  * the quote is within the next 16 readable bytes and no '\\' or control
  * byte precedes it; -1 otherwise (caller takes the byte loop). */
@@ -721,6 +742,22 @@ static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
             *out = f_parse8(v, k);
             *pp = p + k;
             return 0;
+        }
+        /* 8..15 digits (millisecond timestamps are 13, trade ids 9-12):
+         * two loads, no digit loop */
+        if (k == 8 && e - p >= 16) {
+            uint64_t w = f_ld8(p + 8);
+            unsigned k2 = f_digits8(w);
+            if (k2 < 8) {
+                if (*p == '0')
+                    return J_FB;
+                uint64_t x = f_parse8(v, 8);
+                if (k2)
+                    x = x * (uint64_t)rs_ipow10_tab[k2] + f_parse8(w, k2);
+                *out = x;
+                *pp = p + 8 + k2;
+                return 0;
+            }
         }
     }
     size_t n = f_run(p, e);
@@ -812,8 +849,7 @@ static inline __attribute__((always_inline)) int f_obj(jcur *c, fobj *o, j_keyfn
         if (p >= e || *p != '"')
             return J_FB;
         const uint8_t *k = ++p;
-        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-            p++;
+        p = f_scan_str(p, e);
         if (p + 1 >= e || *p != '"' || p[1] != ':')
             return J_FB;
         int slot = kf(k, (uint32_t)(p - k));
@@ -831,8 +867,7 @@ static inline __attribute__((always_inline)) int f_obj(jcur *c, fobj *o, j_keyfn
         uint8_t ch = *p;
         if (ch == '"') {
             const uint8_t *s = ++p;
-            while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-                p++;
+            p = f_scan_str(p, e);
             if (p >= e || *p != '"')
                 return J_FB;
             v->type = J_STR;
@@ -874,8 +909,7 @@ static inline __attribute__((always_inline)) int f_obj(jcur *c, fobj *o, j_keyfn
                         if (p >= e || *p != '"')
                             return J_FB;
                         p++;
-                        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-                            p++;
+                        p = f_scan_str(p, e);
                         if (p + 1 >= e || *p != '"')
                             return J_FB;
                         p++;
