@@ -770,7 +770,7 @@ static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 
 /* Plain decimal "123.4500" (no sign, no exponent): exact, fractional
  * digits beyond exp must be zeros. Advances *pp past the number. */
-static inline int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
+static inline __attribute__((always_inline)) int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
 {
     const uint8_t *p = *pp;
     size_t ni;
@@ -799,12 +799,13 @@ static inline int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int6
         if (RS_LIKELY(e - p >= 8) && exp <= 8) {
             uint64_t v = f_ld8(p);
             unsigned k = f_digits8(v);
-            if (k > 0 && k < 8) {   /* short fraction: one load */
+            /* up to 8 fractional digits (Binance sends exactly 8): one load */
+            if (k > 0 && (k < 8 || e - p == 8 || !j_isdigit(p[8]))) {
                 if (k <= exp) {
                     fp = f_parse8(v, k) * (uint64_t)rs_ipow10_tab[exp - k];
                 } else {
-                    /* digits [exp, k) must be '0' */
-                    uint64_t m = ((1ull << (8 * k)) - 1) & ~((1ull << (8 * exp)) - 1);
+                    /* digits [exp, k) must be '0' (exp < k <= 8 here) */
+                    uint64_t m = (k == 8 ? ~0ull : (1ull << (8 * k)) - 1) & ~((1ull << (8 * exp)) - 1);
                     if ((v ^ 0x3030303030303030ull) & m)
                         return J_FB;
                     fp = exp ? f_parse8(v, exp) : 0;
