@@ -4,10 +4,12 @@
  * (feature, threshold, feature value), and a gather costs about one cycle
  * per element on the CPUs we run on. For one row, the whole feature vector
  * (up to 64 floats) fits in four registers, so a feature value is a permute,
- * not a gather; and one 16-lane compare decides all 15 split nodes of a
- * 4-level subtree at once, read with two contiguous loads. The path through
- * the subtree is then a few scalar bit operations on the 15 decision bits.
- * A depth-8 tree costs two such blocks instead of 8 x 3 gathered elements.
+ * not a gather, and one 16-lane compare decides 16 nodes read with two
+ * contiguous loads: in round 1 node i of 16 trees (transposed slots), in
+ * later rounds the 15 nodes of one tree's 4-level subtree. Paths are then
+ * read off the decision bits 16 trees at a time (bitwise multiplexers in
+ * round 1, vector lanes later): walking one tree's bits with scalar
+ * shift/and/add steps was the bottleneck of a one-tree-at-a-time version.
  * Evaluating nodes off the path is free of side effects (pure compares).
  *
  * Exactness is unchanged: each decision is `x < thr`, NaN goes the node's
