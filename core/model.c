@@ -575,6 +575,86 @@ static int compile_complete(rs_model *m)
     return 0;
 }
 
+/* Rounds of a complete tree of depth D (see model_impl.h): R rounds, the
+ * first of L1 levels, the others of 4. */
+static void blk_rounds(uint32_t D, uint32_t *R, uint32_t *L1)
+{
+    *R = (D + 3) / 4;
+    *L1 = D ? D - 4 * (*R - 1) : 0;
+}
+
+/* Global breadth-first index of node i (breadth-first within its block) of
+ * block J of the round that starts at global level g0. */
+static uint32_t blk_node(uint32_t g0, uint32_t J, uint32_t i)
+{
+    uint32_t l = 31 - (uint32_t)__builtin_clz(i + 1), pos = i - ((1u << l) - 1);
+    return ((1u << (g0 + l)) - 1) + (J << l) + pos;
+}
+
+static void blk_put(rs_model *m, size_t slot, uint32_t lane, const uint32_t *w, uint32_t k)
+{
+    uint32_t f = w[2 * k];
+    m->bfeat[16 * slot + lane] = (uint8_t)((f & RS_NODE_FMASK) | (f & RS_NODE_DL ? 0x80 : 0));
+    memcpy(&m->bthr[16 * slot + lane], &w[2 * k + 1], 4);
+}
+
+/* The block layout, built from the complete one (so both hold the same
+ * decisions, node for node). */
+static int compile_blocks(rs_model *m)
+{
+    uint64_t nslot = 0, nleaf = 0;
+    for (uint32_t g = 0; g < m->n_trees_pad; g += 16) {
+        uint32_t D = m->cdepth[g], R, L1;
+        blk_rounds(D, &R, &L1);
+        if (R)
+            nslot += (1u << L1) - 1;   /* round 1, transposed */
+        uint64_t cnt = 1ull << L1;    /* blocks per tree in round 2 */
+        for (uint32_t r = 1; r < R; r++, cnt <<= 4)
+            nslot += 16 * cnt;
+        nleaf += 16ull << D;
+    }
+    if (nslot > (1ull << 24) || nleaf > (1ull << 26))
+        return 0;   /* too large: the kernels that do not need it are used */
+    m->bthr = rs_mem_alloc((nslot + 1) * 64, 64, "model block layout");
+    m->bfeat = rs_mem_alloc((nslot + 1) * 16, 64, "model block layout");
+    m->bleaf = rs_mem_alloc(nleaf * 4, 64, "model block layout");
+    m->bgrp = rs_mem_alloc(m->n_trees_pad / 16 * 4, 64, "model block layout");
+    m->bblk = rs_mem_alloc(m->n_trees_pad * 4, 64, "model block layout");
+    m->bloff = rs_mem_alloc(m->n_trees_pad * 4, 64, "model block layout");
+    if (!m->bthr || !m->bfeat || !m->bleaf || !m->bgrp || !m->bblk || !m->bloff)
+        return -ENOMEM;
+    memset(m->bthr, 0, (nslot + 1) * 64);
+    memset(m->bfeat, 0, (nslot + 1) * 16);
+    uint32_t s = 0, lo = 0;
+    for (uint32_t g = 0; g < m->n_trees_pad; g += 16) {
+        uint32_t D = m->cdepth[g], R, L1;
+        blk_rounds(D, &R, &L1);
+        m->bgrp[g / 16] = s;
+        if (R) {
+            /* round 1: node i of the group's 16 trees in the 16 lanes of slot s + i */
+            for (uint32_t i = 0; i < (1u << L1) - 1; i++)
+                for (uint32_t j = 0; j < 16; j++)
+                    blk_put(m, s + i, j, m->cw + m->coff[g + j], blk_node(0, 0, i));
+            s += (1u << L1) - 1;
+        }
+        for (uint32_t j = 0; j < 16; j++) {
+            uint32_t t = g + j;
+            const uint32_t *w = m->cw + m->coff[t];
+            m->bblk[t] = s;
+            uint32_t g0 = L1, cnt = 1u << L1;
+            for (uint32_t r = 1; r < R; r++, g0 += 4, cnt <<= 4)
+                for (uint32_t J = 0; J < cnt; J++, s++)
+                    for (uint32_t i = 0; i < 15; i++)
+                        blk_put(m, s, i, w, blk_node(g0, J, i));
+            m->bloff[t] = lo;
+            for (uint32_t k = 0; k < (1u << D); k++)
+                memcpy(&m->bleaf[lo + k], &m->cw[m->cleaf[t] + (int32_t)((1u << D) - 1 + k)], 4);
+            lo += 1u << D;
+        }
+    }
+    return 0;
+}
+
 void rs_model_destroy(rs_model *m)
 {
     if (!m)
@@ -584,6 +664,12 @@ void rs_model_destroy(rs_model *m)
     rs_mem_free(m->coff);
     rs_mem_free(m->cleaf);
     rs_mem_free(m->cdepth);
+    rs_mem_free(m->bthr);
+    rs_mem_free(m->bfeat);
+    rs_mem_free(m->bleaf);
+    rs_mem_free(m->bblk);
+    rs_mem_free(m->bgrp);
+    rs_mem_free(m->bloff);
     rs_mem_free(m->root);
     rs_mem_free(m->depth);
     rs_mem_free(m->gdepth8);
@@ -782,6 +868,8 @@ static int load_json(rs_model *m, ld *L, json_t *root)
     }
     if (!rc && m->max_depth <= RS_COMPLETE_MAX_DEPTH)
         rc = compile_complete(m);
+    if (!rc && m->cw && m->n_features <= RS_BLK_MAX_FEATURES)
+        rc = compile_blocks(m);
     for (size_t i = 0; i < nt; i++)
         ptree_free(&pts[i]);
     rs_mem_free(pts);

@@ -664,6 +664,8 @@ void rs_model_batch_avx2(const struct rs_model *m, const float *rows, size_t n, 
 
 float rs_model_margin_avx512(const struct rs_model *m, const float *row)
 {
+    if (m->bthr)
+        return rs_model_margin_blk_avx512(m, row);
     return m->cw ? cpl_margin_avx512(m, row) : gen_margin_avx512(m, row);
 }
 

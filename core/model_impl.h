@@ -63,17 +63,42 @@ struct rs_model {
     uint16_t *cdepth;          /* n_trees_pad: D of the tree = the deepest tree
                                   in its block of 64, so that every kernel's
                                   group of trees (8, 4x8, 4x16) steps alike */
+    /* Block layout (AVX-512 single row; built when the complete layout is
+     * and n_features <= RS_BLK_MAX_FEATURES). A slot is 16 lanes: 16
+     * thresholds bthr[16s..16s+15] (one 64-byte line) and 16 feature bytes
+     * bfeat[16s..] (bits 0-5 feature, bit 7 default-left; unused lanes 0).
+     * Each complete tree of depth D is cut into rounds of levels: the first
+     * round takes L1 = D - 4(R-1) levels (1..4), every later one 4, R =
+     * ceil(D/4). Trees go in groups of 16 (same D: a group never straddles
+     * a depth block of 64).
+     * - Round 1, transposed: slot bgrp[g] + i holds node i (breadth-first)
+     *   of the 16 trees of group g in its lanes, so one compare decides
+     *   node i for all 16 trees.
+     * - Later rounds, per tree: one slot per 4-level subtree ("block"),
+     *   its 15 split nodes breadth-first in lanes 0..14. Tree t's round-2
+     *   blocks start at slot bblk[t], in path order (2^L1 of them), then
+     *   round 3's (2^(L1+4)).
+     * Leaves: bleaf[bloff[t] + path], path = the 0/1 (left/right) choices
+     * from the root, first choice most significant. */
+    float *bthr;               /* NULL: not built */
+    uint8_t *bfeat;
+    float *bleaf;
+    uint32_t *bgrp;            /* n_trees_pad / 16 */
+    uint32_t *bblk;            /* n_trees_pad */
+    uint32_t *bloff;           /* n_trees_pad */
     char **names;              /* n_named feature names */
     char *objective;
     char *path;
 };
 
 #define RS_COMPLETE_MAX_DEPTH 10
+#define RS_BLK_MAX_FEATURES 64
 
 /* Kernels (model_eval.c). Each returns XGBoost's float32 margin. */
 float rs_model_margin_scalar(const struct rs_model *m, const float *row);
 float rs_model_margin_avx2(const struct rs_model *m, const float *row);
 float rs_model_margin_avx512(const struct rs_model *m, const float *row);
+float rs_model_margin_blk_avx512(const struct rs_model *m, const float *row);   /* needs m->bthr */
 void rs_model_batch_scalar(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);
 void rs_model_batch_avx2(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);
 void rs_model_batch_avx512(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);

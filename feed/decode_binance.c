@@ -299,8 +299,7 @@ static inline int t_sym(rs_decoder *d, const uint8_t **pp, const uint8_t *e, uin
     if (q >= 0)
         p += q;
     else
-        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
-            p++;
+        p = f_scan_str(p, e - s > RS_SYMBOL_MAX ? s + RS_SYMBOL_MAX : e);
     if (p >= e || *p != '"')
         return J_FB;
     int i = f_symbol(d, s, (uint32_t)(p - s), e);
@@ -359,8 +358,7 @@ static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, ui
         uint64_t x;
         if (*p == '"') {
             p++;
-            while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-                p++;
+            p = f_scan_str(p, e);
             if (p >= e || *p != '"')
                 return J_FB;
             p++;
@@ -577,8 +575,7 @@ static int bn_tmpl(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
     const uint8_t *p = p0, *e = p0 + n;
     if (n > 11 && !memcmp(p, "{\"stream\":\"", 11)) {
         p += 11;
-        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-            p++;
+        p = f_scan_str(p, e);
         T_LIT("\",\"data\":");
         if (t_event(d, &p, e, out))
             return J_FB;
@@ -741,8 +738,7 @@ static int bn_fast(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
     if (n > 11 && !memcmp(p, "{\"stream\":\"", 11)) {
         /* combined wrapper: {"stream":"<name>","data":{...}} */
         const uint8_t *q = p + 11, *e = p + n;
-        while (q < e && *q != '"' && *q != '\\' && *q >= 0x20)
-            q++;
+        q = f_scan_str(q, e);
         if (e - q < 10 || memcmp(q, "\",\"data\":{", 10))
             return J_FB;
         c.p = q + 9;

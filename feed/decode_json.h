@@ -12,6 +12,7 @@
 #ifndef RS_FEED_DECODE_JSON_H
 #define RS_FEED_DECODE_JSON_H
 
+#include <immintrin.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -651,6 +652,26 @@ static inline unsigned f_ctl8(uint64_t v)
     return t ? (unsigned)__builtin_ctzll(t) >> 3 : 8u;
 }
 
+/* First byte at or after p, before e, that ends an escape-free string body
+ * ('"', '\\' or a control byte < 0x20), or e. 16 bytes per step while 16
+ * are readable (never past e), then byte by byte. */
+static inline const uint8_t *f_scan_str(const uint8_t *p, const uint8_t *e)
+{
+    while (e - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        __m128i q = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+        __m128i b = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+        __m128i c = _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f));   /* v <= 0x1f */
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(q, b), c));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
+        p++;
+    return p;
+}
+
 /* Length of an escape-free string body at p up to its closing quote, when
  * the quote is within the next 16 readable bytes and no '\\' or control
  * byte precedes it; -1 otherwise (caller takes the byte loop). */
@@ -722,6 +743,22 @@ static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
             *pp = p + k;
             return 0;
         }
+        /* 8..15 digits (millisecond timestamps are 13, trade ids 9-12):
+         * two loads, no digit loop */
+        if (k == 8 && e - p >= 16) {
+            uint64_t w = f_ld8(p + 8);
+            unsigned k2 = f_digits8(w);
+            if (k2 < 8) {
+                if (*p == '0')
+                    return J_FB;
+                uint64_t x = f_parse8(v, 8);
+                if (k2)
+                    x = x * (uint64_t)rs_ipow10_tab[k2] + f_parse8(w, k2);
+                *out = x;
+                *pp = p + 8 + k2;
+                return 0;
+            }
+        }
     }
     size_t n = f_run(p, e);
     if (n == 0 || n > 19 || (n > 1 && *p == '0'))
@@ -733,7 +770,7 @@ static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 
 /* Plain decimal "123.4500" (no sign, no exponent): exact, fractional
  * digits beyond exp must be zeros. Advances *pp past the number. */
-static inline int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
+static inline __attribute__((always_inline)) int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
 {
     const uint8_t *p = *pp;
     size_t ni;
@@ -762,12 +799,13 @@ static inline int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int6
         if (RS_LIKELY(e - p >= 8) && exp <= 8) {
             uint64_t v = f_ld8(p);
             unsigned k = f_digits8(v);
-            if (k > 0 && k < 8) {   /* short fraction: one load */
+            /* up to 8 fractional digits (Binance sends exactly 8): one load */
+            if (k > 0 && (k < 8 || e - p == 8 || !j_isdigit(p[8]))) {
                 if (k <= exp) {
                     fp = f_parse8(v, k) * (uint64_t)rs_ipow10_tab[exp - k];
                 } else {
-                    /* digits [exp, k) must be '0' */
-                    uint64_t m = ((1ull << (8 * k)) - 1) & ~((1ull << (8 * exp)) - 1);
+                    /* digits [exp, k) must be '0' (exp < k <= 8 here) */
+                    uint64_t m = (k == 8 ? ~0ull : (1ull << (8 * k)) - 1) & ~((1ull << (8 * exp)) - 1);
                     if ((v ^ 0x3030303030303030ull) & m)
                         return J_FB;
                     fp = exp ? f_parse8(v, exp) : 0;
@@ -812,8 +850,7 @@ static inline __attribute__((always_inline)) int f_obj(jcur *c, fobj *o, j_keyfn
         if (p >= e || *p != '"')
             return J_FB;
         const uint8_t *k = ++p;
-        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-            p++;
+        p = f_scan_str(p, e);
         if (p + 1 >= e || *p != '"' || p[1] != ':')
             return J_FB;
         int slot = kf(k, (uint32_t)(p - k));
@@ -831,8 +868,7 @@ static inline __attribute__((always_inline)) int f_obj(jcur *c, fobj *o, j_keyfn
         uint8_t ch = *p;
         if (ch == '"') {
             const uint8_t *s = ++p;
-            while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-                p++;
+            p = f_scan_str(p, e);
             if (p >= e || *p != '"')
                 return J_FB;
             v->type = J_STR;
@@ -874,8 +910,7 @@ static inline __attribute__((always_inline)) int f_obj(jcur *c, fobj *o, j_keyfn
                         if (p >= e || *p != '"')
                             return J_FB;
                         p++;
-                        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-                            p++;
+                        p = f_scan_str(p, e);
                         if (p + 1 >= e || *p != '"')
                             return J_FB;
                         p++;

@@ -209,8 +209,7 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
     memset(t, 0, sizeof *t);
     O_LIT("{\"instId\":\"");
     s = p;
-    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20 && p - s < RS_SYMBOL_MAX)
-        p++;
+    p = f_scan_str(p, e - s > RS_SYMBOL_MAX ? s + RS_SYMBOL_MAX : e);
     if (p >= e || *p != '"')
         return J_FB;
     int sym = f_symbol(d, s, (uint32_t)(p - s), e);
@@ -246,8 +245,7 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
         p++;
         O_LIT("\"");
         const uint8_t *k = p;
-        while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-            p++;
+        p = f_scan_str(p, e);
         if (e - p < 3 || *p != '"' || p[1] != ':')
             return J_FB;
         int slot = okx_key(k, (uint32_t)(p - k));
@@ -265,8 +263,7 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
             return J_FB;   /* a known key again, or out of place */
         if (*p == '"') {
             p++;
-            while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-                p++;
+            p = f_scan_str(p, e);
             O_LIT("\"");
         } else if (p < e && j_isdigit(*p)) {
             if (f_uint(&p, e, &x) || p >= e || *p == '.' || (*p | 0x20) == 'e')
@@ -311,8 +308,7 @@ static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
     if (e - p < 12 || memcmp(p, ",\"instId\":\"", 11))
         return J_FB;
     p += 11;
-    while (p < e && *p != '"' && *p != '\\' && *p >= 0x20)
-        p++;
+    p = f_scan_str(p, e);
     if (e - p < 11 || memcmp(p, "\"},\"data\":[", 11))
         return J_FB;
     p += 11;

@@ -530,6 +530,54 @@ static void test_big_depth(void **s)
 
 /* Every single-byte mutation of compact samples: fast and slow paths agree
  * (a mutation that the fast path accepts must mean the same thing). */
+/* Fractions of every width around the one-load fast path (up to 8 digits,
+ * Binance sends exactly 8), at scales above and below the width, with
+ * non-zero digits beyond the scale (rejected) and trailing zeros
+ * (accepted): fast tiers and validating scanner agree, every prefix
+ * before a guard page is RS_AGAIN, and known values come out exact. */
+static void test_fraction_widths(void **s)
+{
+    (void)s;
+    static const char *const fracs[] = {"1", "12", "10", "123", "1000", "12345", "123456", "1234567", "12345678",
+                                        "10000000", "12000000", "12300000", "00000001", "00000000", "123456789",
+                                        "100000000", "120000000", "1234567890", "10000000000", "99999999"};
+    static const char *const syms[] = {"BNBUSDT", "BTCUSDT"};   /* px/qty exp 8/8 and 2/3 */
+    char m[256];
+    int n_ok = 0;
+    for (size_t si = 0; si < RS_ARRAY_LEN(syms); si++)
+        for (size_t i = 0; i < RS_ARRAY_LEN(fracs); i++)
+            for (size_t j = 0; j < RS_ARRAY_LEN(fracs); j++) {
+                int len = snprintf(m, sizeof m,
+                                   "{\"u\":400900217,\"s\":\"%s\",\"b\":\"25.%s\",\"B\":\"3.%s\",\"a\":\"7.%s\","
+                                   "\"A\":\"0.%s\"}",
+                                   syms[si], fracs[i], fracs[j], fracs[j], fracs[i]);
+                differential(&DB, m, (size_t)len);
+                int rc = rs_decode(&DB, (const uint8_t *)m, (size_t)len, OUT);
+                n_ok += rc == RS_OK;
+                if (i % 7 == 0)
+                    prefixes(&DB, m, (size_t)len, rc);
+            }
+    assert_true(n_ok > 50);
+    /* exact values */
+    assert_int_equal(dec(&DB, "{\"u\":1,\"s\":\"BNBUSDT\",\"b\":\"25.35190000\",\"B\":\"31.21000000\","
+                              "\"a\":\"25.36520000\",\"A\":\"0.00000001\"}"),
+                     RS_OK);
+    assert_int_equal(OUT->bbo.bid_px, 2535190000LL);
+    assert_int_equal(OUT->bbo.bid_qty, 3121000000LL);
+    assert_int_equal(OUT->bbo.ask_px, 2536520000LL);
+    assert_int_equal(OUT->bbo.ask_qty, 1);
+    assert_int_equal(dec(&DB, "{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"25.35000000\",\"B\":\"31.21000000\","
+                              "\"a\":\"25.36000000\",\"A\":\"40.66000000\"}"),
+                     RS_OK);
+    assert_int_equal(OUT->bbo.bid_px, 2535);
+    assert_int_equal(OUT->bbo.bid_qty, 31210);
+    assert_int_equal(OUT->bbo.ask_qty, 40660);
+    assert_int_equal(dec(&DB, "{\"u\":1,\"s\":\"BTCUSDT\",\"b\":\"25.35000001\",\"B\":\"31.21000000\","
+                              "\"a\":\"25.36000000\",\"A\":\"40.66000000\"}"),
+                     RS_BAD);
+    assert_int_equal(OUT->err.reason, RS_BAD_RANGE);
+}
+
 static void test_mutations(void **s)
 {
     (void)s;
@@ -575,6 +623,7 @@ int main(void)
         cmocka_unit_test(test_okx_samples),   cmocka_unit_test(test_bad_table),
         cmocka_unit_test(test_vectors_and_prefixes), cmocka_unit_test(test_no_alloc),
         cmocka_unit_test(test_big_depth), cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_fraction_widths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

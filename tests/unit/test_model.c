@@ -192,11 +192,15 @@ static void test_random_models_all_isas(void **state)
     static const char *const bss[] = {"5E-1", "3.0000001E-1", "5E-1", "1.7E0", "-2.5E-1", "7E-1", "2E0", "5E-1"};
     static const int trees[] = {1, 3, 17, 100, 300, 1000};
     double scale = rs_test_scale();
+    /* feature counts around the single-row block kernel's register
+     * boundaries (16, 32, 64 features; above 64 it is not used) */
+    static const int nfeats[] = {11, 16, 32, 33, 50, 64, 65, 3};
     int nfeat = 11, nrows = 203;
+    const int max_nfeat = 65;
     float grid[GRID];
     for (int i = 0; i < GRID; i++)
         grid[i] = nrand(&g);
-    float *rows = malloc(sizeof(float) * (size_t)(nrows * nfeat));
+    float *rows = malloc(sizeof(float) * (size_t)(nrows * max_nfeat));
     float *out = malloc(sizeof(float) * (size_t)nrows);
     int cases = 0;
     /* depths 1..10 use the complete layout, 11..13 the general one */
@@ -206,6 +210,7 @@ static void test_random_models_all_isas(void **state)
             if (depth >= 9 && nt > 300) continue;
             if (depth >= 11 && nt > 100) continue;
             g_mixed = (int)((depth + ti) & 1);
+            nfeat = nfeats[(size_t)(depth * 7 + ti) % RS_ARRAY_LEN(nfeats)];
             if (scale < 1.0 && nt > 100) continue;
             size_t oi = (size_t)(depth + ti) % RS_ARRAY_LEN(objs);
             float leaf_scale = (oi == 1 && depth == 3) ? 40.0f : 0.3f;   /* saturate the sigmoid */
@@ -421,6 +426,43 @@ static void test_schema_variants(void **state)
     free(d);
 }
 
+/* A row that ends right before a guard page: no kernel reads past the
+ * row's last feature (the single-row block kernel loads the row into
+ * registers with masked loads). */
+static void test_row_at_guard_page(void **state)
+{
+    (void)state;
+    find_isas();
+    gen g = {.s = 7};
+    float grid[GRID];
+    for (int i = 0; i < GRID; i++)
+        grid[i] = nrand(&g);
+    static const int nfs[] = {1, 5, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64};
+    for (size_t c = 0; c < RS_ARRAY_LEN(nfs); c++) {
+        int nf = nfs[c];
+        char *json = gen_model(&g, "reg:squarederror", "5E-1", 40, 1 + (int)(c % 9), nf, grid, 0.3f, 0);
+        rs_model *m;
+        assert_int_equal(load_str(&m, json, "guard.json"), 0);
+        float row[64];
+        gen_rows(&g, row, 1, nf, grid);
+        uint8_t *gp = rs_guard_copy(row, sizeof(float) * (size_t)nf);
+        assert_non_null(gp);
+        float ref = 0;
+        for (int k = 0; k < n_isas; k++) {
+            assert_int_equal(rs_model_set_isa(m, isas[k]), 0);
+            float v = rs_model_predict_margin(m, (const float *)gp), w;
+            rs_model_predict_margin_batch(m, (const float *)gp, 1, (size_t)nf, &w);
+            if (k == 0)
+                ref = v;
+            assert_memory_equal(&v, &ref, 4);
+            assert_memory_equal(&w, &ref, 4);
+        }
+        rs_guard_free(gp, sizeof(float) * (size_t)nf);
+        rs_model_destroy(m);
+        free(json);
+    }
+}
+
 static void test_zero_alloc(void **state)
 {
     (void)state;
@@ -481,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_sha256),
         cmocka_unit_test(test_schema_variants),
         cmocka_unit_test(test_zero_alloc),
+        cmocka_unit_test(test_row_at_guard_page),
         cmocka_unit_test(test_random_models_all_isas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
