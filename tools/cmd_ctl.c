@@ -3,6 +3,8 @@
  * list. Commands go through the mailbox (rs_region_post_cmd) and wait for
  * the engine's acknowledgement, so the operator knows it was taken. */
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,9 @@ static const char usage[] =
     "  kill                 latch the kill switch: cancel all orders, flatten, stop trading\n"
     "  pause | resume       stop / resume opening positions\n"
     "  flatten              close every position (reduce-only), keep running\n"
-    "  reload-model PATH    load, validate and atomically switch to a new model file\n"
+    "  reload-model PATH    load, validate and atomically switch models (docs/runtime.md): PATH is an\n"
+    "                       ensemble manifest or a directory holding ensemble.json (whole ensemble),\n"
+    "                       NAME=MODEL.json (one horizon), or MODEL.json (the horizon named like it)\n"
     "  stop                 clean stop (like SIGTERM)\n"
     "  status               print the instance's state\n"
     "  cleanup              remove the instance's region if its creator is dead\n"
@@ -105,6 +109,24 @@ int rs_cmd_ctl(int argc, char **argv)
         return rs_cli_usage_error(usage, "ctl: unknown command '%s'", cmd);
     if (found >= 0 && cmds[found].needs_arg && !arg)
         return rs_cli_usage_error(usage, "ctl %s: missing argument", cmd);
+    char absarg[PATH_MAX + 64];
+    if (found >= 0 && cmds[found].cmd == RS_CTL_RELOAD_MODEL) {
+        /* the engine resolves paths in its own working directory: send ours */
+        const char *eq = strchr(arg, '=');
+        size_t pre = eq && !memchr(arg, '/', (size_t)(eq - arg)) ? (size_t)(eq - arg) + 1 : 0;
+        char abs[PATH_MAX];
+        if (!realpath(arg + pre, abs)) {
+            fprintf(stderr, "ringside ctl reload-model: %s: %s\n", arg + pre, strerror(errno));
+            return RS_EXIT_FAIL;
+        }
+        snprintf(absarg, sizeof absarg, "%.*s%s", (int)pre, arg, abs);
+        if (strlen(absarg) >= sizeof(((rs_region_ctl *)0)->arg)) {
+            fprintf(stderr, "ringside ctl reload-model: path '%s' longer than %zu bytes\n", absarg,
+                    sizeof(((rs_region_ctl *)0)->arg) - 1);
+            return RS_EXIT_FAIL;
+        }
+        arg = absarg;
+    }
     rs_region r;
     memset(&r, 0, sizeof r);
     if (rs_region_attach(&r, inst, !strcmp(cmd, "status")) != 0) {

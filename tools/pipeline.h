@@ -42,6 +42,7 @@ typedef struct rs_pipeline {
     const char **feat_name_ptrs;
     uint32_t n_feat;
     uint8_t model_sha256[32];
+    struct rs_mswap_replay *swap_replay;   /* replay only: re-offers journaled hot swaps */
 } rs_pipeline;
 
 /* Build every stage from cfg (borrowed; must outlive p). model_dir: when not
@@ -50,6 +51,13 @@ typedef struct rs_pipeline {
  * code with a message naming what failed. */
 int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_dir);
 void rs_pipeline_destroy(rs_pipeline *p);
+
+/* Replay: rebuild hot-swapped models from the journal's blob records and
+ * offer them at the journaled swap (tools/model_reload.h), files under dir
+ * (NULL: $TMPDIR). rs_pipeline_build does this itself when model_dir is
+ * given; call it after a build with model_dir NULL that replays a journal.
+ * Returns 0 or -errno. */
+int rs_pipeline_replay_swaps(rs_pipeline *p, const char *dir);
 
 /* Ring capacities and thread mapping for the runtime, from the config. */
 int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d);
