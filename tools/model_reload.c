@@ -447,7 +447,12 @@ static int prepare(rs_mreload *m, const char *arg)
             return rs_err_set(EAGAIN, "reload-model: %s changed while it was being loaded; try again", d->m[i].path);
         }
     }
-    if (!memcmp(rs_ensemble_sha256(e), m->st.active_sha256, 32)) {
+    /* the hash covers files and keys, not weights: a weights-only change is a
+     * real change (and replays from the journaled description) */
+    bool same = !memcmp(rs_ensemble_sha256(e), m->st.active_sha256, 32) && d->n == m->cur_desc.n;
+    for (uint32_t i = 0; same && i < d->n; i++)
+        same = d->m[i].weight == m->cur_desc.m[i].weight;
+    if (same) {
         rs_ensemble_destroy(e);
         return rs_err_set(EALREADY, "reload-model %s: that ensemble is already in use", arg);
     }
@@ -476,7 +481,7 @@ static void take_command(rs_mreload *m)
         drop_files(m);
         m->st.refused++;
         snprintf(m->st.last_error, sizeof m->st.last_error, "%s", rs_err_msg());
-        snprintf(m->alarm, sizeof m->alarm, "reload-model refused: %s", rs_err_msg());
+        snprintf(m->alarm, sizeof m->alarm, "model reload refused: %s", rs_err_msg());
         rs_error("model", "%s (the current model stays in use)", m->alarm);
         m->cmd_ok = false;
         m->phase = Q_CMD;

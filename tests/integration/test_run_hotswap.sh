@@ -94,12 +94,12 @@ wait_preds $((N0 + 12))
 ctl stop > /dev/null
 finish swap
 L="$T/run-swap.log"
-grep -q "reload-model refused: .*h3_trunc.json" "$L" || { echo "truncated model not refused"; cat "$L"; exit 1; }
-grep -q "reload-model refused: .*no_such_feature" "$L" || { echo "layout mismatch not refused"; cat "$L"; exit 1; }
+grep -q "model reload refused: .*h3_trunc.json" "$L" || { echo "truncated model not refused"; cat "$L"; exit 1; }
+grep -q "model reload refused: .*no_such_feature" "$L" || { echo "layout mismatch not refused"; cat "$L"; exit 1; }
 grep -q "model swapped:" "$L" || { echo "no swap applied"; cat "$L"; exit 1; }
 grep -q "model reloads: 3 requested, 1 applied, 2 refused" "$L" || { echo "reload summary"; cat "$L"; exit 1; }
 "$B" journal cat "$J" --type alarm --json > "$T/alarms.txt"
-[ "$(grep -c "reload-model refused" "$T/alarms.txt")" = 2 ] || { echo "refusals not journaled"; cat "$T/alarms.txt"; exit 1; }
+[ "$(grep -c "model reload refused" "$T/alarms.txt")" = 2 ] || { echo "refusals not journaled"; cat "$T/alarms.txt"; exit 1; }
 "$B" journal cat "$J" --type model_swap > "$T/swaps.txt"
 [ "$(grep -c model_swap "$T/swaps.txt")" = 2 ] || { echo "want the swap on ctl_model and pred"; cat "$T/swaps.txt"; exit 1; }
 "$B" journal cat "$J" --type blob | grep -q blob || { echo "model bytes not journaled"; exit 1; }
