@@ -316,6 +316,7 @@ int rs_cmd_run(int argc, char **argv)
             rs_engine_commit(e, RS_STREAM_CTL);
         if (rs_mreload_poll(mr, rs_engine_emitter(e, RS_STREAM_CTL_MODEL), now) > 0)
             rs_engine_commit(e, RS_STREAM_CTL_MODEL);
+        rs_mreload_publish(mr, reg->hdr);
         if (rs_load_relaxed(&reg->hdr->ctl.stop))
             break;
         if (!rs_engine_healthy(e, &why)) {

@@ -20,6 +20,7 @@
 #include "ringside/log.h"
 #include "ringside/mem.h"
 #include "ringside/model.h"
+#include "ringside/runtime_counters.h"
 
 /* ---- files ------------------------------------------------------------------------- */
 
@@ -345,6 +346,17 @@ void rs_mreload_destroy(rs_mreload *m)
 rs_emit *rs_mreload_intake(rs_mreload *m) { return &m->intake; }
 
 void rs_mreload_get_stats(const rs_mreload *m, rs_mreload_stats *s) { *s = m->st; }
+
+void rs_mreload_publish(const rs_mreload *m, rs_region_hdr *h)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | m->st.active_sha256[i];
+    /* relaxed: monitoring only (`ctl status`, `top`) */
+    rs_store_relaxed(&h->counters[RS_CNT_MODEL_SHA], v);
+    rs_store_relaxed(&h->counters[RS_CNT_MODEL_SWAPS], m->st.swaps);
+    rs_store_relaxed(&h->counters[RS_CNT_MODEL_REFUSED], m->st.refused);
+}
 
 /* Add a file to journal (once per distinct content); its hash in hex goes
  * to `hex`. */

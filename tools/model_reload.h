@@ -107,6 +107,9 @@ rs_emit *rs_mreload_intake(rs_mreload *m);
  * > 0). Never blocks on the ring. */
 int rs_mreload_poll(rs_mreload *m, rs_emit *ctl_model, int64_t now_ns);
 void rs_mreload_get_stats(const rs_mreload *m, rs_mreload_stats *s);
+/* Publish the ensemble in use (hash prefix), swaps and refusals in the
+ * region's counters for `ringside ctl status` / `top` (relaxed stores). */
+void rs_mreload_publish(const rs_mreload *m, rs_region_hdr *h);
 
 /* ---- the replay side ---------------------------------------------------------- */
 

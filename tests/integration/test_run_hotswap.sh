@@ -91,8 +91,14 @@ ctl reload-model "h3=$T/h3_badlayout.json" > "$T/ctl2.log"
 N0=$(count_preds)
 ctl reload-model "h3=$T/h3b.json" > "$T/ctl3.log"
 wait_preds $((N0 + 12))
+"$B" ctl status --instance "$INST" > "$T/status-swap.txt"
 ctl stop > /dev/null
 finish swap
+# ctl status / top show the ensemble in use and the reload counts
+NEW=$("$B" journal cat "$J" --type model_swap --stream pred --json | sed -n 's/.*"new_sha256":"\([0-9a-f]\{16\}\).*/\1/p')
+grep -q "model  *$NEW" "$T/status-swap.txt" || { echo "ctl status does not show model $NEW"; cat "$T/status-swap.txt"; exit 1; }
+grep -q "model_swaps  *1" "$T/status-swap.txt" && grep -q "model_refused  *2" "$T/status-swap.txt" ||
+  { echo "ctl status reload counts"; cat "$T/status-swap.txt"; exit 1; }
 L="$T/run-swap.log"
 grep -q "model reload refused: .*h3_trunc.json" "$L" || { echo "truncated model not refused"; cat "$L"; exit 1; }
 grep -q "model reload refused: .*no_such_feature" "$L" || { echo "layout mismatch not refused"; cat "$L"; exit 1; }
