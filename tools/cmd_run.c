@@ -308,6 +308,8 @@ int rs_cmd_run(int argc, char **argv)
      * every record it had not written still there */
     double restart_at = 0;
     bool rec_waiting = false;
+    uint32_t dead_rec = 0;   /* pid of the recorder that died (a hand-started one replaces it) */
+    bool hand_rec = false;   /* the recorder now attached is not our child */
     while (rc == RS_EXIT_OK && !atomic_load(&g_stop)) {
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
@@ -324,10 +326,13 @@ int rs_cmd_run(int argc, char **argv)
             rc = RS_EXIT_FAIL;
             break;
         }
-        if (rec_pid) {
-            int st;
-            if (waitpid(rec_pid, &st, WNOHANG) == rec_pid) {
+        int st = 0;
+        bool rec_died = rec_pid ? waitpid(rec_pid, &st, WNOHANG) == rec_pid
+                                : hand_rec && kill((pid_t)rs_load_relaxed(&reg->hdr->ctl.recorder_pid), 0) != 0;
+        {
+            if (rec_died) {
                 rec_pid = 0;
+                hand_rec = false;
                 if (!journal_alarm) {
                     journal_alarm = true;
                     /* the design's default: stop opening positions, alarm */
@@ -346,6 +351,7 @@ int rs_cmd_run(int argc, char **argv)
                              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
                 }
                 rec_waiting = false;
+                dead_rec = rs_load_relaxed(&reg->hdr->ctl.recorder_pid);
                 if (rec_restarts-- > 0)
                     restart_at = wall_s() + 0.2;
             }
@@ -360,14 +366,18 @@ int rs_cmd_run(int argc, char **argv)
             rec_waiting = rec_pid > 0;
             rs_warn("run", "restarting the recorder (pid %d) on %s (resume)", (int)rec_pid, jdir);
         }
-        /* partner: the recorder's release store of recorder_state */
-        if (rec_waiting && rs_load_acquire(&reg->hdr->ctl.recorder_state) == RS_REC_ATTACHED &&
-            rs_load_relaxed(&reg->hdr->ctl.recorder_pid) == (uint32_t)rec_pid) {
+        /* our restarted recorder, or `ringside record --resume` started by hand
+         * (--recorder-restarts 0), has attached; partner: the recorder's
+         * release store of recorder_state */
+        uint32_t rp = rs_load_relaxed(&reg->hdr->ctl.recorder_pid);
+        if (journal_alarm && !restart_at && rs_load_acquire(&reg->hdr->ctl.recorder_state) == RS_REC_ATTACHED &&
+            (rec_waiting ? rp == (uint32_t)rec_pid : !rec_pid && rp && rp != dead_rec && kill((pid_t)rp, 0) == 0)) {
+            hand_rec = !rec_waiting;
             rec_waiting = false;
             journal_alarm = false;
             rs_store_release(&reg->hdr->ctl.journal_unhealthy, 0u);
-            rs_warn("run", "the recorder (pid %d) resumed the journal: journal healthy again; trading stays paused "
-                           "until `ringside ctl resume`", (int)rec_pid);
+            rs_warn("run", "the recorder (pid %u) resumed the journal: journal healthy again; trading stays paused "
+                           "until `ringside ctl resume`", rp);
         }
         /* engine-wide counters for `ringside top` (relaxed: monitoring only) */
         rs_atomic_u64 *cn = reg->hdr->counters;
@@ -404,6 +414,14 @@ int rs_cmd_run(int argc, char **argv)
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "ringside run: the recorder failed (status %d)\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             rc = RS_EXIT_FAIL;
+        }
+    } else if (hand_rec) {
+        /* not our child: it drains, seals and exits by itself once it sees a
+         * clean stop; wait for that before reading the journal */
+        rs_store_release(&reg->hdr->ctl.stop, 1u); /* partner: the recorder's acquire in engine_stopped */
+        for (int i = 0; i < 3000 && rs_load_acquire(&reg->hdr->ctl.recorder_state) == RS_REC_ATTACHED; i++) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
         }
     }
 
