@@ -24,7 +24,9 @@ trap cleanup EXIT
 cd "$SRC"
 bash tools/make-certs.sh "$T/certs" >/dev/null
 # a fast market clock (a 5-minute bar every 0.13 s) and a thin market, so the
-# features warm up (48 bars) within seconds even on a loaded machine
+# features warm up (48 bars) within seconds even on a loaded machine or under
+# a sanitizer; the feed's silence limits (market time) are raised to match
+# (2 s of wall time), or a slow build would see a "silent" connection
 SPEED=2304
 
 # a second valid h3 (same features, another base score) and two bad ones
@@ -53,6 +55,7 @@ start() {   # name -> venue-sim and run in the background (RUN pid), INST; stopp
   INST=itest-$name-$$
   sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
       -e "s#^instance: demo#instance: $INST#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
+      -e "s#stale_symbol_ms: 300000#stale_symbol_ms: 6000000#" -e "s#stale_conn_ms: 120000#stale_conn_ms: 4800000#" \
       configs/demo.yml > "$T/$name.yml"
   "$B" run -c "$T/$name.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 240 \
       --progress 0 --summary-json "$T/$name.json" > "$T/run-$name.log" 2>&1 &
