@@ -280,6 +280,7 @@ struct rs_mreload {
     uint64_t cur_off;
     uint8_t old_sha[32], new_sha[32];
     rs_mdesc cur_desc, next_desc;
+    uint32_t chunk;            /* blob bytes per record: fits the ctl_model ring */
     rs_mreload_stats st;
 };
 
@@ -322,6 +323,11 @@ int rs_mreload_create(rs_mreload **out, rs_pipeline *p)
     m->p = p;
     m->intake = (rs_emit){intake_claim, intake_commit, m};
     rs_mdesc_from_config(&m->cur_desc, p->cfg);
+    /* a record may take half a ring; a quarter leaves room for the rest */
+    uint64_t room = p->cfg->rings.ctl_bytes / 4;
+    m->chunk = room > sizeof(rs_ev_blob) + RS_BLOB_CHUNK_MAX ? RS_BLOB_CHUNK_MAX
+               : room > sizeof(rs_ev_blob) + 256           ? (uint32_t)(room - sizeof(rs_ev_blob)) & ~7u
+                                                            : 256;
     memcpy(m->st.active_sha256, p->model_sha256, 32);
     *out = m;
     return 0;
@@ -545,7 +551,7 @@ static int emit_one(rs_mreload *m, rs_emit *out, int64_t now)
         }
         jfile *f = &m->f[m->cur_f];
         uint64_t left = f->size - m->cur_off;
-        uint32_t n = left > RS_BLOB_CHUNK_MAX ? RS_BLOB_CHUNK_MAX : (uint32_t)left;
+        uint32_t n = left > m->chunk ? m->chunk : (uint32_t)left;
         rs_ev_blob *b = (rs_ev_blob *)rs_emit_claim(out, RS_EV_BLOB, (uint32_t)sizeof *b + n);
         if (!b)
             return 0;
