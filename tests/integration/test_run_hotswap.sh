@@ -93,10 +93,13 @@ wait_preds() {    # until the pred ring has N records (the features warm up firs
 # ---- 1. hot swap, refused reloads --------------------------------------------------
 start swap
 wait_preds 8
-ctl reload-model "$T/h3_trunc.json" > "$T/ctl1.log"
-ctl reload-model "h3=$T/h3_badlayout.json" > "$T/ctl2.log"
+# ctl waits for the outcome: refused -> exit 1, swapped -> exit 0
+if ctl reload-model "$T/h3_trunc.json" > "$T/ctl1.log" 2>&1; then echo "ctl: refusal not reported"; exit 1; fi
+grep -q "refused" "$T/ctl1.log" || { cat "$T/ctl1.log"; exit 1; }
+if ctl reload-model "h3=$T/h3_badlayout.json" > "$T/ctl2.log" 2>&1; then echo "ctl: refusal not reported"; exit 1; fi
 wait_preds $(($(count_preds) + 8))     # refused: the old model goes on
 ctl reload-model "h3=$T/h3b.json" > "$T/ctl3.log"
+grep -q "model swapped" "$T/ctl3.log" || { cat "$T/ctl3.log"; exit 1; }
 wait_preds $(($(count_preds) + 12))
 status > "$T/status-swap.txt"
 ctl stop > /dev/null
