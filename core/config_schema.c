@@ -25,6 +25,8 @@ static const cyaml_strval_t idle_strs[] = {
 };
 /* Not strict: a CPU number is accepted as well (libcyaml's numeric fallback). */
 static const cyaml_strval_t cpu_strs[] = {{"none", RS_CPU_NONE}, {"auto", RS_CPU_AUTO}};
+static const cyaml_strval_t mlock_strs[] = {{"false", RS_MLOCK_OFF}, {"true", RS_MLOCK_ON},
+                                            {"required", RS_MLOCK_REQUIRED}};
 static const cyaml_strval_t huge_strs[] = {{"auto", RS_HUGE_AUTO}, {"on", RS_HUGE_ON}, {"off", RS_HUGE_OFF}};
 static const cyaml_strval_t lag_strs[] = {{"pause_trading", RS_LAG_PAUSE_TRADING}, {"block", RS_LAG_BLOCK}};
 static const cyaml_strval_t venue_strs[] = {
@@ -86,7 +88,7 @@ static const cyaml_schema_value_t thread_entry = {CYAML_VALUE_MAPPING(CYAML_FLAG
 
 static const cyaml_schema_field_t engine_fields[] = {
     CYAML_FIELD_SEQUENCE("threads", OPT, rs_cfg_engine, threads, &thread_entry, 1, RS_CFG_MAX_THREADS),
-    CYAML_FIELD_BOOL("mlockall", OPT, rs_cfg_engine, mlockall),
+    ENUM("mlockall", rs_cfg_engine, mlockall, mlock_strs),
     CYAML_FIELD_BOOL("prefault", OPT, rs_cfg_engine, prefault),
     ENUM("huge_pages", rs_cfg_engine, huge_pages, huge_strs),
     CYAML_FIELD_UINT("heartbeat_ms", OPT, rs_cfg_engine, heartbeat_ms),
@@ -424,7 +426,7 @@ static const rs_config defaults = {
              .backoff_max_us = 1000},
         },
         .threads_count = 2,
-        .mlockall = false,
+        .mlockall = RS_MLOCK_OFF,
         .prefault = true,
         .huge_pages = RS_HUGE_AUTO,
         .heartbeat_ms = 100,
@@ -656,7 +658,9 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"engine.threads[].backoff_min_us", GE(1), "First sleep of the back-off strategy, microseconds."},
     {"engine.threads[].backoff_max_us", GE(1), "Longest sleep of the back-off strategy, microseconds (>= backoff_min_us). "
                                                "Bounds the added latency of an idle pipeline."},
-    {"engine.mlockall", ANY, "Lock all pages in memory (mlockall) at start; needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK."},
+    {"engine.mlockall", ANY, "Lock all pages in memory (mlockall with MCL_CURRENT and MCL_FUTURE) at start: `false`, `true` "
+                             "(a failure is logged with the RLIMIT_MEMLOCK in force and the engine runs on) or "
+                             "`required` (a failure stops the start). Needs CAP_IPC_LOCK or a large RLIMIT_MEMLOCK."},
     {"engine.prefault", ANY, "Touch every page of the shared-memory region at start so the hot path never page-faults."},
     {"engine.huge_pages", ANY, "Huge pages for the region: `auto` (use when available, log a one-line fallback), "
                                "`on` (fail without them), `off`."},

@@ -8,18 +8,23 @@
  * and stops the engine loudly instead of corrupting the stream.
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ringside/cpu_place.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
 #include "ringside/runtime.h"
+#include "ringside/runtime_counters.h"
 #include "ringside/tsc.h"
 
 #define RS_STAGE_HEADROOM (RS_REC_MAX)
@@ -99,10 +104,15 @@ void rs_ring_emit_init(rs_ring_emit *re, rs_spsc_prod *p, uint16_t stream, uint6
 typedef struct route_emit {
     rs_emit e;
     const rs_stage_def *def;
+    rs_region_hdr *hdr;        /* monitoring tables (publish_rec) */
+    struct pub_state *pub;
     rs_ring_emit *streams;     /* engine's emitters, indexed by stream */
     rs_rec *last;              /* last claimed record */
     uint16_t last_stream;
     uint64_t failed;           /* claims that failed (sizing bug) */
+    uint32_t emitted;          /* records committed since the runtime last published */
+    uint16_t outs[RS_STREAM_MAX]; /* every stream the stage can write (route, dups) */
+    uint16_t n_outs;
 } route_emit;
 
 static rs_rec *route_claim(rs_emit *e, uint16_t type, uint32_t len)
@@ -117,11 +127,114 @@ static rs_rec *route_claim(rs_emit *e, uint16_t type, uint32_t len)
     return r;
 }
 
+/* ---- monitoring: what `ringside top` shows, published from the records a
+ * stage commits, on the stage's own thread. Each value has one writer (a
+ * record type is produced by one stage; a circuit id by one stage), so a
+ * relaxed load + store is enough and nothing here locks or calls the
+ * kernel. Engine-side running totals live in pub_state (same thread). */
+
+typedef struct pub_state {
+    double pnl[RS_REGION_MAX_SYMS], fees[RS_REGION_MAX_SYMS], gross[RS_REGION_MAX_SYMS];
+    uint64_t open_mask;
+    uint64_t circ_mask;
+} pub_state;
+
+static inline void cnt_add(rs_region_hdr *h, unsigned c, uint64_t v)
+{
+    rs_store_relaxed(&h->counters[c], rs_load_relaxed(&h->counters[c]) + v);
+}
+
+static void publish_rec(route_emit *re, const rs_rec *r)
+{
+    rs_region_hdr *h = re->hdr;
+    switch (r->type) {
+    case RS_EV_PREDICTION: cnt_add(h, RS_CNT_PREDICTIONS, 1); break;
+    case RS_EV_DECISION: cnt_add(h, RS_CNT_DECISIONS, 1); break;
+    case RS_EV_INTENT: cnt_add(h, RS_CNT_INTENTS, 1); break;
+    case RS_EV_ORDER: cnt_add(h, RS_CNT_ORDERS, 1); break;
+    case RS_EV_EXEC_REPORT: {
+        const rs_ev_exec_report *x = (const rs_ev_exec_report *)r;
+        if (x->is_fill)
+            cnt_add(h, RS_CNT_FILLS, 1);
+        if (x->state == RS_OS_REJECTED)
+            cnt_add(h, RS_CNT_REJECTS, 1);
+        break;
+    }
+    case RS_EV_POSITION: {
+        const rs_ev_position *p = (const rs_ev_position *)r;
+        if (p->sym >= RS_REGION_MAX_SYMS)
+            break;
+        rs_region_pos *d = &h->pos[p->sym];
+        rs_store_relaxed(&d->qty, p->qty);
+        rs_region_f64_store(&d->avg_px, p->avg_px);
+        rs_region_f64_store(&d->mark_px, p->mark_px);
+        rs_region_f64_store(&d->realized, p->realized);
+        rs_region_f64_store(&d->unrealized, p->unrealized);
+        rs_region_f64_store(&d->fees, p->fees);
+        rs_store_relaxed(&d->ts, r->ts);
+        rs_store_relaxed(&d->updates, rs_load_relaxed(&d->updates) + 1);
+        pub_state *ps = re->pub;
+        ps->pnl[p->sym] = p->realized + p->unrealized;
+        ps->fees[p->sym] = p->fees;
+        double units = (double)p->qty;
+        for (uint32_t k = 0; k < d->qty_exp && k < 18; k++)
+            units /= 10.0;
+        ps->gross[p->sym] = fabs(units * p->mark_px);
+        if (p->qty)
+            ps->open_mask |= 1ull << p->sym;
+        else
+            ps->open_mask &= ~(1ull << p->sym);
+        double pnl = 0, fees = 0, gross = 0;
+        for (unsigned i = 0; i < RS_REGION_MAX_SYMS; i++) {
+            pnl += ps->pnl[i];
+            fees += ps->fees[i];
+            gross += ps->gross[i];
+        }
+        rs_store_relaxed(&h->counters[RS_CNT_GROSS_MICRO], (uint64_t)(int64_t)llround(gross * 1e6));
+        rs_store_relaxed(&h->counters[RS_CNT_PNL_MICRO], (uint64_t)(int64_t)llround(pnl * 1e6));
+        rs_store_relaxed(&h->counters[RS_CNT_FEES_MICRO], (uint64_t)(int64_t)llround(fees * 1e6));
+        rs_store_relaxed(&h->counters[RS_CNT_POSITIONS], (uint64_t)__builtin_popcountll(ps->open_mask));
+        break;
+    }
+    case RS_EV_RISK: {
+        const rs_ev_risk *k = (const rs_ev_risk *)r;
+        int slot = rs_region_circuit_slot(k->circuit);
+        if (slot < 0)
+            break;
+        rs_region_circuit *c = &h->circuits[slot];
+        bool trip = k->action == 1 || k->action == 2 || k->action == 3 || k->action == 5;
+        rs_store_relaxed(&c->action, (uint32_t)k->action);
+        rs_store_relaxed(&c->sym, (uint32_t)k->sym);
+        rs_store_relaxed(&c->events, rs_load_relaxed(&c->events) + 1);
+        if (trip)
+            rs_store_relaxed(&c->trips, rs_load_relaxed(&c->trips) + 1);
+        rs_region_f64_store(&c->value, k->value);
+        rs_region_f64_store(&c->limit, k->limit);
+        rs_store_relaxed(&c->ts, r->ts);
+        if (slot < 32) {   /* the gate's circuits: engine-wide mask and trip count */
+            pub_state *ps = re->pub;
+            if (trip) {
+                ps->circ_mask |= 1ull << slot;
+                cnt_add(h, RS_CNT_RISK_TRIPS, 1);
+            } else if (k->action == 4) {
+                ps->circ_mask &= ~(1ull << slot);
+            }
+            rs_store_relaxed(&h->counters[RS_CNT_CIRCUITS], ps->circ_mask);
+        }
+        break;
+    }
+    default: break;
+    }
+}
+
 static void route_commit(rs_emit *e, rs_rec *r)
 {
     route_emit *re = (route_emit *)e;
     uint16_t s = re->last == r ? re->last_stream : re->def->out;
     rs_emit_commit(&re->streams[s].e, r);
+    re->emitted++;
+    if (re->hdr)
+        publish_rec(re, r);
     if (r->type >= RS_EV_TYPE_MAX)
         return;
     for (int k = 0; k < 2; k++) {
@@ -146,6 +259,7 @@ typedef struct thread_rt {
     const rs_thread_def *def;
     unsigned index;
     pthread_t th;
+    int cpu;                   /* resolved at start (-1: not pinned) */
     bool started;
     char err[256];
     atomic_bool failed;
@@ -163,6 +277,7 @@ struct rs_engine {
     rs_hist *lat[RS_SID_MAX];              /* written by the owning thread */
     uint16_t cur_in[RS_SID_MAX];           /* input a multi-input stage is on */
     uint64_t last_seq[RS_SID_MAX];         /* last record it consumed from it */
+    pub_state pub[RS_SID_MAX];             /* written by the owning thread */
     double ns_per_tick;
     uint64_t tsc0;
     int64_t ns0;
@@ -239,7 +354,31 @@ int rs_engine_create(rs_engine **out, const rs_engine_def *def)
         re->e.ctx = re;
         re->def = &e->def.stages[i];
         re->streams = e->emit;
+        re->hdr = e->region.hdr;
+        re->pub = &e->pub[i];
+        const rs_stage_def *sd = &e->def.stages[i];
+        bool seen[RS_STREAM_MAX] = {false};
+        seen[sd->out] = true;
+        re->outs[re->n_outs++] = sd->out;
+        for (unsigned t = 0; t < RS_EV_TYPE_MAX; t++) {
+            uint16_t c[3] = {sd->route[t], sd->dup[t][0], sd->dup[t][1]};
+            for (int k = 0; k < 3; k++)
+                if (c[k] && c[k] < RS_STREAM_MAX && !seen[c[k]]) {
+                    seen[c[k]] = true;
+                    re->outs[re->n_outs++] = c[k];
+                }
+        }
     }
+    /* instrument names for the position table, before any thread runs */
+    rs_region_hdr *h = e->region.hdr;
+    h->n_syms = def->n_syms < RS_REGION_MAX_SYMS ? def->n_syms : RS_REGION_MAX_SYMS;
+    for (unsigned i = 0; i < h->n_syms; i++)
+    {
+        snprintf(h->pos[i].symbol, sizeof h->pos[i].symbol, "%s", def->sym_names[i]);
+        h->pos[i].qty_exp = def->sym_qty_exp[i];
+    }
+    for (unsigned i = 0; i < RS_REGION_MAX_THREADS; i++)
+        rs_store_relaxed(&h->threads[i].cpu, -1);
     *out = e;
     return 0;
 }
@@ -259,16 +398,13 @@ static bool stage_has_room(rs_engine *e, const rs_stage_def *s)
     return true;
 }
 
-static void commit_outputs(rs_engine *e, const rs_stage_def *s)
+/* Publish what a stage committed: one release store per output ring. */
+static void commit_outputs(rs_engine *e, unsigned si)
 {
-    rs_spsc_commit(&e->prod[s->out]);
-    for (unsigned t = 0; t < RS_EV_TYPE_MAX; t++) {
-        if (s->route[t])
-            rs_spsc_commit(&e->prod[s->route[t]]);
-        for (int k = 0; k < 2; k++)
-            if (s->dup[t][k])
-                rs_spsc_commit(&e->prod[s->dup[t][k]]);
-    }
+    route_emit *re = &e->route[si];
+    for (unsigned k = 0; k < re->n_outs; k++)
+        rs_spsc_commit(&e->prod[re->outs[k]]);
+    re->emitted = 0;
 }
 
 static int emit_step(rs_engine *e, unsigned si, uint16_t in, uint64_t first_seq, int64_t ts)
@@ -284,6 +420,7 @@ static int emit_step(rs_engine *e, unsigned si, uint16_t in, uint64_t first_seq,
     st->first_seq = first_seq;
     st->prev_last_seq = e->cur_in[si] ? e->last_seq[si] : 0;
     rs_emit_commit(&e->emit[s->out].e, &st->h);
+    e->route[si].emitted++;   /* published with the stage's next outputs */
     e->cur_in[si] = in;
     return 0;
 }
@@ -323,10 +460,19 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
                          rs_stage_name(s->id));
                 return -1;
             }
+            /* Publish right after a handler that produced output, not at the
+             * end of the batch: a bar close fans out to one record per
+             * symbol in each later stage, and holding the first symbol's
+             * prediction or order until the whole burst is handled put
+             * several us on every hop of tick-to-order (bench e2e). Inputs
+             * that produce nothing (most trades, marks) cost nothing extra. */
+            if (re->emitted)
+                commit_outputs(e, si);
             n++;
         }
         if (n) {
-            commit_outputs(e, s);
+            if (re->emitted)
+                commit_outputs(e, si);
             rs_spsc_release(c);
             done += n;
         }
@@ -356,6 +502,31 @@ static void idle_wait(const rs_thread_def *d, uint32_t *idle)
     nanosleep(&ts, NULL);
 }
 
+/* Percentiles of this thread's stages into the region (a few us of work,
+ * 5 times a second; single writer per stage). */
+static void publish_latency(rs_engine *e, const rs_thread_def *d)
+{
+    rs_region_hdr *h = e->region.hdr;
+    for (unsigned i = 0; i < d->n_stages; i++) {
+        unsigned si = d->stages[i];
+        unsigned id = e->def.stages[si].id;
+        const rs_hist *l = e->lat[si];
+        if (id >= RS_REGION_MAX_STAGES || !l->count)
+            continue;
+        rs_region_stage_lat *o = &h->stage_lat[id];
+        uint64_t p50 = rs_hist_pct(l, 50), p99 = rs_hist_pct(l, 99);
+        rs_store_relaxed(&o->count, l->count);
+        rs_store_relaxed(&o->p50_ns, p50);
+        rs_store_relaxed(&o->p99_ns, p99);
+        rs_store_relaxed(&o->p999_ns, rs_hist_pct(l, 99.9));
+        rs_store_relaxed(&o->max_ns, l->max);
+        if (id < 5) {
+            rs_store_relaxed(&h->counters[RS_CNT_STAGE_P50_NS + id], p50);
+            rs_store_relaxed(&h->counters[RS_CNT_STAGE_P99_NS + id], p99);
+        }
+    }
+}
+
 static void *thread_main(void *arg)
 {
     thread_rt *t = arg;
@@ -366,15 +537,18 @@ static void *thread_main(void *arg)
     rs_store_relaxed(&rt->tid, (int32_t)syscall(SYS_gettid));
     rs_store_relaxed(&rt->state, 1u);
     pthread_setname_np(pthread_self(), d->name);
-    if (d->cpu >= 0) {
+    if (t->cpu >= 0) {
         cpu_set_t set;
         CPU_ZERO(&set);
-        CPU_SET(d->cpu, &set);
+        CPU_SET(t->cpu, &set);
         if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0)
-            rs_warn("runtime", "thread %s: cannot pin to cpu %d", d->name, d->cpu);
+            rs_warn("runtime", "thread %s: cannot pin to cpu %d", d->name, t->cpu);
+        else
+            rs_store_relaxed(&rt->cpu, (int32_t)t->cpu);
     }
     uint32_t idle = 0;
     uint64_t loops = 0, events = 0;
+    int64_t lat_pub = 0;
     while (!atomic_load_explicit(&e->stop, memory_order_acquire)) { /* partner: rs_engine_stop's release */
         int work = 0;
         int64_t now = rs_now_ns();
@@ -403,6 +577,10 @@ static void *thread_main(void *arg)
             rs_store_relaxed(&rt->heartbeat_ns, (uint64_t)now);
             rs_store_relaxed(&rt->loops, loops);
             rs_store_relaxed(&rt->events, events);
+            if (now - lat_pub >= 200000000ll) {
+                lat_pub = now;
+                publish_latency(e, d);
+            }
         }
         if (work)
             idle = 0;
@@ -410,6 +588,7 @@ static void *thread_main(void *arg)
             idle_wait(d, &idle);
     }
     rs_store_relaxed(&rt->events, events);
+    publish_latency(e, d);
     rs_store_relaxed(&rt->state, 2u);
     atomic_fetch_sub(&e->running, 1);
     return NULL;
@@ -421,8 +600,88 @@ fail:
     return NULL;
 }
 
+static int lock_memory(int mode)
+{
+    if (mode == RS_MLOCK_OFF)
+        return 0;
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0) {
+        rs_info("runtime", "mlockall: every page of the engine is locked in memory");
+        return 0;
+    }
+    int err = errno;
+    struct rlimit rl;
+    char lim[64] = "unknown";
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
+        if (rl.rlim_cur == RLIM_INFINITY)
+            snprintf(lim, sizeof lim, "unlimited");
+        else
+            snprintf(lim, sizeof lim, "%llu KiB", (unsigned long long)rl.rlim_cur / 1024);
+    }
+    const char *why = err == ENOMEM || err == EPERM
+                          ? "raise RLIMIT_MEMLOCK (`ulimit -l unlimited`, LimitMEMLOCK=infinity in a systemd unit, "
+                            "memlock in limits.conf) or grant CAP_IPC_LOCK"
+                          : "see mlockall(2)";
+    if (mode == RS_MLOCK_REQUIRED)
+        return rs_err_set(err, "engine.mlockall: required, but mlockall(MCL_CURRENT|MCL_FUTURE) failed: %s "
+                               "(RLIMIT_MEMLOCK %s): %s",
+                          strerror(err), lim, why);
+    rs_warn("runtime", "engine.mlockall: mlockall(MCL_CURRENT|MCL_FUTURE) failed: %s (RLIMIT_MEMLOCK %s); running "
+                       "with pageable memory (pages were pre-faulted). To fix: %s; `mlockall: required` makes this "
+                       "fatal",
+            strerror(err), lim, why);
+    return 0;
+}
+
+/* Resolve every thread's CPU (auto placement) and say where each runs. */
+static void place_threads(rs_engine *e)
+{
+    unsigned n = e->def.n_threads < RS_CPU_MAX_REQ ? e->def.n_threads : RS_CPU_MAX_REQ;
+    rs_cpu_req req[RS_CPU_MAX_REQ];
+    bool any = false;
+    for (unsigned i = 0; i < n; i++) {
+        const rs_thread_def *d = &e->def.threads[i];
+        req[i] = (rs_cpu_req){d->name, d->cpu, d->idle == RS_IDLE_SPIN};
+        e->threads[i].cpu = d->cpu >= 0 ? d->cpu : -1;
+        any |= d->cpu != RS_CPU_NONE || d->idle == RS_IDLE_SPIN;
+    }
+    if (!any)
+        return;   /* nothing pinned, nothing spinning: the scheduler decides */
+    rs_cpu_topo *topo = rs_mem_alloc(sizeof *topo, 64, "cpu topology");
+    rs_cpu_plan plan;
+    if (!topo || rs_cpu_topo_load(topo, NULL) != 0) {
+        rs_warn("runtime", "cpu placement: %s; `cpu: auto` threads stay unpinned",
+                topo ? rs_err_msg() : "out of memory");
+        rs_mem_free(topo);
+        return;
+    }
+    rs_cpu_place(topo, req, n, &plan);
+    char buf[2048];
+    rs_cpu_plan_format(topo, req, n, &plan, buf, sizeof buf);
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (strstr(line, "WARNING") || strstr(line, "NOT AVAILABLE"))
+            rs_warn("runtime", "%s", line);
+        else
+            rs_info("runtime", "%s", line);
+    }
+    rs_info("runtime", "topology: %u packages, %u cores, %u hardware threads usable", topo->n_pkg, topo->n_core,
+            topo->n_pu);
+    for (unsigned i = 0; i < n; i++)
+        e->threads[i].cpu = plan.cpu[i];
+    rs_mem_free(topo);
+}
+
+int rs_engine_thread_cpu(rs_engine *e, unsigned thread)
+{
+    return thread < e->def.n_threads ? e->threads[thread].cpu : -1;
+}
+
 int rs_engine_start(rs_engine *e)
 {
+    int rc = lock_memory(e->def.mlockall);
+    if (rc)
+        return rc;
+    place_threads(e);
     for (unsigned i = 0; i < e->def.n_threads; i++) {
         thread_rt *t = &e->threads[i];
         t->e = e;

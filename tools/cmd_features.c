@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "pipeline.h"
 #include "ringside/bars.h"
 #include "ringside/common.h"
 #include "ringside/features.h"
@@ -37,6 +38,8 @@ static const char usage[] =
     "  --no-flush      leave the last (possibly partial) bar open at end of input\n"
     "  --strict        stop at the first bad row or late trade (exit 1)\n"
     "  --names         print the feature names, one per line, and exit\n"
+    "  -c CONFIG       feature parameters (bar length, windows, reference symbol) from an\n"
+    "                  engine config, so the layout matches a run or journal of that config\n"
     "Bad rows are reported on stderr as FILE:LINE: reason and skipped.\n";
 
 #define MAXFILES 256
@@ -376,6 +379,21 @@ int rs_cmd_features(int argc, char **argv)
     int px_exp = 8, qty_exp = 8;
     rs_features_params p;
     rs_features_params_default(&p);
+    /* -c first, whatever its position: the config gives the defaults, the
+     * other options override them. */
+    static rs_config *cfg;
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "-c"))
+            continue;
+        if (rs_config_load(&cfg, argv[i + 1]) != 0) {
+            fprintf(stderr, "ringside features: %s\n", rs_err_msg());
+            return RS_EXIT_FAIL;
+        }
+        rs_pipeline_features_params(cfg, &p);
+        if (cfg->features.ref_symbol[0])
+            ref = cfg->features.ref_symbol;
+        break;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -399,6 +417,7 @@ int rs_cmd_features(int argc, char **argv)
         else if (!strcmp(a, "--strict")) strict = true;
         else if (!strcmp(a, "--no-flush")) flush = false;
         else if (!strcmp(a, "--names")) names = true;
+        else if (!strcmp(a, "-c") && more) i++;     /* handled above */
         else return rs_cli_usage_error(usage, "features: unknown or incomplete option '%s'", a);
     }
     if (p.timer_grace_ns >= p.bar_ns)

@@ -1,4 +1,4 @@
-/* ringside replay JOURNAL --verify | --what-if -c CONFIG [--model FILE] */
+/* ringside replay JOURNAL --verify | --what-if [-c CONFIG] [--model NAME=FILE] (replay_whatif.c) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,9 +6,10 @@
 #include "cli.h"
 #include "journal_load.h"
 #include "pipeline.h"
+#include "replay_whatif.h"
 #include "ringside/replay.h"
 
-static const char usage[] =
+static const char verify_usage[] =
     "usage: ringside replay JOURNAL --verify [--context N] [-c CONFIG]\n"
     "  Re-run every stage on its own journaled inputs, in the recorded consumption order, with the\n"
     "  config and model files embedded in the journal, and compare every output record with the\n"
@@ -17,8 +18,8 @@ static const char usage[] =
     "  -c CONFIG     verify against this config (and the model files it names) instead of the\n"
     "                embedded ones: shows where a changed config or model first changes the output\n"
     "exit: 0 zero divergences; 1 divergence or failure (message names it); 2 usage\n";
+static char usage[8192];
 
-int rs_replay_verify_journal(const char *path, unsigned context, bool quiet);
 static int verify_with(const char *path, unsigned context, bool quiet, const char *cfg_override);
 
 int rs_replay_verify_journal(const char *path, unsigned context, bool quiet)
@@ -90,19 +91,23 @@ static int verify_with(const char *path, unsigned context, bool quiet, const cha
 
 int rs_cmd_replay(int argc, char **argv)
 {
+    snprintf(usage, sizeof usage, "%s%s", verify_usage, rs_replay_whatif_usage);
+    bool whatif = false;
+    for (int i = 1; i < argc; i++)
+        whatif |= !strcmp(argv[i], "--what-if");
     if (rs_cli_wants_help(argc, argv)) {
         fputs(usage, stdout);
         return RS_EXIT_OK;
     }
+    if (whatif)
+        return rs_replay_whatif_cmd(argc, argv, usage);
     const char *path = NULL, *cfg = NULL;
-    bool verify = false, whatif = false;
+    bool verify = false;
     unsigned context = 5;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--verify")) verify = true;
-        else if (!strcmp(argv[i], "--what-if")) whatif = true;
         else if (!strcmp(argv[i], "--context") && i + 1 < argc) context = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "-c") && i + 1 < argc) cfg = argv[++i];
-        else if (!strcmp(argv[i], "--model") && i + 1 < argc) i++;
         else if (argv[i][0] == '-')
             return rs_cli_usage_error(usage, "replay: unknown option '%s'", argv[i]);
         else if (!path) path = argv[i];
@@ -110,9 +115,7 @@ int rs_cmd_replay(int argc, char **argv)
     }
     if (!path)
         return rs_cli_usage_error(usage, "replay: missing JOURNAL");
-    if (whatif)
-        return rs_cli_not_built("replay --what-if", "issue #9: what-if backtest is not built yet");
     if (!verify)
-        return rs_cli_usage_error(usage, "replay: say --verify");
+        return rs_cli_usage_error(usage, "replay: say --verify or --what-if");
     return verify_with(path, context, false, cfg);
 }

@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "feed_source.h"
+#include "journal_summary.h"
 #include "model_reload.h"
 #include "pipeline.h"
 #include "ringside/journal.h"
@@ -109,60 +110,6 @@ static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const ch
         _exit(127);
     }
     return pid;
-}
-
-typedef struct run_summary {
-    uint64_t per_type[RS_EV_TYPE_MAX];
-    uint64_t records, bytes;
-    uint64_t decisions_by_reason[32];
-    uint64_t fills, rejects;
-    double pnl, fees;
-    double wall;
-} run_summary;
-
-static void summarize_journal(const char *dir, run_summary *s)
-{
-    rs_journal_reader *r;
-    if (rs_journal_open(&r, dir) != 0) {
-        fprintf(stderr, "ringside run: cannot read the journal %s: %s\n", dir, rs_err_msg());
-        return;
-    }
-    const rs_rec *rec;
-    double last_pnl[RS_MAX_SYMBOLS] = {0}, last_fees[RS_MAX_SYMBOLS] = {0};
-    while (rs_journal_next(r, &rec, NULL) == 1) {
-        s->records++;
-        s->bytes += rec->len;
-        if (rec->type < RS_EV_TYPE_MAX)
-            s->per_type[rec->type]++;
-        if (rec->type == RS_EV_DECISION) {
-            const rs_ev_decision *d = (const rs_ev_decision *)rec;
-            s->decisions_by_reason[d->reason < 32 ? d->reason : 31]++;
-        } else if (rec->type == RS_EV_EXEC_REPORT) {
-            const rs_ev_exec_report *x = (const rs_ev_exec_report *)rec;
-            if (x->is_fill)
-                s->fills++;
-            if (x->state == RS_OS_REJECTED)
-                s->rejects++;
-        } else if (rec->type == RS_EV_POSITION) {
-            const rs_ev_position *p = (const rs_ev_position *)rec;
-            if (p->sym < RS_MAX_SYMBOLS) {
-                last_pnl[p->sym] = p->realized + p->unrealized;
-                last_fees[p->sym] = p->fees;
-            }
-        }
-    }
-    for (int i = 0; i < RS_MAX_SYMBOLS; i++) {
-        s->pnl += last_pnl[i];
-        s->fees += last_fees[i];
-    }
-    rs_journal_close(r);
-}
-
-static const char *gate_reason_name(unsigned g)
-{
-    static const char *names[] = {"all passed", "ready", "warmup", "sigma", "zedge", "ev", "quantile", "vote",
-                                  "cooldown", "risk", "fresh_md", "fresh_pos", "position", "size", "limits"};
-    return g < sizeof names / sizeof names[0] ? names[g] : "?";
 }
 
 static uint64_t dir_size(const char *dir)
@@ -440,10 +387,11 @@ int rs_cmd_run(int argc, char **argv)
     }
     printf("(stage latency: from the input record's publication -- the kernel receive stamp for network\n"
            " frames -- to the end of its handler, so it includes queueing in the ring)\n");
-    run_summary sum;
-    memset(&sum, 0, sizeof sum);
+    rs_jsummary sum;
+    rs_jsummary_init(&sum);
     if (recorder) {
-        summarize_journal(jdir, &sum);
+        if (rs_jsummary_read(jdir, &sum) != 0)
+            fprintf(stderr, "ringside run: cannot read the journal %s: %s\n", jdir, rs_err_msg());
         printf("\nevents per type:");
         int col = 0;
         for (unsigned t = 1; t < RS_EV_TYPE_MAX; t++)
@@ -456,7 +404,7 @@ int rs_cmd_run(int argc, char **argv)
         printf("decisions by reason (first failing gate):");
         for (unsigned g = 0; g < 32; g++)
             if (sum.decisions_by_reason[g])
-                printf(" %s=%" PRIu64, gate_reason_name(g), sum.decisions_by_reason[g]);
+                printf(" %s=%" PRIu64, rs_jsummary_reason_name(g), sum.decisions_by_reason[g]);
         printf("\nPnL (realised + unrealised, from the last position records) %.2f, fees %.2f\n", sum.pnl, sum.fees);
         printf("journal %s: %" PRIu64 " records, %.1f MiB on disk\n", jdir, sum.records,
                (double)dir_size(jdir) / (1024.0 * 1024.0));

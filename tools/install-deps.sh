@@ -9,6 +9,7 @@ PKGS=(
   libjansson-dev libcmocka-dev libck-dev libsimdjson-dev libxgboost-dev
   python3 python3-xgboost python3-numpy python3-pandas python3-matplotlib
   python3-websockets valgrind
+  chromium
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "journal_fmt.h"
+#include "ringside/gate.h"
 
 typedef struct em {
     FILE *f;
@@ -223,6 +224,7 @@ static void payload(em *e, const rs_rec *r)
     case RS_EV_DECISION: {
         NEED(rs_ev_decision);
         fu(e, "sym", p->sym), fu(e, "action", p->action), fu(e, "n", p->n), fu(e, "reason", p->reason);
+        fs(e, "reason_name", p->reason ? rs_gate_name(p->reason) : "all passed");
         fi(e, "bar_end_ns", p->bar_end_ns), fd(e, "z_edge", p->z_edge), fd(e, "weighted_bps", p->weighted_bps);
         fd(e, "size", p->size);
         size_t avail = (r->len - sizeof *p) / sizeof(rs_gate_verdict);
@@ -235,7 +237,7 @@ static void payload(em *e, const rs_rec *r)
         for (unsigned i = 0; i < p->n; i++) {
             em sub = {e->f, e->json, 0};
             fputs(i ? (e->json ? ",{" : ",{") : "{", e->f);
-            fu(&sub, "gate", p->g[i].gate), fu(&sub, "pass", p->g[i].pass);
+            fu(&sub, "gate", p->g[i].gate), fs(&sub, "name", rs_gate_name(p->g[i].gate)), fu(&sub, "pass", p->g[i].pass);
             fd(&sub, "value", p->g[i].value), fd(&sub, "threshold", p->g[i].threshold);
             fputc('}', e->f);
         }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "ringside/event.h"
 
 static const struct {
     const char *name;
@@ -26,7 +27,8 @@ static const struct {
 
 static void usage(FILE *f)
 {
-    fputs("usage: ringside <command> [options]   (ringside <command> --help)\n\ncommands:\n", f);
+    fputs("usage: ringside <command> [options]   (ringside <command> --help)\n"
+          "       ringside --version   (record schema and its hash: which journals this build replays)\n\ncommands:\n", f);
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
 }
@@ -36,6 +38,13 @@ int main(int argc, char **argv)
     if (argc < 2) {
         usage(stderr);
         return RS_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        /* The schema hash is what decides whether this binary can replay a
+         * journal (journals record the writer's hash in every segment). */
+        printf("ringside record schema v%u, schema hash %016llx\n", (unsigned)RS_SCHEMA_VERSION,
+               (unsigned long long)rs_schema_hash());
+        return RS_EXIT_OK;
     }
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
         usage(stdout);

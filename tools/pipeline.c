@@ -74,7 +74,7 @@ static int model_fn(void *st, const rs_rec *in, rs_emit *out)
     if (RS_UNLIKELY(p->swap_replay != NULL))   /* replay: offer the journaled model before its swap */
         rs_mswap_replay_before(p->swap_replay, p->model, p, in);
     int rc = rs_model_stage_on_event(p->model, in, out);
-    if (RS_UNLIKELY(p->swap_replay != NULL))
+    if (RS_UNLIKELY(p->swap_replay != NULL) && in->type == RS_EV_MODEL_SWAP)
         rs_mswap_replay_after(p->swap_replay, p->model);
     return rc == RS_FULL ? RS_FULL : RS_OK;
 }
@@ -93,7 +93,7 @@ static int exec_fn(void *st, const rs_rec *in, rs_emit *out)
 
 /* ---- parameter mapping ------------------------------------------------------ */
 
-static void map_features(const rs_config *c, rs_features_params *p)
+void rs_pipeline_features_params(const rs_config *c, rs_features_params *p)
 {
     const rs_cfg_features *f = &c->features;
     rs_features_params_default(p);
@@ -263,7 +263,7 @@ int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_di
 
     /* features */
     rs_features_params fp;
-    map_features(cfg, &fp);
+    rs_pipeline_features_params(cfg, &fp);
     if ((rc = rs_features_params_check(&fp)))
         return rc;
     size_t fsz = rs_features_memsize(&p->u);
@@ -400,6 +400,11 @@ int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
     d->ring_capacity[RS_STREAM_CTL] = (uint32_t)r->ctl_bytes;
     d->ring_capacity[RS_STREAM_CTL_MODEL] = (uint32_t)r->ctl_bytes;
     memcpy(d->stages, p->stages, sizeof p->stages);
+    d->mlockall = c->engine.mlockall;
+    for (uint16_t i = 0; i < p->u.n && i < RS_REGION_MAX_SYMS; i++, d->n_syms++) {
+        snprintf(d->sym_names[i], sizeof d->sym_names[i], "%s", p->u.ins[i].symbol);
+        d->sym_qty_exp[i] = p->u.ins[i].qty_exp;
+    }
     d->n_stages = RS_SID_MAX;
     /* threads: the config assigns each stage bit to exactly one thread */
     static const uint32_t bits[RS_SID_MAX] = {RS_STAGE_FEED, RS_STAGE_FEATURES, RS_STAGE_MODEL, RS_STAGE_GATE,
@@ -409,7 +414,7 @@ int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
         const rs_cfg_thread *ct = &c->engine.threads[t];
         rs_thread_def *td = &d->threads[t];
         snprintf(td->name, sizeof td->name, "%s", ct->name);
-        td->cpu = ct->cpu >= 0 ? ct->cpu : -1;
+        td->cpu = ct->cpu >= 0 || ct->cpu == RS_CPU_AUTO ? ct->cpu : -1;
         td->idle = ct->idle;
         td->spin_iters = ct->spin_us ? ct->spin_us * 20 : 1000;   /* ~50 ns per relax */
         td->max_sleep_us = ct->backoff_max_us ? ct->backoff_max_us : 1000;

@@ -59,6 +59,10 @@ void rs_pipeline_destroy(rs_pipeline *p);
  * Returns 0 or -errno. */
 int rs_pipeline_replay_swaps(rs_pipeline *p, const char *dir);
 
+/* The features stage's parameters from a config (the same mapping run and
+ * replay use; `ringside features -c` uses it so offline features match). */
+void rs_pipeline_features_params(const rs_config *c, rs_features_params *p);
+
 /* Ring capacities and thread mapping for the runtime, from the config. */
 int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d);
 

@@ -18,5 +18,10 @@ typedef struct rs_region_snap {
 void rs_region_snap_take(const rs_region *r, rs_region_snap *s);
 /* Print the region state; with prev != NULL also rates since prev. */
 void rs_region_print(FILE *f, const rs_region *r, const rs_region_snap *prev, int ansi);
+/* The monitoring sections of rs_region_print, each on its own: per-stage
+ * latency percentiles, positions and PnL per symbol, risk circuit states. */
+void rs_region_print_latency(FILE *f, const rs_region_hdr *h);
+void rs_region_print_positions(FILE *f, const rs_region_hdr *h);
+void rs_region_print_circuits(FILE *f, const rs_region_hdr *h);
 
 #endif

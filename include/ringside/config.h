@@ -57,6 +57,8 @@ enum rs_idle { RS_IDLE_SPIN = 0, RS_IDLE_SPIN_YIELD = 1, RS_IDLE_BACKOFF = 2 };
 /* CPU choice: a CPU number >= 0, or one of these. */
 enum rs_cpu_pick { RS_CPU_NONE = -1, RS_CPU_AUTO = -2 };
 
+/* engine.mlockall */
+enum rs_mlock { RS_MLOCK_OFF = 0, RS_MLOCK_ON = 1, RS_MLOCK_REQUIRED = 2 };
 enum rs_huge_pages { RS_HUGE_AUTO = 0, RS_HUGE_ON = 1, RS_HUGE_OFF = 2 };
 
 typedef struct rs_cfg_thread {
@@ -72,7 +74,7 @@ typedef struct rs_cfg_thread {
 typedef struct rs_cfg_engine {
     rs_cfg_thread threads[RS_CFG_MAX_THREADS];
     uint32_t threads_count;      /* each stage on exactly one thread */
-    bool mlockall;
+    int32_t mlockall;            /* enum rs_mlock: false, true (warn on failure), required (fail) */
     bool prefault;
     int32_t huge_pages;          /* enum rs_huge_pages */
     uint32_t heartbeat_ms;       /* thread heartbeat period */

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "ringside/atomics.h"
@@ -21,11 +22,14 @@
 #include "ringside/ring.h"
 
 #define RS_REGION_MAGIC 0x4e4f494745525352ull   /* "RSREGION" */
-#define RS_REGION_VERSION 1u
+#define RS_REGION_VERSION 2u   /* 2: cpu per thread, stage latency, positions, circuits */
 #define RS_REGION_MAX_RINGS 16
 #define RS_REGION_MAX_THREADS 16
 #define RS_REGION_NAME_MAX 48
 #define RS_REGION_COUNTERS 64
+#define RS_REGION_MAX_STAGES 8
+#define RS_REGION_MAX_SYMS 16
+#define RS_REGION_MAX_CIRCUITS 48     /* gate circuits 0..31, exec circuits 100.. at 32.. */
 
 typedef struct rs_region_ring_desc {
     char name[RS_SPSC_NAME_MAX];
@@ -41,7 +45,41 @@ typedef struct rs_region_thread {
     rs_atomic_u64 events;
     rs_atomic_i32 tid;
     rs_atomic_u32 state;         /* 0 idle, 1 running, 2 stopped, 3 crashed */
+    rs_atomic_i32 cpu;           /* CPU it is pinned to, -1 not pinned */
+    uint32_t pad;
 } rs_region_thread;
+
+/* Monitoring tables below are written by the engine thread that owns the
+ * value (single writer, relaxed stores, no locks) and read by `ringside top`
+ * / `ctl status` from another process with relaxed loads. Doubles are
+ * stored as their bit pattern (rs_region_f64_store / _load). */
+
+/* Handling latency of one stage (runtime histogram, refreshed ~5x/s). */
+typedef struct rs_region_stage_lat {
+    rs_atomic_u64 count;
+    rs_atomic_u64 p50_ns, p99_ns, p999_ns, max_ns;
+} rs_region_stage_lat;
+
+/* Position of one instrument (from the gate's position records). */
+typedef struct rs_region_pos {
+    char symbol[16];             /* written once at creation */
+    uint32_t qty_exp;            /* written once at creation */
+    uint32_t pad;
+    rs_atomic_i64 qty;           /* signed, fixed point: units = qty / 10^qty_exp */
+    rs_atomic_u64 avg_px, mark_px, realized, unrealized, fees;   /* f64 */
+    rs_atomic_i64 ts;            /* logical time of the last update */
+    rs_atomic_u64 updates;
+} rs_region_pos;
+
+/* State of one risk circuit (from RS_EV_RISK records). */
+typedef struct rs_region_circuit {
+    rs_atomic_u32 action;        /* last action: 0 info, 1 pause, 2 kill, 3 cut, 4 resume, 5 escalate */
+    rs_atomic_u32 sym;           /* 0xffff: portfolio-wide */
+    rs_atomic_u64 events;        /* records seen */
+    rs_atomic_u64 trips;         /* of them pause/kill/cut/escalate */
+    rs_atomic_u64 value, limit;  /* f64 */
+    rs_atomic_i64 ts;
+} rs_region_circuit;
 
 /* Control block: operator commands and engine-wide flags. */
 typedef struct rs_region_ctl {
@@ -81,7 +119,34 @@ typedef struct rs_region_hdr {
     rs_region_thread threads[RS_REGION_MAX_THREADS] RS_CL_ALIGNED;
     rs_atomic_u64 counters[RS_REGION_COUNTERS] RS_CL_ALIGNED;   /* enum rs_counter (runtime.h) */
     rs_region_ctl ctl RS_CL_ALIGNED;
+    rs_region_stage_lat stage_lat[RS_REGION_MAX_STAGES] RS_CL_ALIGNED;   /* enum rs_stage_id */
+    uint32_t n_syms;                                                     /* set at creation */
+    uint32_t pad2;
+    rs_region_pos pos[RS_REGION_MAX_SYMS] RS_CL_ALIGNED;
+    rs_region_circuit circuits[RS_REGION_MAX_CIRCUITS] RS_CL_ALIGNED;   /* rs_region_circuit_slot() */
 } rs_region_hdr;
+
+/* Slot of a circuit id in rs_region_hdr.circuits (gate ids < 32, exec ids
+ * 100..115), or -1. */
+static inline int rs_region_circuit_slot(unsigned id)
+{
+    return id < 32 ? (int)id : id >= 100 && id < 100 + RS_REGION_MAX_CIRCUITS - 32 ? (int)(32 + id - 100) : -1;
+}
+
+static inline void rs_region_f64_store(rs_atomic_u64 *a, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    rs_store_relaxed(a, u);
+}
+
+static inline double rs_region_f64_load(const rs_atomic_u64 *a)
+{
+    uint64_t u = rs_load_relaxed((rs_atomic_u64 *)a);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
 
 typedef struct rs_region {
     rs_region_hdr *hdr;

@@ -62,7 +62,9 @@ typedef struct rs_source_def {
 
 typedef struct rs_thread_def {
     char name[16];
-    int cpu;                             /* -1: not pinned */
+    int cpu;                             /* >= 0 pinned; -1 (RS_CPU_NONE) not pinned;
+                                            RS_CPU_AUTO (-2): picked at start from the
+                                            hwloc topology (cpu_place.h) and logged */
     int idle;                            /* enum rs_idle (config.h) */
     uint32_t spin_iters;                 /* spins before yielding / sleeping */
     uint32_t max_sleep_us;               /* back-off cap */
@@ -83,6 +85,10 @@ typedef struct rs_engine_def {
     rs_thread_def threads[RS_MAX_THREADS];
     unsigned n_threads;
     uint64_t schema_hash;
+    int mlockall;                            /* enum rs_mlock (config.h): at start */
+    uint16_t n_syms;                         /* instrument names for the region's */
+    char sym_names[RS_REGION_MAX_SYMS][16];  /* position table (`ringside top`) */
+    uint8_t sym_qty_exp[RS_REGION_MAX_SYMS];
 } rs_engine_def;
 
 typedef struct rs_engine rs_engine;
@@ -90,8 +96,15 @@ typedef struct rs_engine rs_engine;
 /* Create the region and rings, bind producers/consumers (allocates the
  * engine; control path). Returns 0 or -errno/-RS_E with a message. */
 int rs_engine_create(rs_engine **e, const rs_engine_def *def);
-/* Start the threads (pinning per def). */
+/* Start the threads. Before that: mlockall per def->mlockall (a failure is
+ * logged with the RLIMIT_MEMLOCK in force, and fatal only for
+ * RS_MLOCK_REQUIRED), then CPU placement (cpu_place.h): `auto` threads get
+ * a core, every thread's CPU is logged and published in the region, and a
+ * spinning thread sharing a core is warned about. Returns 0 or -errno/-RS_E
+ * with a message (thread creation, required mlockall). */
 int rs_engine_start(rs_engine *e);
+/* CPU each thread got (after rs_engine_start; -1 not pinned). */
+int rs_engine_thread_cpu(rs_engine *e, unsigned thread);
 /* Ask every thread to stop after draining its inputs; join them. */
 void rs_engine_stop(rs_engine *e);
 /* Free everything and unlink the region. */

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Smoke test of `ringside bench e2e` (no timing thresholds: speed is measured
+# in benches, never asserted in tests): a short open-loop run with and
+# without the recorder must produce orders traced back to their ticks, the
+# per-stage and hop rows, isolated stage medians, and a replay-verified
+# journal with 0 divergences, as JSON lines.
+set -euo pipefail
+B=${RINGSIDE:?}
+cd "${RS_SOURCE_DIR:?}"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+TMPDIR=$T "$B" bench e2e --json --quick -- --rate 1000 --seconds 3 > "$T/out.json" 2> "$T/err" ||
+  { cat "$T/err" "$T/out.json"; exit 1; }
+python3 - "$T/out.json" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    d = json.loads(line)            # every line is one JSON object
+    assert d["bench"] == "e2e"
+    rows[d["case"]] = d
+def need(c):
+    assert c in rows, "missing case: %s (have %s)" % (c, sorted(rows))
+    return rows[c]
+for tag in ("norec", "rec"):
+    t = need("t2o send->order (%s)" % tag)
+    n = int(t["note"].split()[0])
+    assert n > 0, "no order traced to its tick (%s): %s" % (tag, t["note"])
+    assert t["p50"] > 0 and t["p999"] >= t["p50"]
+    need("t2o decoded->order (%s)" % tag)
+    for s in ("feed", "features", "model", "gate", "exec"):
+        assert need("stage %s (%s)" % (s, tag))["p50"] > 0
+    need("hop features->prediction (%s)" % tag)
+r = need("replay verify (1 thread)")
+assert " 0 divergences" in r["note"], r["note"]
+assert r["throughput"] > 0
+for s in ("feed", "features", "model", "gate", "exec"):
+    assert need("isolated %s (path inputs)" % s)["p50"] > 0, s
+need("ratio p50/sum medians (rec)")
+need("ratio p99.9/p50 (norec)")
+print("bench e2e: %d cases, %s" % (len(rows), r["note"]))
+PY
+# the bench cleans up its journal
+[ -z "$(ls -A "$T" | grep ringside-bench-e2e || true)" ] || { echo "journal left behind"; ls "$T"; exit 1; }
+echo "1 passed, 0 failed"
