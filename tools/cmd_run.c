@@ -276,32 +276,30 @@ int rs_cmd_run(int argc, char **argv)
         int st = 0;
         bool rec_died = rec_pid ? waitpid(rec_pid, &st, WNOHANG) == rec_pid
                                 : hand_rec && kill((pid_t)rs_load_relaxed(&reg->hdr->ctl.recorder_pid), 0) != 0;
-        {
-            if (rec_died) {
-                rec_pid = 0;
-                hand_rec = false;
-                if (!journal_alarm) {
-                    journal_alarm = true;
-                    /* the design's default: stop opening positions, alarm */
-                    rs_store_relaxed(&reg->hdr->ctl.journal_unhealthy, 1u);
-                    rs_ev_control *c = (rs_ev_control *)rs_emit_claim(rs_engine_emitter(e, RS_STREAM_CTL),
-                                                                      RS_EV_CONTROL, sizeof *c);
-                    if (c) {
-                        c->cmd = RS_CTL_PAUSE;
-                        c->sym = 0xffff;
-                        snprintf(c->arg, sizeof c->arg, "recorder exited: journal unhealthy");
-                        c->h.ts = now;
-                        rs_emit_commit(rs_engine_emitter(e, RS_STREAM_CTL), &c->h);
-                        rs_engine_commit(e, RS_STREAM_CTL);
-                    }
-                    rs_error("run", "ALARM: the recorder exited (status %d): journal unhealthy, trading paused",
-                             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        if (rec_died) {
+            rec_pid = 0;
+            hand_rec = false;
+            if (!journal_alarm) {
+                journal_alarm = true;
+                /* the design's default: stop opening positions, alarm */
+                rs_store_relaxed(&reg->hdr->ctl.journal_unhealthy, 1u);
+                rs_ev_control *c = (rs_ev_control *)rs_emit_claim(rs_engine_emitter(e, RS_STREAM_CTL),
+                                                                  RS_EV_CONTROL, sizeof *c);
+                if (c) {
+                    c->cmd = RS_CTL_PAUSE;
+                    c->sym = 0xffff;
+                    snprintf(c->arg, sizeof c->arg, "recorder exited: journal unhealthy");
+                    c->h.ts = now;
+                    rs_emit_commit(rs_engine_emitter(e, RS_STREAM_CTL), &c->h);
+                    rs_engine_commit(e, RS_STREAM_CTL);
                 }
-                rec_waiting = false;
-                dead_rec = rs_load_relaxed(&reg->hdr->ctl.recorder_pid);
-                if (rec_restarts-- > 0)
-                    restart_at = wall_s() + 0.2;
+                rs_error("run", "ALARM: the recorder exited (status %d): journal unhealthy, trading paused",
+                         WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             }
+            rec_waiting = false;
+            dead_rec = rs_load_relaxed(&reg->hdr->ctl.recorder_pid);
+            if (rec_restarts-- > 0)
+                restart_at = wall_s() + 0.2;
         }
         if (restart_at > 0 && wall_s() >= restart_at) {
             restart_at = 0;
