@@ -17,7 +17,7 @@ static const char *const type_names[RS_EV_TYPE_MAX] = {
     [RS_EV_ORDER] = "order",        [RS_EV_EXEC_REPORT] = "exec_report",
     [RS_EV_VENUE_MSG] = "venue_msg", [RS_EV_CONTROL] = "control",
     [RS_EV_STEP] = "step",          [RS_EV_GAP] = "gap",
-    [RS_EV_ALARM] = "alarm",
+    [RS_EV_ALARM] = "alarm",        [RS_EV_BLOB] = "blob",
 };
 
 const char *rs_ev_type_name(uint16_t type)

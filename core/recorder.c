@@ -321,6 +321,10 @@ int rs_recorder_run(const rs_recorder_opts *o)
     for (int i = 0; i < RS_STREAM_MAX; i++)
         s->resume_seq[i] = rs_journal_resume_seq(s->w, (uint16_t)i);
     s->own_seq = s->resume_seq[RS_JSTREAM_RECORDER];
+    if (o->resume && (rc = journal_alarm(s, RS_RALARM_RESUMED,
+                                         "recorder pid %d resumed the journal; unjournaled records are re-read from "
+                                         "the rings", (int)getpid())))
+        goto out_fail;
 
     s->n = h->n_rings < RS_REGION_MAX_RINGS ? h->n_rings : RS_REGION_MAX_RINGS;
     for (unsigned i = 0; i < s->n; i++) {

@@ -16,6 +16,7 @@ static const char *const names[RS_CNT__COUNT] = {
     [RS_CNT_STAGE_P99_NS + 4] = "exec_p99_ns",
     [RS_CNT_CIRCUITS] = "circuits_tripped_mask", [RS_CNT_RECORDER_LAG] = "recorder_lag",
     [RS_CNT_STALE_SYMBOLS] = "stale_symbols", [RS_CNT_RECONNECTS] = "reconnects",
+    [RS_CNT_MODEL_SHA] = "model", [RS_CNT_MODEL_SWAPS] = "model_swaps", [RS_CNT_MODEL_REFUSED] = "model_refused",
 };
 
 const char *rs_counter_name(unsigned c) { return c < RS_CNT__COUNT && names[c] ? names[c] : "?"; }
@@ -30,7 +31,9 @@ void rs_counters_print(FILE *f, const rs_region_hdr *h)
             continue;
         if (col++ % 4 == 0)
             fprintf(f, "\n ");
-        if (c == RS_CNT_PNL_MICRO || c == RS_CNT_FEES_MICRO || c == RS_CNT_GROSS_MICRO)
+        if (c == RS_CNT_MODEL_SHA)
+            fprintf(f, " %-22s %16llx", names[c], (unsigned long long)v);
+        else if (c == RS_CNT_PNL_MICRO || c == RS_CNT_FEES_MICRO || c == RS_CNT_GROSS_MICRO)
             fprintf(f, " %-22s %12.2f", names[c], (double)(int64_t)v / 1e6);
         else
             fprintf(f, " %-22s %12llu", names[c], (unsigned long long)v);

@@ -3,6 +3,8 @@
  * list. Commands go through the mailbox (rs_region_post_cmd) and wait for
  * the engine's acknowledgement, so the operator knows it was taken. */
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +15,17 @@
 #include "region_view.h"
 #include "ringside/event.h"
 #include "ringside/region.h"
+#include "ringside/runtime_counters.h"
 
 static const char usage[] =
     "usage: ringside ctl COMMAND [--instance NAME] [ARG]\n"
     "  kill                 latch the kill switch: cancel all orders, flatten, stop trading\n"
     "  pause | resume       stop / resume opening positions\n"
     "  flatten              close every position (reduce-only), keep running\n"
-    "  reload-model PATH    load, validate and atomically switch to a new model file\n"
+    "  reload-model PATH    load, validate and atomically switch models (docs/runtime.md): PATH is an\n"
+    "                       ensemble manifest or a directory holding ensemble.json (whole ensemble),\n"
+    "                       NAME=MODEL.json (one horizon), or MODEL.json (the horizon named like it);\n"
+    "                       waits for the outcome: exit 0 swapped, 1 refused (reason in the engine log)\n"
     "  stop                 clean stop (like SIGTERM)\n"
     "  status               print the instance's state\n"
     "  cleanup              remove the instance's region if its creator is dead\n"
@@ -105,6 +111,24 @@ int rs_cmd_ctl(int argc, char **argv)
         return rs_cli_usage_error(usage, "ctl: unknown command '%s'", cmd);
     if (found >= 0 && cmds[found].needs_arg && !arg)
         return rs_cli_usage_error(usage, "ctl %s: missing argument", cmd);
+    char absarg[PATH_MAX + 64];
+    if (found >= 0 && cmds[found].cmd == RS_CTL_RELOAD_MODEL) {
+        /* the engine resolves paths in its own working directory: send ours */
+        const char *eq = strchr(arg, '=');
+        size_t pre = eq && !memchr(arg, '/', (size_t)(eq - arg)) ? (size_t)(eq - arg) + 1 : 0;
+        char abs[PATH_MAX];
+        if (!realpath(arg + pre, abs)) {
+            fprintf(stderr, "ringside ctl reload-model: %s: %s\n", arg + pre, strerror(errno));
+            return RS_EXIT_FAIL;
+        }
+        snprintf(absarg, sizeof absarg, "%.*s%s", (int)pre, arg, abs);
+        if (strlen(absarg) >= sizeof(((rs_region_ctl *)0)->arg)) {
+            fprintf(stderr, "ringside ctl reload-model: path '%s' longer than %zu bytes\n", absarg,
+                    sizeof(((rs_region_ctl *)0)->arg) - 1);
+            return RS_EXIT_FAIL;
+        }
+        arg = absarg;
+    }
     rs_region r;
     memset(&r, 0, sizeof r);
     if (rs_region_attach(&r, inst, !strcmp(cmd, "status")) != 0) {
@@ -118,6 +142,11 @@ int rs_cmd_ctl(int argc, char **argv)
     }
     if (cmds[found].cmd == RS_CTL_KILL)
         rs_store_release(&r.hdr->ctl.kill, 1u); /* latched even if the mailbox is slow; partner: engine acquire */
+    /* reload-model: the acknowledgement only says the command was taken; the
+     * supervisor then loads, validates and swaps -- report how that ended */
+    bool reload = cmds[found].cmd == RS_CTL_RELOAD_MODEL;
+    rs_atomic_u64 *cn = r.hdr->counters;
+    uint64_t swaps0 = rs_load_relaxed(&cn[RS_CNT_MODEL_SWAPS]), refused0 = rs_load_relaxed(&cn[RS_CNT_MODEL_REFUSED]);
     int64_t seq = rs_region_post_cmd(&r, cmds[found].cmd, arg);
     if (seq < 0) {
         fprintf(stderr, "ringside ctl %s: %s\n", cmd, rs_err_msg());
@@ -128,18 +157,35 @@ int rs_cmd_ctl(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
         /* partner: the engine's release store of cmd_ack */
-        if ((int64_t)rs_load_acquire(&r.hdr->ctl.cmd_ack) >= seq) {
+        if (!reload && (int64_t)rs_load_acquire(&r.hdr->ctl.cmd_ack) >= seq) {
             printf("instance %s: %s acknowledged (command #%lld)\n", inst, cmd, (long long)seq);
             rs_region_detach(&r);
             return RS_EXIT_OK;
+        }
+        if (reload && rs_load_relaxed(&cn[RS_CNT_MODEL_SWAPS]) != swaps0) {
+            printf("instance %s: model swapped (command #%lld): model in use %016llx...\n", inst, (long long)seq,
+                   (unsigned long long)rs_load_relaxed(&cn[RS_CNT_MODEL_SHA]));
+            rs_region_detach(&r);
+            return RS_EXIT_OK;
+        }
+        if (reload && rs_load_relaxed(&cn[RS_CNT_MODEL_REFUSED]) != refused0) {
+            fprintf(stderr, "ringside ctl reload-model: instance %s refused %s; the current model stays in use "
+                            "(the reason is in the engine's log and journaled as an alarm on ctl_model)\n",
+                    inst, arg);
+            rs_region_detach(&r);
+            return RS_EXIT_FAIL;
         }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 > timeout)
             break;
         nanosleep(&d, NULL);
     }
-    fprintf(stderr, "ringside ctl %s: instance %s did not acknowledge within %.1f s (engine stuck or not polling?)\n",
-            cmd, inst, timeout);
+    if (reload)
+        fprintf(stderr, "ringside ctl reload-model: instance %s did not report the outcome within %.1f s (still "
+                        "loading, or the swap waits behind a backlog: see `ringside ctl status`)\n", inst, timeout);
+    else
+        fprintf(stderr, "ringside ctl %s: instance %s did not acknowledge within %.1f s (engine stuck or not polling?)\n",
+                cmd, inst, timeout);
     rs_region_detach(&r);
     return RS_EXIT_FAIL;
 }

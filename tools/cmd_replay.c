@@ -52,6 +52,10 @@ static int verify_with(const char *path, unsigned context, bool quiet, const cha
     }
     rs_pipeline p;
     rc = rs_pipeline_build(&p, j.cfg, model_dir);
+    /* With -c the models come from disk, but models hot-swapped during the
+     * session still come from the journal's blob records, at their swap. */
+    if (!rc && !model_dir)
+        rc = rs_pipeline_replay_swaps(&p, NULL);
     if (rc) {
         fprintf(stderr, "ringside replay: building the stages from the journal's config: %s\n", rs_err_msg());
         rs_jload_close(&j);

@@ -26,6 +26,7 @@
 #include "exec_session.h"
 #include "feed_source.h"
 #include "journal_summary.h"
+#include "model_reload.h"
 #include "pipeline.h"
 #include "ringside/journal.h"
 #include "ringside/log.h"
@@ -48,6 +49,8 @@ static const char usage[] =
     "  --progress SEC        progress line period (default 10; 0 = off)\n"
     "  --verify              after the run, replay-verify the journal and print the verdict\n"
     "  --summary-json FILE   also write the summary as JSON\n"
+    "  --recorder-restarts N if the recorder dies, restart it (resuming the journal) up to N times\n"
+    "                        (default 3; 0: stay paused with the journal unhealthy)\n"
     "exit: 0 clean stop; 1 failure (message names it); 2 usage\n";
 
 static atomic_int g_stop;
@@ -56,7 +59,7 @@ static void on_signal(int s) { (void)s; atomic_store(&g_stop, 1); }
 static double wall_s(void) { return (double)rs_mono_ns() / 1e9; }
 
 /* fork + exec `ringside record`, embedding the config and model files */
-static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const char *dir)
+static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const char *dir, bool resume)
 {
     char *argv[64];
     int n = 0;
@@ -98,6 +101,8 @@ static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const ch
     argv[n++] = "--segment-mb";
     argv[n++] = seg;
     argv[n++] = "--quiet";
+    if (resume)
+        argv[n++] = "--resume";
     argv[n] = NULL;
     pid_t pid = fork();
     if (pid == 0) {
@@ -131,6 +136,7 @@ int rs_cmd_run(int argc, char **argv)
     const char *cfg_path = NULL, *summary_json = NULL;
     bool no_recorder = false, verify = false;
     double duration = 0, speed = 1.0, progress = 10;
+    int rec_restarts = 3;
     int64_t origin_ms = 0;
     for (int i = 1; i < argc; i++) {
         if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) && i + 1 < argc) cfg_path = argv[++i];
@@ -141,6 +147,7 @@ int rs_cmd_run(int argc, char **argv)
         else if (!strcmp(argv[i], "--clock-origin-ms") && i + 1 < argc) origin_ms = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--progress") && i + 1 < argc) progress = atof(argv[++i]);
         else if (!strcmp(argv[i], "--summary-json") && i + 1 < argc) summary_json = argv[++i];
+        else if (!strcmp(argv[i], "--recorder-restarts") && i + 1 < argc) rec_restarts = atoi(argv[++i]);
         else return rs_cli_usage_error(usage, "run: unknown option or missing value '%s'", argv[i]);
     }
     if (!cfg_path)
@@ -217,7 +224,7 @@ int rs_cmd_run(int argc, char **argv)
     if (recorder) {
         printf("journal: %s\n", jdir);
         fflush(stdout);
-        rec_pid = spawn_recorder(cfg, cfg_path, jdir);
+        rec_pid = spawn_recorder(cfg, cfg_path, jdir, false);
         double t0 = wall_s();
         /* partner: the recorder's release store of recorder_state */
         while (rs_load_acquire(&reg->hdr->ctl.recorder_state) != RS_REC_ATTACHED) {
@@ -245,17 +252,30 @@ int rs_cmd_run(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
+    rs_mreload *mr = NULL;   /* `ctl reload-model`: model hot swap (model_reload.h) */
+    if (rc == RS_EXIT_OK && rs_mreload_create(&mr, &p) != 0)
+        rc = RS_EXIT_FAIL;
     rs_ctl_src ctl;
-    rs_ctl_src_init(&ctl, reg, NULL);
+    rs_ctl_src_init(&ctl, reg, mr ? rs_mreload_intake(mr) : NULL);
     double t_start = wall_s(), t_prog = t_start;
     const char *why = NULL;
     bool journal_alarm = false;
+    /* recorder restart (docs/runtime.md): the rings keep gating on the dead
+     * recorder's cursor, so a recorder resumed on the same journal finds
+     * every record it had not written still there */
+    double restart_at = 0;
+    bool rec_waiting = false;
+    uint32_t dead_rec = 0;   /* pid of the recorder that died (a hand-started one replaces it) */
+    bool hand_rec = false;   /* the recorder now attached is not our child */
     while (rc == RS_EXIT_OK && !atomic_load(&g_stop)) {
         struct timespec ts = {0, 10000000};
         nanosleep(&ts, NULL);
         int64_t now = rs_vclock_map(&clk, rs_now_ns());
         if (rs_ctl_src_poll(&ctl, rs_engine_emitter(e, RS_STREAM_CTL), now) > 0)
             rs_engine_commit(e, RS_STREAM_CTL);
+        if (rs_mreload_poll(mr, rs_engine_emitter(e, RS_STREAM_CTL_MODEL), now) > 0)
+            rs_engine_commit(e, RS_STREAM_CTL_MODEL);
+        rs_mreload_publish(mr, reg->hdr);
         if (rs_load_relaxed(&reg->hdr->ctl.stop))
             break;
         if (!rs_engine_healthy(e, &why)) {
@@ -263,28 +283,56 @@ int rs_cmd_run(int argc, char **argv)
             rc = RS_EXIT_FAIL;
             break;
         }
-        if (rec_pid) {
-            int st;
-            if (waitpid(rec_pid, &st, WNOHANG) == rec_pid) {
-                rec_pid = 0;
-                if (!journal_alarm) {
-                    journal_alarm = true;
-                    /* the design's default: stop opening positions, alarm */
-                    rs_store_relaxed(&reg->hdr->ctl.journal_unhealthy, 1u);
-                    rs_ev_control *c = (rs_ev_control *)rs_emit_claim(rs_engine_emitter(e, RS_STREAM_CTL),
-                                                                      RS_EV_CONTROL, sizeof *c);
-                    if (c) {
-                        c->cmd = RS_CTL_PAUSE;
-                        c->sym = 0xffff;
-                        snprintf(c->arg, sizeof c->arg, "recorder exited: journal unhealthy");
-                        c->h.ts = now;
-                        rs_emit_commit(rs_engine_emitter(e, RS_STREAM_CTL), &c->h);
-                        rs_engine_commit(e, RS_STREAM_CTL);
-                    }
-                    rs_error("run", "ALARM: the recorder exited (status %d): journal unhealthy, trading paused",
-                             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        int st = 0;
+        bool rec_died = rec_pid ? waitpid(rec_pid, &st, WNOHANG) == rec_pid
+                                : hand_rec && kill((pid_t)rs_load_relaxed(&reg->hdr->ctl.recorder_pid), 0) != 0;
+        if (rec_died) {
+            rec_pid = 0;
+            hand_rec = false;
+            if (!journal_alarm) {
+                journal_alarm = true;
+                /* the design's default: stop opening positions, alarm */
+                rs_store_relaxed(&reg->hdr->ctl.journal_unhealthy, 1u);
+                rs_ev_control *c = (rs_ev_control *)rs_emit_claim(rs_engine_emitter(e, RS_STREAM_CTL),
+                                                                  RS_EV_CONTROL, sizeof *c);
+                if (c) {
+                    c->cmd = RS_CTL_PAUSE;
+                    c->sym = 0xffff;
+                    snprintf(c->arg, sizeof c->arg, "recorder exited: journal unhealthy");
+                    c->h.ts = now;
+                    rs_emit_commit(rs_engine_emitter(e, RS_STREAM_CTL), &c->h);
+                    rs_engine_commit(e, RS_STREAM_CTL);
                 }
+                rs_error("run", "ALARM: the recorder exited (status %d): journal unhealthy, trading paused",
+                         WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             }
+            rec_waiting = false;
+            dead_rec = rs_load_relaxed(&reg->hdr->ctl.recorder_pid);
+            if (rec_restarts-- > 0)
+                restart_at = wall_s() + 0.2;
+        }
+        if (restart_at > 0 && wall_s() >= restart_at) {
+            restart_at = 0;
+            /* the dead recorder's state would read as attached */
+            rs_store_release(&reg->hdr->ctl.recorder_state, (uint32_t)RS_REC_NONE); /* partner: acquire below */
+            rec_pid = spawn_recorder(cfg, cfg_path, jdir, true);
+            if (rec_pid < 0)
+                rec_pid = 0;
+            rec_waiting = rec_pid > 0;
+            rs_warn("run", "restarting the recorder (pid %d) on %s (resume)", (int)rec_pid, jdir);
+        }
+        /* our restarted recorder, or `ringside record --resume` started by hand
+         * (--recorder-restarts 0), has attached; partner: the recorder's
+         * release store of recorder_state */
+        uint32_t rp = rs_load_relaxed(&reg->hdr->ctl.recorder_pid);
+        if (journal_alarm && !restart_at && rs_load_acquire(&reg->hdr->ctl.recorder_state) == RS_REC_ATTACHED &&
+            (rec_waiting ? rp == (uint32_t)rec_pid : !rec_pid && rp && rp != dead_rec && kill((pid_t)rp, 0) == 0)) {
+            hand_rec = !rec_waiting;
+            rec_waiting = false;
+            journal_alarm = false;
+            rs_store_release(&reg->hdr->ctl.journal_unhealthy, 0u);
+            rs_warn("run", "the recorder (pid %u) resumed the journal: journal healthy again; trading stays paused "
+                           "until `ringside ctl resume`", rp);
         }
         /* engine-wide counters for `ringside top` (relaxed: monitoring only) */
         rs_atomic_u64 *cn = reg->hdr->counters;
@@ -321,6 +369,14 @@ int rs_cmd_run(int argc, char **argv)
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             fprintf(stderr, "ringside run: the recorder failed (status %d)\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
             rc = RS_EXIT_FAIL;
+        }
+    } else if (hand_rec) {
+        /* not our child: it drains, seals and exits by itself once it sees a
+         * clean stop; wait for that before reading the journal */
+        rs_store_release(&reg->hdr->ctl.stop, 1u); /* partner: the recorder's acquire in engine_stopped */
+        for (int i = 0; i < 3000 && rs_load_acquire(&reg->hdr->ctl.recorder_state) == RS_REC_ATTACHED; i++) {
+            struct timespec ts = {0, 10000000};
+            nanosleep(&ts, NULL);
         }
     }
 
@@ -375,6 +431,17 @@ int rs_cmd_run(int argc, char **argv)
                     sum.per_type[RS_EV_DECISION], sum.per_type[RS_EV_ORDER], sum.fills, sum.pnl);
             fclose(f);
         }
+    }
+    if (mr) {
+        rs_mreload_stats ms;
+        rs_mreload_get_stats(mr, &ms);
+        if (ms.requests) {
+            char hex[65];
+            rs_sha256_hex(ms.active_sha256, hex);
+            printf("model reloads: %" PRIu64 " requested, %" PRIu64 " applied, %" PRIu64 " refused; model in use %.16s\n",
+                   ms.requests, ms.swaps, ms.refused, hex);
+        }
+        rs_mreload_destroy(mr);
     }
     rs_engine_destroy(e);
     rs_feed_src_destroy(fs);

@@ -306,6 +306,12 @@ static void payload(em *e, const rs_rec *r)
         fu(e, "code", p->code), fsn(e, "text", p->text, sizeof p->text);
         break;
     }
+    case RS_EV_BLOB: {
+        NEED(rs_ev_blob);
+        fhex(e, "sha256", p->sha256, 32), fu(e, "kind", p->kind), fu(e, "size", p->size);
+        fu(e, "offset", p->offset), fu(e, "chunk_len", p->chunk_len), fsn(e, "name", p->name, sizeof p->name);
+        break;
+    }
     default:
         fu(e, "payload_bytes", r->len - sizeof(rs_rec));
         break;

@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "model_reload.h"
 #include "pipeline.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
@@ -71,7 +72,12 @@ static int features_fn(void *st, const rs_rec *in, rs_emit *out)
 
 static int model_fn(void *st, const rs_rec *in, rs_emit *out)
 {
-    int rc = rs_model_stage_on_event(st, in, out);
+    rs_pipeline *p = st;
+    if (RS_UNLIKELY(p->swap_replay != NULL))   /* replay: offer the journaled model before its swap */
+        rs_mswap_replay_before(p->swap_replay, p->model, p, in);
+    int rc = rs_model_stage_on_event(p->model, in, out);
+    if (RS_UNLIKELY(p->swap_replay != NULL) && in->type == RS_EV_MODEL_SWAP)
+        rs_mswap_replay_after(p->swap_replay, p->model);
     return rc == RS_FULL ? RS_FULL : RS_OK;
 }
 
@@ -442,7 +448,7 @@ int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *mod
     s[RS_SID_FEATURES] = (rs_stage_def){.id = RS_SID_FEATURES, .state = p->feat, .on_event = features_fn,
                                         .inputs = {RS_STREAM_MD}, .n_inputs = 1, .out = RS_STREAM_FEAT};
     s[RS_SID_FEATURES].dup[RS_EV_BAR][0] = RS_STREAM_BAR_G;
-    s[RS_SID_MODEL] = (rs_stage_def){.id = RS_SID_MODEL, .state = p->model, .on_event = model_fn,
+    s[RS_SID_MODEL] = (rs_stage_def){.id = RS_SID_MODEL, .state = p, .on_event = model_fn,
                                      .inputs = {RS_STREAM_FEAT, RS_STREAM_CTL_MODEL}, .n_inputs = 2,
                                      .out = RS_STREAM_PRED};
     s[RS_SID_GATE] = (rs_stage_def){.id = RS_SID_GATE, .state = p->gate, .on_event = gate_fn,
@@ -452,7 +458,16 @@ int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *mod
     s[RS_SID_EXEC] = (rs_stage_def){.id = RS_SID_EXEC, .state = &p->xa, .on_event = exec_fn,
                                     .inputs = {RS_STREAM_INTENT, RS_STREAM_MARK_X, RS_STREAM_VENUE},
                                     .n_inputs = live ? 3 : 2, .out = RS_STREAM_EXEC};
+    if (model_dir && (rc = rs_pipeline_replay_swaps(p, model_dir)))
+        return rc;
     return 0;
+}
+
+int rs_pipeline_replay_swaps(rs_pipeline *p, const char *dir)
+{
+    if (p->swap_replay)
+        return 0;
+    return rs_mswap_replay_create(&p->swap_replay, dir);
 }
 
 void rs_pipeline_destroy(rs_pipeline *p)
@@ -460,6 +475,7 @@ void rs_pipeline_destroy(rs_pipeline *p)
     if (p->exec)
         rs_exec_fini(p->exec);
     rs_model_stage_destroy(p->model);
+    rs_mswap_replay_destroy(p->swap_replay);
     rs_mem_free(p->feed_mem);
     rs_mem_free(p->feat_mem);
     rs_mem_free(p->gate_mem);

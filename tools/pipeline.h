@@ -62,6 +62,7 @@ typedef struct rs_pipeline {
     const char **feat_name_ptrs;
     uint32_t n_feat;
     uint8_t model_sha256[32];
+    struct rs_mswap_replay *swap_replay;   /* replay only: re-offers journaled hot swaps */
 } rs_pipeline;
 
 /* Build every stage from cfg (borrowed; must outlive p). model_dir: when not
@@ -74,6 +75,13 @@ int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_di
  * without them). rs_pipeline_build == flags 0. */
 int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *model_dir, unsigned flags);
 void rs_pipeline_destroy(rs_pipeline *p);
+
+/* Replay: rebuild hot-swapped models from the journal's blob records and
+ * offer them at the journaled swap (tools/model_reload.h), files under dir
+ * (NULL: $TMPDIR). rs_pipeline_build does this itself when model_dir is
+ * given; call it after a build with model_dir NULL that replays a journal.
+ * Returns 0 or -errno. */
+int rs_pipeline_replay_swaps(rs_pipeline *p, const char *dir);
 
 /* The features stage's parameters from a config (the same mapping run and
  * replay use; `ringside features -c` uses it so offline features match). */

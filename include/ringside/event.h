@@ -56,6 +56,7 @@ enum rs_ev_type {
     RS_EV_STEP = 51,         /* consumption order of a multi-input stage */
     RS_EV_GAP = 52,          /* recorder: records lost / not seen */
     RS_EV_ALARM = 53,        /* operator-facing alarm */
+    RS_EV_BLOB = 54,         /* a chunk of a file journaled mid-run (hot-swapped model bytes) */
     RS_EV_TYPE_MAX = 64
 };
 
@@ -378,6 +379,26 @@ typedef struct rs_ev_alarm {
     uint16_t pad[3];
     char text[120];
 } rs_ev_alarm;
+
+/* A chunk of a file the engine journals while running (the model and
+ * calibration bytes of a hot swap, and the ensemble description that names
+ * them), so the journal alone can replay the swap. A file of `size` bytes is
+ * split into records with consecutive `offset`s; `sha256` is the hash of the
+ * whole file (the key replay looks it up by). kind: enum rs_jblob_kind
+ * (journal.h). Written on the stream whose records need it, before them. Not
+ * part of the schema hash: it adds a record type and changes no existing
+ * layout, so older journals stay readable. */
+typedef struct rs_ev_blob {
+    rs_rec h;
+    uint8_t sha256[32];   /* of the whole file */
+    uint64_t size;        /* whole file, bytes */
+    uint64_t offset;      /* of this chunk in the file */
+    uint32_t kind;        /* enum rs_jblob_kind */
+    uint32_t chunk_len;   /* bytes of data[] in this record */
+    char name[96];        /* file it came from (informational, NUL-terminated) */
+    uint8_t data[];       /* chunk_len bytes; h.len = sizeof(rs_ev_blob) + chunk_len */
+} rs_ev_blob;
+#define RS_BLOB_CHUNK_MAX (32u * 1024u)
 
 /* Name of a record type ("trade", "decision", ...), or NULL if unknown. */
 const char *rs_ev_type_name(uint16_t type);

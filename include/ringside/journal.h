@@ -39,7 +39,9 @@
 /* Stream id of records the recorder writes itself (RS_EV_GAP, RS_EV_ALARM). */
 #define RS_JSTREAM_RECORDER 0u
 
-enum rs_jblob_kind { RS_JBLOB_CONFIG = 1, RS_JBLOB_MODEL = 2, RS_JBLOB_OTHER = 3 };
+/* ENSEMBLE: an ensemble description written at a hot swap (RS_EV_BLOB, see
+ * tools/model_reload.h), keyed by the ensemble hash. */
+enum rs_jblob_kind { RS_JBLOB_CONFIG = 1, RS_JBLOB_MODEL = 2, RS_JBLOB_OTHER = 3, RS_JBLOB_ENSEMBLE = 4 };
 
 /* Segment header (fixed part, 192 bytes, little-endian), followed by n_blobs
  * blob entries: { u32 kind; u32 name_len; u64 size; name[name_len];

@@ -17,7 +17,9 @@
  *   RS_EV_GAP reason 2: a per-stream sequence gap seen in a ring
  *   RS_EV_GAP reason 3: the engine died without a clean stop; from_seq is the
  *                       next seq the stream would have had, to_seq = 0 (open)
- *   RS_EV_ALARM: engine dead, stale heartbeat, malformed ring record.
+ *   RS_EV_ALARM: engine dead, stale heartbeat, malformed ring record; and
+ *                RS_RALARM_RESUMED first thing after a resume, so the
+ *                journal says where a recorder restart happened.
  */
 #ifndef RINGSIDE_RECORDER_H
 #define RINGSIDE_RECORDER_H
@@ -33,7 +35,7 @@ enum rs_recorder_state { RS_REC_NONE = 0, RS_REC_ATTACHING = 1, RS_REC_ATTACHED 
                          RS_REC_EXITED = 4 };
 
 enum rs_rec_alarm { RS_RALARM_ENGINE_DEAD = 1, RS_RALARM_HEARTBEAT = 2, RS_RALARM_BAD_RECORD = 3,
-                    RS_RALARM_RING_CORRUPT = 4 };
+                    RS_RALARM_RING_CORRUPT = 4, RS_RALARM_RESUMED = 5 };
 
 typedef struct rs_recorder_stats {
     uint64_t records;          /* ring records journaled */

@@ -35,6 +35,9 @@ enum rs_counter {
     RS_CNT_RECORDER_LAG,    /* records not yet journaled (max over rings) */
     RS_CNT_STALE_SYMBOLS,
     RS_CNT_RECONNECTS,
+    RS_CNT_MODEL_SHA,       /* first 8 bytes of the ensemble hash in use, big-endian (printed as hex) */
+    RS_CNT_MODEL_SWAPS,     /* model hot swaps applied */
+    RS_CNT_MODEL_REFUSED,   /* reload-model commands refused */
     RS_CNT__COUNT
 };
 static_assert(RS_CNT__COUNT <= RS_REGION_COUNTERS, "counters fit the region");
