@@ -61,6 +61,7 @@ uint64_t rs_schema_hash(void)
         sizeof(rs_gate_verdict), sizeof(rs_ev_intent), sizeof(rs_ev_risk),
         sizeof(rs_ev_position), sizeof(rs_ev_order), sizeof(rs_ev_exec_report),
         sizeof(rs_ev_control), sizeof(rs_ev_step), sizeof(rs_ev_gap), sizeof(rs_ev_alarm),
+        sizeof(rs_ev_blob),
     };
     uint64_t h = 1469598103934665603ull;
     const unsigned char *p = (const unsigned char *)parts;

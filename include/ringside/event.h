@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include "ringside/common.h"
 
-#define RS_SCHEMA_VERSION 2u
+#define RS_SCHEMA_VERSION 3u   /* 3: RS_EV_BLOB; order wire_bytes without credentials; venue/snapshot inputs */
 
 enum rs_ev_type {
     RS_EV_NONE = 0,
