@@ -326,8 +326,8 @@ static void rest_on_plain(rs_exec_session *s, int64_t now)
 {
     rest_conn *r = &s->rest;
     for (;;) {
-        const uint8_t *m;
-        uint32_t mn;
+        const uint8_t *m = NULL;   /* set whenever k > 0; initialised for -Wmaybe-uninitialized */
+        uint32_t mn = 0;
         bool close_after = false;
         int k = rest_take_response(r, &m, &mn, &close_after);
         if (k == 0)
