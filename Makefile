@@ -7,7 +7,9 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 GEN := -G Ninja
-CTEST_ARGS ?= --output-on-failure -j$(JOBS)
+# Twice the cores: most integration tests wait on wall-clock sessions (simulator + engine with back-off idle
+# threads), so two per core keep the CPUs busy; stress tests are RUN_SERIAL regardless.
+CTEST_ARGS ?= --output-on-failure -j$(shell echo $$(( $(JOBS) * 2 )))
 
 .PHONY: all release debug asan tsan fuzz deps run test test-release test-asan test-tsan test-fuzz bench clean
 
