@@ -28,6 +28,7 @@
 #include "config_internal.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
+#include "ringside/risk.h"
 
 #define RS_CFG_FILE_MAX (4u << 20)   /* a config larger than this is a mistake */
 #define KEYPATH_MAX 192
@@ -900,6 +901,10 @@ static void cross_check(vctx *c, rs_config *cfg)
         perr(c, "features.bar_seconds", "must divide 86400 (bars align to UTC days; got %u)", ft->bar_seconds);
     if (ft->macd_fast >= ft->macd_slow)
         perr(c, "features.macd_fast", "must be < features.macd_slow (%u)", ft->macd_slow);
+    /* the features stage refuses a grace of a whole bar at start-up; say so here, with the line */
+    if (ft->bar_seconds && (uint64_t)ft->timer_grace_ms >= (uint64_t)ft->bar_seconds * 1000u)
+        perr(c, "features.timer_grace_ms", "must be < features.bar_seconds (%u s = %u ms)", ft->bar_seconds,
+             ft->bar_seconds * 1000u);
     check_periods(c, "features.ema_periods", ft->ema_periods, ft->ema_periods_count);
     check_periods(c, "features.sma_periods", ft->sma_periods, ft->sma_periods_count);
     check_periods(c, "features.rv_windows", ft->rv_windows, ft->rv_windows_count);
@@ -945,6 +950,9 @@ static void cross_check(vctx *c, rs_config *cfg)
     rs_cfg_risk *rk = &cfg->risk;
     if (rk->drawdown_recovery_pct >= rk->drawdown_limit_pct)
         perr(c, "risk.drawdown_recovery_pct", "must be < risk.drawdown_limit_pct (%g)", rk->drawdown_limit_pct);
+    /* the rate limiter keeps one slot per order of the last minute (risk.h) */
+    if (rk->max_orders_per_min > RS_RATE_CAP)
+        perr(c, "risk.max_orders_per_min", "must be <= %u (the rate limiter's window)", RS_RATE_CAP);
     if (rk->drawdown_kill_pct > 0 && rk->drawdown_kill_pct <= rk->drawdown_limit_pct)
         perr(c, "risk.drawdown_kill_pct", "must be 0 (off) or > risk.drawdown_limit_pct (%g)", rk->drawdown_limit_pct);
 

@@ -439,6 +439,10 @@ static void test_err_cross_field(void **s)
     expect_err_base("features:\n  macd_fast: 30\n", "t.yml:13: features.macd_fast: must be < features.macd_slow (26)");
     expect_err_base("features:\n  bar_seconds: 7\n",
                     "t.yml:13: features.bar_seconds: must divide 86400 (bars align to UTC days; got 7)");
+    expect_err_base("features:\n  timer_grace_ms: 300000\n",
+                    "t.yml:13: features.timer_grace_ms: must be < features.bar_seconds (300 s = 300000 ms)");
+    expect_err_base("risk:\n  max_orders_per_min: 5000\n",
+                    "t.yml:13: risk.max_orders_per_min: must be <= 1024 (the rate limiter's window)");
     expect_err_base("features:\n  rv_windows: [12, 48, 12]\n",
                     "t.yml:13: features.rv_windows[2]: duplicate period 12 (already at index 0)");
     expect_err_base("features: {ref_symbol: DOGEUSDT}\n", "t.yml:12: features.ref_symbol: DOGEUSDT is not in instruments");
