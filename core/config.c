@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "config_internal.h"
+#include "ringside/file.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
 #include "ringside/risk.h"
@@ -1188,39 +1189,14 @@ int rs_config_parse(rs_config **cfg, const char *name, const void *bytes, size_t
 int rs_config_load_report(rs_config **cfg, const char *path, FILE *errs, unsigned flags)
 {
     *cfg = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rs_err_set(errno, "%s: cannot open config: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        int e = errno ? errno : EINVAL;
-        close(fd);
-        return rs_err_set(e, "%s: not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > RS_CFG_FILE_MAX) {
-        close(fd);
-        return rs_err_set(RS_EBADCFG, "%s:1: file too large (%lld bytes)", path, (long long)st.st_size);
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    uint8_t *buf = rs_mem_alloc(n + 1, 8, "config file");
-    if (!buf) {
-        close(fd);
-        return -ENOMEM;
-    }
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            close(fd);
-            rs_mem_free(buf);
-            return rs_err_set(e, "%s: read failed: %s", path, strerror(e));
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    int rc = rs_config_parse_report(cfg, path, buf, n, errs, flags);
+    uint8_t *buf;
+    size_t n;
+    int rc = rs_file_read_all(path, "config", RS_CFG_FILE_MAX, 0, &buf, &n);
+    if (rc == -EFBIG)
+        return rs_err_set(RS_EBADCFG, "%s:1: file too large (more than %u bytes)", path, (unsigned)RS_CFG_FILE_MAX);
+    if (rc)
+        return rc;
+    rc = rs_config_parse_report(cfg, path, buf, n, errs, flags);
     rs_mem_free(buf);
     return rc;
 }

@@ -18,6 +18,7 @@
 
 #include "journal_int.h"
 #include "ringside/crc32c.h"
+#include "ringside/file.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
 #include "ringside/tsc.h"
@@ -82,22 +83,6 @@ uint64_t rs_journal_resume_seq(const rs_journal_writer *w, uint16_t stream)
     return stream < RS_STREAM_MAX ? w->resume_seq[stream] : 0;
 }
 
-static int mkdir_p(const char *path)
-{
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return rs_err_set(errno, "%s: mkdir: %s", tmp, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return rs_err_set(errno, "%s: mkdir: %s", tmp, strerror(errno));
-    return 0;
-}
 
 /* Permanent failure: remember it, cut the segment back to the last complete
  * write (a whole-frame boundary) so no half frame remains, and tell the log. */
@@ -732,7 +717,7 @@ int rs_journal_writer_create(rs_journal_writer **out, const rs_journal_opts *o)
         w->o.batches = 8;
     if (w->o.batches < 2)
         w->o.batches = 2;
-    int rc = mkdir_p(w->dir);
+    int rc = rs_file_mkdirs(w->dir, 0755);
     if (rc)
         goto fail;
     if ((rc = build_hdr(w)))

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "model_impl.h"
+#include "ringside/file.h"
 #include "ringside/mem.h"
 
 /* ---- SHA-256 ---------------------------------------------------------------- */
@@ -913,35 +914,12 @@ int rs_model_load_mem(rs_model **out, const void *buf, size_t n, const char *nam
 int rs_model_load(rs_model **out, const char *path)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rs_err_set(errno, "%s: cannot open model: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return rs_err_set(EINVAL, "%s: not a regular file", path);
-    }
-    size_t n = (size_t)sb.st_size;
-    char *buf = rs_mem_alloc(n + 1, 64, "model file");
-    if (!buf) {
-        close(fd);
-        return -ENOMEM;
-    }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            close(fd);
-            rs_mem_free(buf);
-            return rs_err_set(e, "%s: read failed after %zu of %zu bytes", path, got, n);
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    int rc = rs_model_load_mem(out, buf, n, path);
+    uint8_t *buf;
+    size_t n;
+    int rc = rs_file_read_all(path, "model", 0, 0, &buf, &n);
+    if (rc)
+        return rc;
+    rc = rs_model_load_mem(out, (const char *)buf, n, path);
     rs_mem_free(buf);
     return rc;
 }

@@ -13,42 +13,9 @@
 
 #include "ringside/atomics.h"
 #include "ringside/mem.h"
+#include "ringside/file.h"
 #include "ringside/model_stage.h"
 
-/* ---- small file helper (cold path) ---------------------------------------------- */
-
-static int read_all(const char *path, char **buf, size_t *n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rs_err_set(errno, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-        close(fd);
-        return rs_err_set(EINVAL, "%s: not a regular file", path);
-    }
-    *n = (size_t)sb.st_size;
-    *buf = rs_mem_alloc(*n + 1, 8, path);
-    if (!*buf) {
-        close(fd);
-        return -ENOMEM;
-    }
-    size_t got = 0;
-    while (got < *n) {
-        ssize_t r = read(fd, *buf + got, *n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            int e = r < 0 ? errno : EIO;
-            close(fd);
-            rs_mem_free(*buf);
-            return rs_err_set(e, "%s: short read", path);
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    return 0;
-}
 
 /* ---- calibration ------------------------------------------------------------------ */
 
@@ -171,13 +138,13 @@ out:
 
 int rs_calib_load(rs_calib **out, const char *path, const char *key)
 {
-    char *buf = NULL;
+    uint8_t *buf = NULL;
     size_t n = 0;
     *out = NULL;
-    int rc = read_all(path, &buf, &n);
+    int rc = rs_file_read_all(path, "calibration", 0, 0, &buf, &n);
     if (rc)
         return rc;
-    rc = rs_calib_load_mem(out, buf, n, path, key);
+    rc = rs_calib_load_mem(out, (const char *)buf, n, path, key);
     rs_mem_free(buf);
     return rc;
 }
@@ -318,13 +285,13 @@ int rs_ensemble_load_manifest(rs_ensemble **out, const char *manifest, const cha
                               uint32_t n_features, uint64_t layout_hash, int isa)
 {
     *out = NULL;
-    char *buf = NULL;
+    uint8_t *buf = NULL;
     size_t n = 0;
-    int rc = read_all(manifest, &buf, &n);
+    int rc = rs_file_read_all(manifest, "model manifest", 0, 0, &buf, &n);
     if (rc)
         return rc;
     json_error_t je;
-    json_t *root = json_loadb(buf, n, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &je);
     rs_mem_free(buf);
     if (!root)
         return rs_err_set(RS_EBADCFG, "%s: line %d: invalid JSON: %s", manifest, je.line, je.text);

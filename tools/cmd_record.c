@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
+#include "ringside/file.h"
 #include "ringside/recorder.h"
 
 static const char usage[] =
@@ -37,26 +38,6 @@ static void on_signal(int sig)
     rs_store_relaxed(&stop_flag, 1u);
 }
 
-static void *slurp(const char *path, uint64_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "ringside record: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *p = rs_mem_alloc(sz > 0 ? (size_t)sz : 1, 8, path);
-    if (p && sz > 0 && fread(p, 1, (size_t)sz, f) != (size_t)sz) {
-        fprintf(stderr, "ringside record: %s: short read\n", path);
-        rs_mem_free(p);
-        p = NULL;
-    }
-    fclose(f);
-    *n = sz > 0 ? (uint64_t)sz : 0;
-    return p;
-}
 
 /* Parse "interval=MS,bytes=N,order,none" into opts. 0 or -1. */
 int rs_record_parse_fsync(const char *s, rs_recorder_opts *o);
@@ -125,9 +106,10 @@ int rs_cmd_record(int argc, char **argv)
                 rc = rs_cli_usage_error(usage, "record: at most %d embedded files", RS_JBLOB_MAX);
                 goto out;
             }
-            uint64_t n;
-            void *p = slurp(v, &n);
-            if (!p) {
+            size_t n;
+            uint8_t *p;
+            if (rs_file_read_all(v, !strcmp(a, "--config") ? "config" : "model", 0, 0, &p, &n) != 0) {
+                fprintf(stderr, "ringside record: %s\n", rs_err_msg());
                 rc = RS_EXIT_FAIL;
                 goto out;
             }

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "ringside/config.h"
+#include "ringside/file.h"
 #include "ringside/journal.h"
 #include "ringside/report.h"
 
@@ -56,22 +57,6 @@ typedef struct run {
     char instance[49];
 } run;
 
-static int mkdir_p(const char *path)
-{
-    char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *q = p + 1; *q; q++) {
-        if (*q != '/')
-            continue;
-        *q = 0;
-        if (mkdir(p, 0755) && errno != EEXIST)
-            return -errno;
-        *q = '/';
-    }
-    if (mkdir(p, 0755) && errno != EEXIST)
-        return -errno;
-    return 0;
-}
 
 static void default_label(run *r, const char *other)
 {
@@ -389,14 +374,14 @@ int rs_cmd_report(int argc, char **argv)
         rc = load_run(&runs[i], cfg_path, capital, &base, allow_damaged);
     if (rc == RS_EXIT_OK) {
         char p[PATH_MAX];
-        int e = mkdir_p(out);
+        int e = rs_file_mkdirs(out, 0755);
         if (e) {
             fprintf(stderr, "ringside report: cannot create %s: %s\n", out, strerror(-e));
             rc = RS_EXIT_FAIL;
         }
         for (int i = 0; i < nj && rc == RS_EXIT_OK; i++) {
             snprintf(p, sizeof p, "%s/data/run%d", out, i + 1);
-            if ((e = mkdir_p(p)) != 0) {
+            if ((e = rs_file_mkdirs(p, 0755)) != 0) {
                 fprintf(stderr, "ringside report: cannot create %s: %s\n", p, strerror(-e));
                 rc = RS_EXIT_FAIL;
             } else if (rs_report_write_series(runs[i].rep, p)) {

@@ -19,44 +19,12 @@
 #include "ringside/journal.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
+#include "ringside/file.h"
 #include "ringside/model.h"
 #include "ringside/runtime_counters.h"
 
 /* ---- files ------------------------------------------------------------------------- */
 
-static int slurp(const char *path, uint8_t **buf, size_t *n)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return rs_err_set(errno, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0) {
-        close(fd);
-        return rs_err_set(EINVAL, "%s: not a regular, non-empty file", path);
-    }
-    *n = (size_t)sb.st_size;
-    *buf = rs_mem_alloc(*n + 1, 8, path);
-    if (!*buf) {
-        close(fd);
-        return -ENOMEM;
-    }
-    size_t got = 0;
-    while (got < *n) {
-        ssize_t r = read(fd, *buf + got, *n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            close(fd);
-            rs_mem_free(*buf);
-            *buf = NULL;
-            return rs_err_set(EIO, "%s: short read", path);
-        }
-        got += (size_t)r;
-    }
-    close(fd);
-    (*buf)[*n] = 0;
-    return 0;
-}
 
 static int write_file(const char *path, const void *data, size_t n)
 {
@@ -370,7 +338,7 @@ static int add_file(rs_mreload *m, const char *path, uint32_t kind, char hex[65]
 {
     uint8_t *buf = NULL;
     size_t n = 0;
-    int rc = slurp(path, &buf, &n);
+    int rc = rs_file_read_all(path, "model", 0, RS_FILE_NONEMPTY, &buf, &n);
     if (rc)
         return rc;
     uint8_t sha[32];
