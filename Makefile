@@ -8,7 +8,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 GEN := -G Ninja
 # Twice the cores: most integration tests wait on wall-clock sessions (simulator + engine with back-off idle
-# threads), so two per core keep the CPUs busy; stress tests are RUN_SERIAL regardless.
+# threads), so two per core keep the CPUs busy; stress tests count as two (PROCESSORS 2).
 CTEST_ARGS ?= --output-on-failure -j$(shell echo $$(( $(JOBS) * 2 )))
 
 .PHONY: all release debug asan tsan fuzz deps run test test-release test-asan test-tsan test-fuzz bench clean
@@ -22,8 +22,12 @@ build/%/build.ninja:
 	@mkdir -p build/$*
 	cmake -S . -B build/$* $(GEN) -DCMAKE_BUILD_TYPE=$* $(if $(filter fuzz,$*),-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++) >/dev/null
 
-release debug asan tsan fuzz: %: build/%/build.ninja
+release debug asan tsan: %: build/%/build.ninja
 	@cmake --build build/$* -j $(JOBS)
+
+# the fuzz build exists for the libFuzzer targets only
+fuzz: build/fuzz/build.ninja
+	@cmake --build build/fuzz -j $(JOBS) --target fuzzers
 
 run: deps release
 	@bash tools/run-demo.sh
