@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "journal_prune.h"
 #include "journal_fmt.h"
 #include "ringside/hist.h"
 #include "ringside/journal.h"
@@ -35,6 +36,8 @@ static const char usage[] =
     "  blobs    list the embedded config/model files [--extract DIR]\n"
     "  synth    write a synthetic journal with every record type (tests, demos)\n"
     "           [--bars N] [--seed N]\n"
+    "  prune    retention: `journal prune ROOT --keep-days D | --keep-bytes SIZE ...`\n"
+    "           removes whole sealed sessions, oldest first (`journal prune --help`)\n"
     "exit: 0 ok; 1 problem found or failure; 2 usage\n";
 
 /* ---- shared ------------------------------------------------------------- */
@@ -985,6 +988,8 @@ static int cmd_synth(const char *path, int argc, char **argv)
 
 int rs_cmd_journal(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "prune"))
+        return rs_journal_prune_cmd(argc - 1, argv + 1);
     if (argc < 2 || rs_cli_wants_help(argc, argv)) {
         if (argc < 2)
             return rs_cli_usage_error(usage, "journal: a command is required");
