@@ -40,4 +40,10 @@ set +e
 $BIN run -c "$CFG" --clock-speed "$SPEED" --clock-origin-ms "$ORIGIN" --duration "$SECS" --progress 15 --verify
 rc=$?
 set -e
+# every demo adds a session to var/journal and nothing removes them on its own
+if [ -d var/journal ]; then
+  used=$(du -sh var/journal 2>/dev/null | cut -f1)
+  n=$(ls -d var/journal/*/*/ 2>/dev/null | wc -l)
+  echo "make run: var/journal holds $n session(s), $used; to bound it: $BIN journal prune var/journal --keep-bytes 2G"
+fi
 exit $rc
