@@ -755,6 +755,18 @@ static void session_failed(rs_exec *x, uint8_t rk)
     x->session_at = x->now + x->backoff_cur;
 }
 
+/* A reconciliation list request failed (any error or refusal, -1021
+ * included): the next pass must be able to ask again. */
+static void list_failed(rs_exec *x, const rs_vevt *e, uint8_t rk)
+{
+    if ((rk == RS_VREQ_OPEN_ORDERS || rk == RS_VREQ_MY_TRADES) && e->sym < RS_MAX_SYMBOLS) {
+        if (rk == RS_VREQ_OPEN_ORDERS)
+            x->sym[e->sym].oo_inflight = 0;
+        else
+            x->sym[e->sym].mt_inflight = 0;
+    }
+}
+
 static void on_error(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
 {
     if (e->err == RS_VERR_BANNED || e->err == RS_VERR_RATE)
@@ -762,12 +774,7 @@ static void on_error(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
     session_failed(x, rk);
     if (rk == RS_VREQ_TIME)
         x->time_inflight = 0;
-    if ((rk == RS_VREQ_OPEN_ORDERS || rk == RS_VREQ_MY_TRADES) && e->sym < RS_MAX_SYMBOLS) {
-        if (rk == RS_VREQ_OPEN_ORDERS)
-            x->sym[e->sym].oo_inflight = 0;
-        else
-            x->sym[e->sym].mt_inflight = 0;
-    }
+    list_failed(x, e, rk);
     if (!o)
         return;
     o->inflight = RS_IF_NONE;
@@ -815,6 +822,7 @@ static void on_reject(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
     if (rk == RS_VREQ_TIME)
         x->time_inflight = 0;
     session_failed(x, rk);
+    list_failed(x, e, rk);
     if (!o)
         return;
     o->inflight = RS_IF_NONE;
