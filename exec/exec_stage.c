@@ -1079,8 +1079,14 @@ static void on_intent(rs_exec *x, const rs_ev_intent *in)
     if (in->kind == RS_INT_CANCEL_ALL) {
         uint32_t it = 0;
         rs_order *o;
+        /* The kill switch repeats its cancel-all on every retry; it must not
+         * cancel the kill's own flattens. During a 418 ban they are held
+         * here: each retry would cancel the held flatten locally, the gate
+         * would send a new one, and after the last retry nothing would be
+         * left to go out when the ban ends -- a kill that never completes. */
         while ((o = rs_orders_next(&x->ot, &it)))
-            if (!rs_ord_terminal(o->state) && (in->sym == 0xffff || in->sym == o->sym))
+            if (!rs_ord_terminal(o->state) && (in->sym == 0xffff || in->sym == o->sym) &&
+                !(in->purpose == RS_PUR_KILL && o->purpose == RS_PUR_KILL))
                 send_cancel(x, o);
         return;
     }
