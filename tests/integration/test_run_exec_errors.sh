@@ -323,8 +323,8 @@ else:
     if ts(done[0]) < b1:
         fail("the kill completed inside the ban: it had nothing to do")
     else:
-        print(f"  kill: latched during the ban; {len(flat)} flatten / {len(after) - len(flat)} cancel requests held, "
-              f"first sent {(min(ts(f) for f in after) - b1) / 1e6 / speed:.1f} ms wall after the ban ended; "
+        print(f"  kill: latched during the ban; after it: {len(flat)} flatten / {len(after) - len(flat)} cancel requests, "
+              f"the first {(min(ts(f) for f in after) - b1) / 1e6 / speed:.1f} ms wall after the ban ended; "
               f"complete {(ts(done[0]) - b1) / 1e6 / speed:.0f} ms wall after it; escalations {len(esc)}")
 print(f"  venue: orders placed {st['orders_placed']}, 503 answers {st['answers_5xx']}, -1007 {st['answers_unknown']}, "
       f"-1021 {st['clock_rejects']}, bans {st['bans']}")
