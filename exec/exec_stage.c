@@ -755,6 +755,18 @@ static void session_failed(rs_exec *x, uint8_t rk)
     x->session_at = x->now + x->backoff_cur;
 }
 
+/* A reconciliation list request failed (any error or refusal, -1021
+ * included): the next pass must be able to ask again. */
+static void list_failed(rs_exec *x, const rs_vevt *e, uint8_t rk)
+{
+    if ((rk == RS_VREQ_OPEN_ORDERS || rk == RS_VREQ_MY_TRADES) && e->sym < RS_MAX_SYMBOLS) {
+        if (rk == RS_VREQ_OPEN_ORDERS)
+            x->sym[e->sym].oo_inflight = 0;
+        else
+            x->sym[e->sym].mt_inflight = 0;
+    }
+}
+
 static void on_error(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
 {
     if (e->err == RS_VERR_BANNED || e->err == RS_VERR_RATE)
@@ -762,12 +774,7 @@ static void on_error(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
     session_failed(x, rk);
     if (rk == RS_VREQ_TIME)
         x->time_inflight = 0;
-    if ((rk == RS_VREQ_OPEN_ORDERS || rk == RS_VREQ_MY_TRADES) && e->sym < RS_MAX_SYMBOLS) {
-        if (rk == RS_VREQ_OPEN_ORDERS)
-            x->sym[e->sym].oo_inflight = 0;
-        else
-            x->sym[e->sym].mt_inflight = 0;
-    }
+    list_failed(x, e, rk);
     if (!o)
         return;
     o->inflight = RS_IF_NONE;
@@ -815,6 +822,7 @@ static void on_reject(rs_exec *x, const rs_vevt *e, uint8_t rk, rs_order *o)
     if (rk == RS_VREQ_TIME)
         x->time_inflight = 0;
     session_failed(x, rk);
+    list_failed(x, e, rk);
     if (!o)
         return;
     o->inflight = RS_IF_NONE;
@@ -1071,8 +1079,14 @@ static void on_intent(rs_exec *x, const rs_ev_intent *in)
     if (in->kind == RS_INT_CANCEL_ALL) {
         uint32_t it = 0;
         rs_order *o;
+        /* The kill switch repeats its cancel-all on every retry; it must not
+         * cancel the kill's own flattens. During a 418 ban they are held
+         * here: each retry would cancel the held flatten locally, the gate
+         * would send a new one, and after the last retry nothing would be
+         * left to go out when the ban ends -- a kill that never completes. */
         while ((o = rs_orders_next(&x->ot, &it)))
-            if (!rs_ord_terminal(o->state) && (in->sym == 0xffff || in->sym == o->sym))
+            if (!rs_ord_terminal(o->state) && (in->sym == 0xffff || in->sym == o->sym) &&
+                !(in->purpose == RS_PUR_KILL && o->purpose == RS_PUR_KILL))
                 send_cancel(x, o);
         return;
     }

@@ -54,6 +54,8 @@ typedef struct vreq {
     rs_vreq r;        /* as the client sent it (its own req_id) */
     uint8_t ch;       /* 1 WS, 2 REST */
     uint8_t live;
+    uint8_t answer_5xx;  /* placed, but the client gets a 503 (5xx_order) */
+    uint8_t pad;
     uint16_t conn;
     uint32_t gen;
 } vreq;
@@ -85,12 +87,14 @@ struct rs_vso {
     int nacc;
     uint64_t suppress[SUPPRESS_MAX];
     unsigned n_suppress;
-    uint32_t drop_acks, disconnect_on_order, places_seen;
+    uint32_t drop_acks, disconnect_on_order, places_seen, place_5xx;
+    int64_t ban_until_ns;     /* market time: an IP ban (418) is in force until then */
     char *out;                /* formatting scratch */
     uint8_t *frame;
     /* counters */
     uint64_t conns_total, ws_sessions, rest_requests, ws_requests, bad_sig, bad_requests, answers, events,
-        dropped_acks, disconnects, trades_applied, order_rejects;
+        dropped_acks, disconnects, trades_applied, order_rejects, answers_5xx, answers_unknown, clock_rejects, bans,
+        ban_requests, ban_order_requests;
 };
 
 /* ---- options --------------------------------------------------------------------- */
@@ -105,13 +109,13 @@ const char rs_vso_usage[] =
     "  --orders-clock-tolerance-ms MS  -1021 unless |request time - venue time| <= MS (market time;\n"
     "                        default: recvWindow behind, 1000 ahead, as Binance)\n"
     "  --orders-fee-bps X      taker and maker fee (default 10)\n"
-    "  --orders-fault NAME=N   reject, drop_ack, disconnect_on_order, 5xx, 429, 418, unknown,\n"
+    "  --orders-fault NAME=N   reject, drop_ack, disconnect_on_order, 5xx, 5xx_order, 429, 418, unknown,\n"
     "                          retry_after_ms, skew_ms, drop_fills, dup_fills, delay_fills_ms (repeatable)\n"
     "  (stdin control: `orders stats|positions|disconnect|reject N|drop_ack N|disconnect_on_order N|\n"
-    "   5xx N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|dup_fills N`)\n";
+    "   5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|dup_fills N`)\n";
 
 static int set_fault(rs_vso_cfg *c, rs_sim_faults *f, uint32_t *drop_acks, uint32_t *disc, const char *name,
-                     long long v)
+                     long long v, uint32_t *place_5xx)
 {
     if (v < 0 && strcmp(name, "skew_ms") && strcmp(name, "skew"))
         return -1;
@@ -120,6 +124,7 @@ static int set_fault(rs_vso_cfg *c, rs_sim_faults *f, uint32_t *drop_acks, uint3
     else if (!strcmp(name, "drop_ack")) *drop_acks = (uint32_t)v;
     else if (!strcmp(name, "disconnect_on_order")) *disc = (uint32_t)v;
     else if (!strcmp(name, "5xx")) f->http_5xx = (uint32_t)v;
+    else if (!strcmp(name, "5xx_order")) *place_5xx = (uint32_t)v;
     else if (!strcmp(name, "429")) f->http_429 = (uint32_t)v;
     else if (!strcmp(name, "418")) f->http_418 = (uint32_t)v;
     else if (!strcmp(name, "unknown")) f->status_unknown = (uint32_t)v;
@@ -170,7 +175,7 @@ int rs_vso_args(rs_vso_cfg *c, int *argc, char **argv)
             snprintf(name, sizeof name, "%.*s", (int)(eq - v), v);
             char *end;
             long long n = strtoll(eq + 1, &end, 10);
-            if (*end || set_fault(c, &c->faults, &c->drop_acks, &c->disconnect_on_order, name, n)) {
+            if (*end || set_fault(c, &c->faults, &c->drop_acks, &c->disconnect_on_order, name, n, &c->place_5xx)) {
                 fprintf(stderr, "ringside venue-sim: --orders-fault: unknown fault or bad value '%s'\n", v);
                 return -1;
             }
@@ -294,6 +299,34 @@ static void answer(rs_vso *v, const vreq *q, const rs_vevt *ev, int n)
     if (c->state == C_FREE || c->gen != q->gen)
         return;   /* the connection is gone: the answer is lost, as on a real venue */
     const rs_vevt *last = &ev[n - 1];
+    rs_vevt e503;
+    if (q->answer_5xx) {
+        /* The order went through; the gateway answers 503 anyway and the
+         * account stream stays silent about it: only a query by client id
+         * (or a reconciliation pass) can find it. */
+        v->suppress[v->n_suppress++ % SUPPRESS_MAX] = q->r.client_id;
+        memset(&e503, 0, sizeof e503);
+        e503.kind = RS_VEVT_ERROR;
+        e503.err = RS_VERR_UNKNOWN;
+        e503.http = 503;
+        e503.req_id = last->req_id;
+        e503.sym = q->r.sym;
+        e503.cum_qty = -1;
+        last = &e503;
+        ev = &e503;
+        n = 1;
+    }
+    if (last->kind == RS_VEVT_ERROR && last->http == 418 && v->now_ns >= v->ban_until_ns) {
+        /* like Binance: a 418 is an IP ban for its Retry-After */
+        v->bans++;
+        v->ban_until_ns = v->now_ns + last->retry_after_ms * 1000000ll;
+    }
+    if (last->kind == RS_VEVT_ERROR && last->http >= 500)
+        v->answers_5xx++;
+    if (last->code == -1007)
+        v->answers_unknown++;
+    if (last->code == -1021)
+        v->clock_rejects++;
     if (q->r.kind == RS_VREQ_PLACE && q->ch == 1 && v->drop_acks && last->kind != RS_VEVT_ERROR &&
         last->kind != RS_VEVT_REJECT) {
         v->drop_acks--;
@@ -426,11 +459,35 @@ static void on_request(rs_vso *v, int ci, const char *s, size_t n, uint8_t ch)
         refuse(v, ci, &q, ch, -2015, 401);
         return;
     }
+    if (v->now_ns < v->ban_until_ns) {
+        /* banned: every request is refused again (and would extend a real
+         * ban); counted so a test can prove the client kept quiet */
+        v->ban_requests++;
+        if (q.r.kind == RS_VREQ_PLACE || q.r.kind == RS_VREQ_CANCEL)
+            v->ban_order_requests++;
+        rs_vevt e;
+        memset(&e, 0, sizeof e);
+        e.kind = RS_VEVT_ERROR;
+        e.err = RS_VERR_BANNED;
+        e.code = -1003;
+        e.http = 418;
+        e.req_id = q.r.req_id;
+        e.sym = q.r.sym;
+        e.venue_ms = v->now_ns / 1000000;
+        e.retry_after_ms = (v->ban_until_ns - v->now_ns + 999999) / 1000000;
+        vreq tmp = {.r = q.r, .ch = ch, .live = 1, .conn = (uint16_t)ci, .gen = c->gen};
+        answer(v, &tmp, &e, 1);
+        return;
+    }
     uint32_t sid = ++v->next_sid & REQ_MASK;
     if (!sid)
         sid = ++v->next_sid & REQ_MASK;
     vreq *slot = &v->req[sid];
     *slot = (vreq){.r = q.r, .ch = ch, .live = 1, .conn = (uint16_t)ci, .gen = c->gen};
+    if (q.r.kind == RS_VREQ_PLACE && v->place_5xx) {
+        v->place_5xx--;
+        slot->answer_5xx = 1;
+    }
     rs_vreq r = q.r;
     r.req_id = sid;
     if (ch == 2)
@@ -708,7 +765,9 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          "\"bad_signatures\":%llu,\"bad_requests\":%llu,\"answers\":%llu,\"events\":%llu,"
                          "\"dropped_acks\":%llu,\"disconnects\":%llu,\"orders_placed\":%llu,\"fills\":%llu,"
                          "\"rejects\":%llu,\"order_rejects\":%llu,\"errors\":%llu,\"duplicate_client_ids\":%llu,"
-                         "\"trades_applied\":%llu,"
+                         "\"trades_applied\":%llu,\"answers_5xx\":%llu,\"answers_unknown\":%llu,"
+                         "\"clock_rejects\":%llu,\"bans\":%llu,\"banned\":%d,\"ban_requests\":%llu,"
+                         "\"ban_order_requests\":%llu,"
                          "\"positions\":{",
                          (unsigned long long)v->conns_total, (unsigned long long)v->ws_sessions,
                          (unsigned long long)v->ws_requests, (unsigned long long)v->rest_requests,
@@ -718,7 +777,11 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          (unsigned long long)ss.orders_placed, (unsigned long long)ss.fills,
                          (unsigned long long)ss.rejects, (unsigned long long)v->order_rejects,
                          (unsigned long long)ss.errors,
-                         (unsigned long long)ss.duplicate_client_ids, (unsigned long long)v->trades_applied);
+                         (unsigned long long)ss.duplicate_client_ids, (unsigned long long)v->trades_applied,
+                         (unsigned long long)v->answers_5xx, (unsigned long long)v->answers_unknown,
+                         (unsigned long long)v->clock_rejects, (unsigned long long)v->bans,
+                         v->now_ns < v->ban_until_ns, (unsigned long long)v->ban_requests,
+                         (unsigned long long)v->ban_order_requests);
         for (uint16_t s = 0; s < v->u.n && k > 0 && (size_t)k < cap; s++)
             k += snprintf(reply + k, cap - (size_t)k, "%s\"%s\":%lld", s ? "," : "", v->u.ins[s].symbol,
                           (long long)rs_sim_position(v->sim, s));
@@ -745,11 +808,12 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
     bool sim_fault = true;
     if (a < 0 && strcmp(w0, "skew")) {
         snprintf(reply, cap, "error: '%s' needs a number (orders stats|positions|disconnect|reject N|drop_ack N|"
-                             "disconnect_on_order N|5xx N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|"
+                             "disconnect_on_order N|5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|"
                              "dup_fills N)", w0);
         return -RS_EUSAGE;
     }
     if (!strcmp(w0, "drop_ack")) v->drop_acks = (uint32_t)a, sim_fault = false;
+    else if (!strcmp(w0, "5xx_order")) v->place_5xx = (uint32_t)a, sim_fault = false;
     else if (!strcmp(w0, "disconnect_on_order")) v->disconnect_on_order = (uint32_t)a, v->places_seen = 0, sim_fault = false;
     else if (!strcmp(w0, "reject")) f.reject_orders = (uint32_t)a;
     else if (!strcmp(w0, "5xx")) f.http_5xx = (uint32_t)a;
@@ -831,6 +895,7 @@ int rs_vso_start_with(rs_vso **out, rs_vso_cfg *k, const rs_mdsim_cfg *md)
     sp.faults = k->faults;
     v->drop_acks = k->drop_acks;
     v->disconnect_on_order = k->disconnect_on_order;
+    v->place_5xx = k->place_5xx;
     v->simmem = aligned_alloc(64, (rs_sim_memsize(&sp) + 63) & ~(size_t)63);
     if (!v->simmem) {
         rc = -ENOMEM;

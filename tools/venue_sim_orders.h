@@ -19,10 +19,14 @@
  *   fills, account-stream outage) plus transport faults: drop the WS answer
  *   and account events of the next N placements (the client sees nothing:
  *   UNKNOWN, then REST), close the WS connection on the Nth placement (after
- *   the order is placed), latency per leg, and `disconnect` on demand.
+ *   the order is placed), answer the next N placements with HTTP 503 although
+ *   they were placed (their account events withheld: only a query by client
+ *   id can tell), latency per leg, and `disconnect` on demand. A 418 starts
+ *   an IP ban for its Retry-After: every request until then is answered 418
+ *   again and counted (stats: ban_requests, ban_order_requests).
  * - Control: `orders WORDS...` on venue-sim's stdin, or GET /ctl/WORDS on
  *   the order port: stats | positions | disconnect | reject N | drop_ack N |
- *   disconnect_on_order N | 5xx N | 429 N [MS] | 418 N [MS] | unknown N |
+ *   disconnect_on_order N | 5xx N | 5xx_order N | 429 N [MS] | 418 N [MS] | unknown N |
  *   skew MS | drop_fills N | dup_fills N.
  *
  * Threads: one server thread (non-blocking sockets, poll) owns every
@@ -56,6 +60,7 @@ typedef struct rs_vso_cfg {
     rs_sim_faults faults;      /* initial simulated-venue faults */
     uint32_t drop_acks;        /* transport: drop the answers + account events of the next N placements */
     uint32_t disconnect_on_order; /* transport: close the WS connection on the Nth placement (0: off) */
+    uint32_t place_5xx;        /* transport: answer the next N placements 503 (placed; account events withheld) */
     /* from the md side (same market, same clock); set by rs_vso_start_with */
     const char *cert, *key;
     bool plain;

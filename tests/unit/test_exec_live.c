@@ -4,7 +4,11 @@
  *    byte-identical records (this is what lets `replay --verify` of a live
  *    journal run with a stand-in key), while their wire bytes differ;
  *  - losing the WS API connection turns a placement in flight UNKNOWN at
- *    once and queries it over REST by client id -- it is never re-sent. */
+ *    once and queries it over REST by client id -- it is never re-sent;
+ *  - a reconciliation request the venue refuses (-1021 while the clock is
+ *    off) does not switch reconciliation off for that symbol;
+ *  - during a 418 ban the kill switch's repeated cancel-all does not cancel
+ *    its own held flatten, which goes out when the ban ends. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +32,8 @@ typedef struct h {
     uint8_t wire[1 << 16];   /* outbox bytes, concatenated */
     size_t nwire;
     uint64_t seq;
+    uint32_t oo_id, mt_id, time_id;   /* request ids of the last openOrders / myTrades / time sent */
+    int oo_sent, mt_sent;
 } h;
 
 static void h_init(h *t, const char *key, const char *hmac, uint8_t seed0)
@@ -87,6 +93,12 @@ static void h_feed(h *t, rs_rec *r, int64_t ts)
     rs_emit_buf_reset(&t->eb);
     rs_exec_wire w;
     while (rs_exec_outbox_peek(t->x, &w) == RS_OK) {
+        if (memmem(w.data, w.len, "/api/v3/openOrders", 18))
+            t->oo_id = w.req_id, t->oo_sent++;
+        if (memmem(w.data, w.len, "/api/v3/myTrades", 16))
+            t->mt_id = w.req_id, t->mt_sent++;
+        if (memmem(w.data, w.len, "/api/v3/time", 12))
+            t->time_id = w.req_id;
         if (t->nwire + w.len <= sizeof t->wire) {
             memcpy(t->wire + t->nwire, w.data, w.len);
             t->nwire += w.len;
@@ -222,11 +234,123 @@ static void test_ws_loss_unknown_at_once(void **st)
     h_fini(&t);
 }
 
+static void h_rest(h *t, uint32_t req_id, const char *status, const char *body, int64_t ts)
+{
+    char m[512];
+    int n = snprintf(m, sizeof m, "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                     status, strlen(body), body);
+    h_msg(t, RS_XCONN(RS_XCH_REST, req_id), m, (size_t)n, ts);
+}
+
+static void h_recon_now(h *t, int64_t ts)
+{
+    rs_ev_intent in;
+    memset(&in, 0, sizeof in);
+    in.h = (rs_rec){.len = sizeof in, .type = RS_EV_INTENT, .stream = RS_STREAM_INTENT};
+    in.kind = RS_INT_QUERY;
+    in.sym = 0xffff;
+    h_feed(t, &in.h, ts);
+}
+
+static void h_intent(h *t, uint8_t kind, uint8_t purpose, uint64_t cid, int64_t ts)
+{
+    rs_ev_intent in;
+    memset(&in, 0, sizeof in);
+    in.h = (rs_rec){.len = sizeof in, .type = RS_EV_INTENT, .stream = RS_STREAM_INTENT};
+    in.kind = kind;
+    in.purpose = purpose;
+    in.sym = kind == RS_INT_CANCEL_ALL ? 0xffff : 0;
+    in.side = RS_SIDE_SELL;
+    in.ord_type = RS_ORD_MARKET;
+    in.reduce_only = 1;
+    in.tif = 1;
+    in.qty = 1500;
+    in.client_id = cid;
+    h_feed(t, &in.h, ts);
+}
+
+static int h_sent(const h *t, size_t from, uint8_t kind, uint64_t cid)
+{
+    int n = 0;
+    for (size_t off = from; off < t->nrecs;) {
+        const rs_rec *r = (const rs_rec *)(t->recs + off);
+        if (r->type == RS_EV_ORDER)
+            n += ((const rs_ev_order *)r)->kind == kind && ((const rs_ev_order *)r)->client_id == cid;
+        off += r->len;
+    }
+    return n;
+}
+
+/* 418 (Retry-After 120 s): the kill switch latches during the ban. Its
+ * flatten is held (nothing on the wire), its cancel-all -- repeated on every
+ * kill retry -- must leave that flatten alone, and the flatten goes out
+ * once, when the ban ends. */
+static void test_kill_flatten_held_through_ban(void **st)
+{
+    (void)st;
+    static h t;
+    h_init(&t, "KEY", "secret", 7);
+    h_place(&t, (7ull << 40) | 1, T0 + 1 * MS);
+    h_recon_now(&t, T0 + 2 * MS);
+    static const char ban[] = "HTTP/1.1 418 I'm a teapot\r\nContent-Type: application/json\r\nRetry-After: 120\r\n"
+                              "Content-Length: 47\r\n\r\n{\"code\":-1003,\"msg\":\"Way too many requests.\"}";
+    h_msg(&t, RS_XCONN(RS_XCH_REST, t.oo_id), ban, sizeof ban - 1, T0 + 3 * MS);
+    uint64_t flat = (7ull << 40) | 2;
+    size_t from = t.nrecs;
+    h_intent(&t, RS_INT_NEW, RS_PUR_KILL, flat, T0 + 4 * MS);
+    for (int i = 0; i < 6; i++)   /* the kill's retries */
+        h_intent(&t, RS_INT_CANCEL_ALL, RS_PUR_KILL, (7ull << 40) | (3 + (uint64_t)i), T0 + (5 + i) * MS);
+    const rs_order *o = rs_exec_order(t.x, flat);
+    assert_non_null(o);
+    assert_int_equal(o->state, RS_OS_PENDING_NEW);
+    assert_int_equal(h_sent(&t, from, RS_INT_NEW, flat), 0);
+    rs_ev_timer tm;
+    memset(&tm, 0, sizeof tm);
+    tm.h = (rs_rec){.len = sizeof tm, .type = RS_EV_TIMER, .stream = RS_STREAM_MARK_X};
+    h_feed(&t, &tm.h, T0 + 60000 * MS);   /* still banned */
+    assert_int_equal(h_sent(&t, from, RS_INT_NEW, flat), 0);
+    h_feed(&t, &tm.h, T0 + 124000 * MS);  /* the ban is over */
+    assert_int_equal(h_sent(&t, from, RS_INT_NEW, flat), 1);
+    h_feed(&t, &tm.h, T0 + 125000 * MS);
+    assert_int_equal(h_sent(&t, from, RS_INT_NEW, flat), 1);
+    h_fini(&t);
+}
+
+/* The venue refused both list requests of a reconciliation pass with -1021
+ * (its clock jumped): once the clock is re-synced the next pass must ask
+ * again -- a refusal must not leave the symbol's lists "in flight" forever,
+ * or fills missed on the account stream are never back-filled. */
+static void test_recon_survives_clock_refusal(void **st)
+{
+    (void)st;
+    static h t;
+    h_init(&t, "KEY", "secret", 5);
+    h_place(&t, (7ull << 40) | 9, T0 + 1 * MS);   /* makes the symbol active */
+    h_recon_now(&t, T0 + 2 * MS);
+    assert_int_equal(t.oo_sent, 1);
+    assert_int_equal(t.mt_sent, 1);
+    static const char clk[] = "{\"code\":-1021,\"msg\":\"Timestamp for this request is outside of the recvWindow.\"}";
+    h_rest(&t, t.oo_id, "400 Bad Request", clk, T0 + 3 * MS);
+    h_rest(&t, t.mt_id, "400 Bad Request", clk, T0 + 4 * MS);
+    /* the refusal asked for the venue's time: answer it (clock good again) */
+    static const char tm[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 28\r\n\r\n"
+                             "{\"serverTime\":1700000000010}";
+    assert_true(t.time_id > t.mt_id);
+    h_msg(&t, RS_XCONN(RS_XCH_REST, t.time_id), tm, sizeof tm - 1, T0 + 5 * MS);
+    assert_int_equal(rs_exec_order(t.x, (7ull << 40) | 9)->state, RS_OS_PENDING_NEW);
+    h_recon_now(&t, T0 + 6 * MS);
+    assert_int_equal(t.oo_sent, 2);
+    assert_int_equal(t.mt_sent, 2);
+    h_fini(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_records_independent_of_credentials),
         cmocka_unit_test(test_ws_loss_unknown_at_once),
+        cmocka_unit_test(test_recon_survives_clock_refusal),
+        cmocka_unit_test(test_kill_flatten_held_through_ban),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }
