@@ -63,7 +63,7 @@ start() {   # name
   rm -f "$T/port" "$T/oport"
   "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
       --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 2 --rate-scale 0.02 \
-      --duration 120 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
+      --duration 300 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
       --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 1440000 > "$T/sim-$name.log" 2>&1 &
   SIM=$!
   for _ in $(seq 1 100); do [ -s "$T/port" ] && [ -s "$T/oport" ] && break; sleep 0.1; done
@@ -73,7 +73,7 @@ start() {   # name
       -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#var/live-sim/secrets#$T/secrets#" \
       -e "s#^instance: live-sim#instance: itest-live-$name-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
       "$T/base.yml" > "$T/$name.yml"
-  "$B" run -c "$T/$name.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 80 --progress 0 \
+  "$B" run -c "$T/$name.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 240 --progress 0 \
       --verify > "$T/run-$name.log" 2>&1 &
   RUN=$!
 }
