@@ -89,9 +89,10 @@ struct rs_gate {
     int64_t now;
     uint64_t seq;
     uint8_t killed, kill_escalated, kill_pending, paused, dd_active, global_fresh;
-    uint8_t pending_valid, pad;
+    uint8_t pending_valid, kill_waiting;
     uint32_t kill_attempt, consec_rejects;
     int64_t kill_next_ts, last_pos_ts;
+    int64_t kill_wait_ts;     /* when the kill began waiting on its own orders */
     rs_rate rate;
     gord ord[RS_GATE_MAX_ORDERS];
     gctl ctl[CTL_RING];
@@ -644,12 +645,33 @@ static void kill_step(rs_gate *g)
     g->kill_next_ts = g->now + (g->p.kill_backoff_ns << sh);
 }
 
+/* The kill's own flattens still working: at the venue, or held by the exec
+ * stage (a 418 ban, a clock block, an order in UNKNOWN being queried). */
+static int kill_orders_working(const rs_gate *g)
+{
+    for (uint32_t i = 0; i < RS_GATE_MAX_ORDERS; i++)
+        if (g->ord[i].used && !terminal(g->ord[i].state) && g->ord[i].purpose == RS_PUR_KILL)
+            return 1;
+    return 0;
+}
+
+/* What the retry budget would last: sum of the back-offs of every attempt. */
+static int64_t kill_budget_ns(const rs_gate *g)
+{
+    int64_t t = 0;
+    for (uint32_t a = 1; a <= g->p.kill_max_retries + 1; a++)
+        t += g->p.kill_backoff_ns << (a - 1 < 6 ? a - 1 : 6);
+    return t;
+}
+
 static void kill_start(rs_gate *g, double value, const char *why)
 {
     if (g->killed)
         return;
     g->killed = 1;
     g->kill_attempt = 0;
+    g->kill_wait_ts = 0;
+    g->kill_waiting = 0;
     risk(g, RS_CIRC_KILL, NOSYM, RS_RISK_KILL, value, 0, why);
     alarm(g, RS_CIRC_KILL, why);
     kill_step(g);
@@ -678,7 +700,32 @@ static void kill_timer(rs_gate *g)
     }
     if (g->now < g->kill_next_ts)
         return;
+    if (kill_orders_working(g)) {
+        /* The last attempt's flattens have not been answered: the venue has
+         * them, or the exec stage holds them (a 418 ban lasts minutes to
+         * days). Another attempt would only cancel and re-send them, and it
+         * must not use up the budget meanwhile, or the switch gives up before
+         * the venue lets it act. Wait (re-checked every kill_backoff_ns);
+         * tell the operator once per wait, and escalate once when a wait
+         * alone has lasted as long as the whole budget. The switch stays
+         * armed either way and resumes its attempts when they are answered. */
+        g->kill_next_ts = g->now + g->p.kill_backoff_ns;
+        if (!g->kill_waiting) {
+            g->kill_waiting = 1;
+            g->kill_wait_ts = g->now;
+            risk(g, RS_CIRC_KILL, NOSYM, RS_RISK_INFO, g->kill_attempt, g->p.kill_max_retries + 1,
+                 "kill waiting: flatten orders unanswered (ban, clock, unknown)");
+        }
+        if (g->now - g->kill_wait_ts >= kill_budget_ns(g) && !g->kill_escalated) {
+            g->kill_escalated = 1;
+            risk(g, RS_CIRC_KILL, NOSYM, RS_RISK_ESCALATE, g->kill_attempt, g->p.kill_max_retries + 1,
+                 "kill not complete: flatten orders still unanswered");
+            alarm(g, RS_CIRC_KILL, "kill switch: flatten unanswered by the venue: act now");
+        }
+        return;
+    }
     if (g->kill_attempt <= g->p.kill_max_retries) {
+        g->kill_waiting = 0;
         kill_step(g);
     } else if (!g->kill_escalated) {
         /* bounded: after the last retry the switch stops sending and says so

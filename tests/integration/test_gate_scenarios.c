@@ -10,6 +10,10 @@
  *  4. +100% surge against a short inside the OCO delay: the guard exits on
  *     that very event; later, no order on stale market data
  *  5. two close signals in the same microsecond: one closing order
+ *  6. kill switch while the venue bans order traffic (418): the flatten is
+ *     held unanswered for minutes; the switch waits without spending its
+ *     retry budget, says so once, escalates once when the wait alone has
+ *     lasted the whole budget, and completes when the ban ends
  */
 #include "../unit/gate_harness.h"
 
@@ -260,6 +264,69 @@ static H *sc_two_closes_same_us(void)
     return h;
 }
 
+/* 6 ------------------------------------------------------------------------ */
+static H *sc_kill_held_through_ban(void)
+{
+    rs_gate_params p;
+    base_params(&p);
+    p.kill_max_retries = 5;
+    p.kill_backoff_ns = SEC / 2;   /* budget: 0.5+1+2+4+8+16 s = 31.5 s */
+    H *h = start(&p);
+    h_enter(h, 0, 1, PX);
+    h_clear(h);
+    h_ctl(h, RS_CTL_KILL, 0xffff);
+    assert_int_equal(h_count_intents(h, RS_INT_NEW, RS_PUR_KILL), 1);
+    const rs_ev_intent *fl = NULL;
+    for (int i = 0; h_intent(h, i); i++)
+        if (h_intent(h, i)->kind == RS_INT_NEW && h_intent(h, i)->purpose == RS_PUR_KILL)
+            fl = h_intent(h, i);
+    uint64_t fid = fl->client_id;
+    int64_t q = fl->qty;
+    h_clear(h);
+    /* a 3-minute ban: the exec stage holds the flatten, nothing is answered */
+    int flattens = 0, cancel_alls = 0, waiting = 0, escalations = 0;
+    int64_t esc_at = 0, t0 = h->t;
+    for (int step = 0; step < 1800; step++) {
+        h->t += 100000000;
+        assert_int_equal(h_timer(h), RS_OK);
+        flattens += h_count_intents(h, RS_INT_NEW, RS_PUR_KILL);
+        cancel_alls += h_count_intents(h, RS_INT_CANCEL_ALL, RS_PUR_KILL);
+        for (int i = 0;; i++) {
+            const rs_ev_risk *r = (const rs_ev_risk *)h_nth(h, RS_EV_RISK, i);
+            if (!r)
+                break;
+            if (r->circuit == RS_CIRC_KILL && r->action == RS_RISK_INFO && strstr(r->text, "waiting"))
+                waiting++;
+            if (r->circuit == RS_CIRC_KILL && r->action == RS_RISK_ESCALATE) {
+                escalations++;
+                esc_at = h->t - t0;
+            }
+        }
+        h_clear(h);
+    }
+    assert_int_equal(flattens, 0);      /* the held flatten is not cancelled and re-sent */
+    assert_int_equal(waiting, 1);       /* told once */
+    assert_int_equal(escalations, 1);   /* escalated once, after the budget's worth of waiting */
+    assert_true(esc_at >= 31 * SEC && esc_at <= 31 * SEC + 64 * SEC);
+    assert_int_equal(rs_gate_killed(h->g), 1);
+    /* the ban ends: the held flatten goes out and fills; the switch completes */
+    h_exec(h, fid, 0, RS_OS_ACKED, RS_SIDE_SELL, 0, 0, 0, 0, 0);
+    h_exec(h, fid, 0, RS_OS_FILLED, RS_SIDE_SELL, 1, PX, q, q, 0);
+    assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, 0);
+    h->t += 100000000;
+    h_timer(h);
+    int complete = 0;
+    for (int i = 0;; i++) {
+        const rs_ev_risk *r = (const rs_ev_risk *)h_nth(h, RS_EV_RISK, i);
+        if (!r)
+            break;
+        complete += r->circuit == RS_CIRC_KILL && strstr(r->text, "kill complete") != NULL;
+    }
+    (void)cancel_alls;
+    assert_int_equal(complete, 1);
+    return h;
+}
+
 static void run_twice(H *(*sc)(void))
 {
     H *a = sc(), *b = sc();
@@ -275,13 +342,14 @@ static void test_228_rejects(void **s) { (void)s; run_twice(sc_228_rejects); }
 static void test_kill_cancel_rejected(void **s) { (void)s; run_twice(sc_kill_cancel_rejected); }
 static void test_surge_against_short(void **s) { (void)s; run_twice(sc_surge_against_short); }
 static void test_two_closes_same_us(void **s) { (void)s; run_twice(sc_two_closes_same_us); }
+static void test_kill_held_through_ban(void **s) { (void)s; run_twice(sc_kill_held_through_ban); }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_without_fill), cmocka_unit_test(test_228_rejects),
         cmocka_unit_test(test_kill_cancel_rejected), cmocka_unit_test(test_surge_against_short),
-        cmocka_unit_test(test_two_closes_same_us),
+        cmocka_unit_test(test_two_closes_same_us), cmocka_unit_test(test_kill_held_through_ban),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
