@@ -218,6 +218,10 @@ int rs_cmd_run(int argc, char **argv)
     printf("ringside run: instance %s, %u threads, %u instruments, model %02x%02x%02x%02x..., clock speed %gx\n",
            cfg->instance, d.n_threads, p.u.n, p.model_sha256[0], p.model_sha256[1], p.model_sha256[2],
            p.model_sha256[3], speed);
+    char lat_line[512];
+    rs_pipeline_latency_describe(&p, lat_line, sizeof lat_line);
+    if (lat_line[0])
+        printf("ringside run: simulated venue latency %s\n", lat_line);
 
     pid_t rec_pid = 0;
     int rc = RS_EXIT_OK;
@@ -390,6 +394,8 @@ int rs_cmd_run(int argc, char **argv)
         rs_exec_session_summary(xs, line, sizeof line);
         printf("%s\n", line);
     }
+    if (lat_line[0])
+        printf("simulated venue latency: %s\n", lat_line);
     static const char *snames[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
     printf("%-9s %12s %10s %10s %10s %10s\n", "stage", "events", "p50 ns", "p99 ns", "p99.9 ns", "max ns");
     for (unsigned s = 0; s < RS_SID_MAX; s++) {
