@@ -177,6 +177,7 @@ int rs_cmd_run(int argc, char **argv)
     rs_pipeline p;
     if (rs_pipeline_build_opts(&p, cfg, NULL, RS_PIPE_LIVE_IO) != 0) {
         fprintf(stderr, "ringside run: %s\n", rs_err_msg());
+        rs_pipeline_destroy(&p);   /* build clears p first: what it built is freed */
         rs_config_destroy(cfg);
         return RS_EXIT_FAIL;
     }
