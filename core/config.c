@@ -27,6 +27,7 @@
 
 #include "config_internal.h"
 #include "ringside/file.h"
+#include "ringside/lat_table.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
 #include "ringside/risk.h"
@@ -1042,6 +1043,19 @@ static void check_files(vctx *c, const rs_config *cfg)
     check_file(c, "feed.tls.ca_file", cfg->feed.tls.ca_file);
     check_file(c, "exec.tls.ca_file", cfg->exec.tls.ca_file);
     check_file(c, "exec.sim.latency_journal", cfg->exec.sim.latency_journal);
+    const rs_cfg_sim *sim = &cfg->exec.sim;
+    if (cfg->exec.mode == RS_EXEC_PAPER && (sim->latency_model == RS_LAT_TABLE || sim->latency_model == RS_LAT_SEQUENCE) &&
+        sim->latency_journal[0] && access(sim->latency_journal, R_OK) == 0) {
+        /* what `run` would refuse at start: no measurable latencies, a
+         * corrupt journal, another schema */
+        rs_lat_table *t = NULL;
+        if (rs_lat_table_measure(&t, sim->latency_journal, sim->latency_model) != 0) {
+            char why[1024];
+            snprintf(why, sizeof why, "%s", rs_err_msg());
+            perr(c, "exec.sim.latency_journal", "%s", why);
+        }
+        rs_lat_table_destroy(t);
+    }
     if (cfg->exec.secrets.file[0]) {
         /* Only the mode is looked at: the config layer never reads secrets. */
         struct stat st;

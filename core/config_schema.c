@@ -866,13 +866,14 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"exec.weight_limit_per_min", IN(1, 1000000), "Request-weight budget per minute until the venue states its own limits."},
     {"exec.orders_limit_per_10s", IN(1, 1000000), "Order-count budget per 10 s until the venue states its own limits."},
     {"exec.weight_headroom", GT_LE(0, 1), "Hold all but kill-switch traffic once this share of a rate limit is used (a 418 ban never happens)."},
-    {"exec.sim.latency_model", ANY, "Simulated venue latency per leg: `constant` (latency_us), `uniform` (latency_min_us..latency_max_us), "
-                                    "`table` (drawn from the latencies measured in latency_journal) or `sequence` "
-                                    "(latency_journal's per-order latencies, in order)."},
+    {"exec.sim.latency_model", ANY, "Simulated venue latency: `constant` (latency_us per leg), `uniform` (latency_min_us..latency_max_us per leg), "
+                                    "`table` (each request's round trip drawn, seeded, from the order latencies measured in latency_journal) or "
+                                    "`sequence` (the k-th order gets latency_journal's k-th measured latency, cycling); docs/exec.md."},
     {"exec.sim.latency_us", GE(0), "Constant simulated latency per leg, microseconds."},
     {"exec.sim.latency_min_us", GE(0), "Uniform latency model: lower bound, microseconds."},
     {"exec.sim.latency_max_us", GE(0), "Uniform latency model: upper bound, microseconds (>= latency_min_us)."},
-    {"exec.sim.latency_journal", ANY, "Journal whose measured order latencies the `table` and `sequence` models use."},
+    {"exec.sim.latency_journal", ANY, "Journal whose measured order latencies (order -> venue answer and -> first fill, event time) the "
+                                      "`table` and `sequence` models use; refused at start if it has none, is corrupt or of another schema."},
     {"exec.sim.taker_fee_bps", GE(0), "Simulated taker fee, bps."},
     {"exec.sim.maker_fee_bps", IN(-100, 10000), "Simulated maker fee, bps (negative = rebate)."},
     {"exec.sim.slippage_bps", GE(0), "Simulated adverse move on taker fills, bps."},

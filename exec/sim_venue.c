@@ -1,6 +1,7 @@
 /* In-process simulated venue (see sim_venue.h): deterministic matching,
  * latency, fees, slippage, partial/VWAP fills and fault injection. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "ringside/common.h"
@@ -27,6 +28,7 @@ typedef struct sched {
     uint64_t seq;                 /* FIFO among equal due times: determinism */
     uint8_t account;              /* account-stream event (can be lost / dropped) */
     uint8_t pad[7];
+    int64_t leg, fill_leg;        /* TABLE/SEQ requests: answer leg and arrival -> fill delay */
     union {
         rs_vreq req;
         rs_vevt ev;
@@ -48,6 +50,9 @@ struct rs_sim {
     rs_sim_faults f;
     uint64_t rng[4];
     uint64_t seq, next_oid, next_tid, lat_i;
+    uint64_t lat_req_i, lat_async_i;  /* SEQ cursors: other requests, asynchronous events */
+    int64_t ctx_leg, ctx_fill;    /* TABLE/SEQ: legs of the request being processed ... */
+    uint8_t in_req;               /* ... while this is set */
     sim_order *orders;
     uint32_t n_orders;            /* slots used (<= max_orders) */
     sim_trade *trades;
@@ -84,6 +89,20 @@ static uint64_t rng_next(rs_sim *s)
 __extension__ typedef unsigned __int128 u128;
 static uint64_t rng_below(rs_sim *s, uint64_t n) { return n ? (uint64_t)(((u128)rng_next(s) * n) >> 64) : 0; }
 
+static bool measured(const rs_sim *s) { return s->p.lat_model == RS_SIM_LAT_TABLE || s->p.lat_model == RS_SIM_LAT_SEQ; }
+
+/* TABLE/SEQ: index of the next sample. *cursor is the SEQ cursor of this
+ * kind of draw; TABLE draws with the seeded PRNG (the same calls in the same
+ * order give the same samples: replay stays exact). */
+static uint32_t sample(rs_sim *s, uint64_t *cursor)
+{
+    if (s->p.lat_model == RS_SIM_LAT_TABLE)
+        return (uint32_t)rng_below(s, s->p.lat_table_n);
+    return (uint32_t)((*cursor)++ % s->p.lat_table_n);
+}
+
+/* Latency of one leg. TABLE/SEQ: inside a request, its answer leg; else the
+ * answer half of a fresh sample (a venue -> us message on its own). */
 static int64_t latency(rs_sim *s)
 {
     const rs_sim_params *p = &s->p;
@@ -91,13 +110,20 @@ static int64_t latency(rs_sim *s)
     case RS_SIM_LAT_UNIFORM:
         return p->lat_min_ns + (int64_t)rng_below(s, (uint64_t)(p->lat_max_ns - p->lat_min_ns) + 1);
     case RS_SIM_LAT_TABLE:
-        return p->lat_table[rng_below(s, p->lat_table_n)];
-    case RS_SIM_LAT_SEQ:
-        return p->lat_table[s->lat_i++ % p->lat_table_n];
+    case RS_SIM_LAT_SEQ: {
+        if (s->in_req)
+            return s->ctx_leg;
+        int64_t rt = p->lat_table[sample(s, &s->lat_async_i)];
+        return rt - rt / 2;
+    }
     default:
         return p->lat_ns;
     }
 }
+
+/* Delay from now to a fill event: the request's measured fill latency when
+ * filled on arrival, else a leg. */
+static int64_t fill_latency(rs_sim *s) { return measured(s) && s->in_req ? s->ctx_fill : latency(s); }
 
 /* ---- heaps ------------------------------------------------------------------- */
 
@@ -195,6 +221,10 @@ int rs_sim_init(void *mem, const rs_sim_params *p, rs_sim **out)
                           RS_MAX_SYMBOLS);
     if ((p->lat_model == RS_SIM_LAT_TABLE || p->lat_model == RS_SIM_LAT_SEQ) && (!p->lat_table || !p->lat_table_n))
         return rs_err_set(EINVAL, "sim_venue.c: lat_model TABLE/SEQ needs lat_table and lat_table_n");
+    if (p->lat_model == RS_SIM_LAT_TABLE || p->lat_model == RS_SIM_LAT_SEQ)
+        for (uint32_t i = 0; i < p->lat_table_n; i++)
+            if (p->lat_table[i] < 0 || (p->lat_fill_table && p->lat_fill_table[i] < -1))
+                return rs_err_set(EINVAL, "sim_venue.c: lat_table sample %u is negative", i);
     if (p->lat_model == RS_SIM_LAT_UNIFORM && p->lat_max_ns < p->lat_min_ns)
         return rs_err_set(EINVAL, "sim_venue.c: lat_max_ns < lat_min_ns");
     if (!(p->participation > 0.0 && p->participation <= 1.0))
@@ -307,7 +337,7 @@ static void fill(rs_sim *s, int64_t now, sim_order *o, int64_t px, int64_t qty, 
     e.fee = fee;
     e.liquidity = liq;
     e.venue_ms = t->ts_ms;
-    int64_t due = now + latency(s) + s->f.fill_delay_ns;
+    int64_t due = now + fill_latency(s) + s->f.fill_delay_ns;
     if (s->f.drop_fills) {
         /* The incident: the trade detail never arrives, but the order's
          * status (with its cumulative quantity) does. */
@@ -617,14 +647,29 @@ static void advance(rs_sim *s, int64_t now)
     sched x;
     while (s->arr.n && s->arr.a[0].due <= now) {
         heap_pop(&s->arr, &x);
+        s->in_req = measured(s);
+        s->ctx_leg = x.leg;
+        s->ctx_fill = x.fill_leg;
         process(s, x.due, &x.u.req);
+        s->in_req = 0;
     }
 }
 
 int rs_sim_request(rs_sim *s, int64_t now, const rs_vreq *r)
 {
     advance(s, now);
-    sched x = {.due = now + latency(s), .seq = ++s->seq};
+    sched x = {.seq = ++s->seq};
+    if (measured(s)) {
+        /* one measured round trip per request: half out, the rest back */
+        uint32_t k = sample(s, r->kind == RS_VREQ_PLACE ? &s->lat_i : &s->lat_req_i);
+        int64_t rt = s->p.lat_table[k], out = rt / 2;
+        x.due = now + out;
+        x.leg = rt - out;
+        int64_t f = s->p.lat_fill_table ? s->p.lat_fill_table[k] : -1;
+        x.fill_leg = f >= 0 ? (f > out ? f - out : 0) : x.leg;
+    } else {
+        x.due = now + latency(s);
+    }
     x.u.req = *r;
     if (heap_push(&s->arr, &x) != RS_OK) {
         s->st.lost_events++;

@@ -22,6 +22,8 @@ static const char usage[] =
     "  --resume            DIR holds a journal: recover its tail and continue it\n"
     "  --config FILE       embed FILE's bytes as the config (repeatable kinds: one)\n"
     "  --model FILE        embed FILE's bytes as a model (repeatable)\n"
+    "  --blob NAME=FILE    embed FILE's bytes under NAME as an 'other' file (repeatable;\n"
+    "                      `run` embeds the simulated venue's measured latency table so)\n"
     "  --fsync POLICY      comma list: interval=MS, bytes=N[k|m], order, none\n"
     "                      (default interval=100,order)\n"
     "  --segment-mb N      rotate segments at N MiB (default 256)\n"
@@ -114,6 +116,28 @@ int rs_cmd_record(int argc, char **argv)
                 goto out;
             }
             blobs[nb++] = (rs_journal_blob){!strcmp(a, "--config") ? RS_JBLOB_CONFIG : RS_JBLOB_MODEL, v, p, n};
+            i++;
+        } else if (!strcmp(a, "--blob")) {
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v || !eq[1] || (size_t)(eq - v) > RS_JBLOB_NAME_MAX) {
+                rc = rs_cli_usage_error(usage, "record: --blob wants NAME=FILE, got '%s'", v);
+                goto out;
+            }
+            if (nb == RS_JBLOB_MAX) {
+                rc = rs_cli_usage_error(usage, "record: at most %d embedded files", RS_JBLOB_MAX);
+                goto out;
+            }
+            static char names[RS_JBLOB_MAX][RS_JBLOB_NAME_MAX + 1];
+            memcpy(names[nb], v, (size_t)(eq - v));
+            names[nb][eq - v] = 0;
+            uint64_t n;
+            void *p = slurp(eq + 1, &n);
+            if (!p) {
+                rc = RS_EXIT_FAIL;
+                goto out;
+            }
+            blobs[nb] = (rs_journal_blob){RS_JBLOB_OTHER, names[nb], p, n};
+            nb++;
             i++;
         } else if (!strcmp(a, "--fsync")) {
             if (rs_record_parse_fsync(v, &o) != 0) {

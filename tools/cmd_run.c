@@ -29,7 +29,9 @@
 #include "model_reload.h"
 #include "pipeline.h"
 #include "ringside/journal.h"
+#include "ringside/lat_table.h"
 #include "ringside/log.h"
+#include "ringside/mem.h"
 #include "ringside/recorder.h"
 #include "ringside/runtime_counters.h"
 #include "ringside/tsc.h"
@@ -59,7 +61,8 @@ static void on_signal(int s) { (void)s; atomic_store(&g_stop, 1); }
 static double wall_s(void) { return (double)rs_mono_ns() / 1e9; }
 
 /* fork + exec `ringside record`, embedding the config and model files */
-static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const char *dir, bool resume)
+static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const char *dir, bool resume,
+                            const char *lat_blob)
 {
     char *argv[64];
     int n = 0;
@@ -72,7 +75,7 @@ static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const ch
     argv[n++] = (char *)dir;
     argv[n++] = "--config";
     argv[n++] = (char *)cfg_path;
-    for (uint32_t i = 0; i < cfg->model.models_count && n < 56; i++) {
+    for (uint32_t i = 0; i < cfg->model.models_count && n < 50; i++) {
         argv[n++] = "--model";
         argv[n++] = (char *)cfg->model.models[i].path;
         const char *cal = cfg->model.models[i].calibration;
@@ -101,6 +104,10 @@ static pid_t spawn_recorder(const rs_config *cfg, const char *cfg_path, const ch
     argv[n++] = "--segment-mb";
     argv[n++] = seg;
     argv[n++] = "--quiet";
+    if (lat_blob) {
+        argv[n++] = "--blob";
+        argv[n++] = (char *)lat_blob;
+    }
     if (resume)
         argv[n++] = "--resume";
     argv[n] = NULL;
@@ -170,6 +177,7 @@ int rs_cmd_run(int argc, char **argv)
     rs_pipeline p;
     if (rs_pipeline_build_opts(&p, cfg, NULL, RS_PIPE_LIVE_IO) != 0) {
         fprintf(stderr, "ringside run: %s\n", rs_err_msg());
+        rs_pipeline_destroy(&p);   /* build clears p first: what it built is freed */
         rs_config_destroy(cfg);
         return RS_EXIT_FAIL;
     }
@@ -218,13 +226,38 @@ int rs_cmd_run(int argc, char **argv)
     printf("ringside run: instance %s, %u threads, %u instruments, model %02x%02x%02x%02x..., clock speed %gx\n",
            cfg->instance, d.n_threads, p.u.n, p.model_sha256[0], p.model_sha256[1], p.model_sha256[2],
            p.model_sha256[3], speed);
+    char lat_line[512];
+    rs_pipeline_latency_describe(&p, lat_line, sizeof lat_line);
+    if (lat_line[0])
+        printf("ringside run: simulated venue latency %s\n", lat_line);
+
+    /* The simulated venue's measured latencies go into the journal too, so
+     * its replay needs neither the latency journal nor the same bytes in it
+     * later (pipeline.h: replay uses the embedded copy). */
+    char lat_file[512] = "", lat_blob[640] = "";
+    if (recorder && p.lat) {
+        char *txt = NULL;
+        size_t len = 0;
+        snprintf(lat_file, sizeof lat_file, "%s/ringside-lat-%d.txt", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                 (int)getpid());
+        FILE *f = rs_lat_table_to_text(p.lat, &txt, &len) == 0 ? fopen(lat_file, "wb") : NULL;
+        bool ok = f && fwrite(txt, 1, len, f) == len;
+        if (f && fclose(f) != 0)
+            ok = false;
+        rs_mem_free(txt);
+        if (ok)
+            snprintf(lat_blob, sizeof lat_blob, "%s=%s", RS_LAT_BLOB_NAME, lat_file);
+        else
+            rs_warn("run", "cannot write %s: the journal will not embed the latency table (its replay re-measures "
+                           "exec.sim.latency_journal)", lat_file);
+    }
 
     pid_t rec_pid = 0;
     int rc = RS_EXIT_OK;
     if (recorder) {
         printf("journal: %s\n", jdir);
         fflush(stdout);
-        rec_pid = spawn_recorder(cfg, cfg_path, jdir, false);
+        rec_pid = spawn_recorder(cfg, cfg_path, jdir, false, lat_blob[0] ? lat_blob : NULL);
         double t0 = wall_s();
         /* partner: the recorder's release store of recorder_state */
         while (rs_load_acquire(&reg->hdr->ctl.recorder_state) != RS_REC_ATTACHED) {
@@ -315,7 +348,7 @@ int rs_cmd_run(int argc, char **argv)
             restart_at = 0;
             /* the dead recorder's state would read as attached */
             rs_store_release(&reg->hdr->ctl.recorder_state, (uint32_t)RS_REC_NONE); /* partner: acquire below */
-            rec_pid = spawn_recorder(cfg, cfg_path, jdir, true);
+            rec_pid = spawn_recorder(cfg, cfg_path, jdir, true, lat_blob[0] ? lat_blob : NULL);
             if (rec_pid < 0)
                 rec_pid = 0;
             rec_waiting = rec_pid > 0;
@@ -390,6 +423,8 @@ int rs_cmd_run(int argc, char **argv)
         rs_exec_session_summary(xs, line, sizeof line);
         printf("%s\n", line);
     }
+    if (lat_line[0])
+        printf("simulated venue latency: %s\n", lat_line);
     static const char *snames[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
     printf("%-9s %12s %10s %10s %10s %10s\n", "stage", "events", "p50 ns", "p99 ns", "p99.9 ns", "max ns");
     for (unsigned s = 0; s < RS_SID_MAX; s++) {
@@ -453,5 +488,7 @@ int rs_cmd_run(int argc, char **argv)
         rc = rs_replay_verify_journal(jdir, 5, false);
     }
     rs_config_destroy(cfg);
+    if (lat_file[0])
+        unlink(lat_file);
     return rc;
 }

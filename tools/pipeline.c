@@ -8,6 +8,7 @@
 
 #include "model_reload.h"
 #include "pipeline.h"
+#include "ringside/lat_table.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
 
@@ -325,6 +326,58 @@ static const char *model_path(const char *dir, const char *path, char *buf, size
     return buf;
 }
 
+/* The simulated venue's measured latencies: the copy embedded in the journal
+ * being replayed (what the run used, even when the config's
+ * latency_journal has changed or is gone since), else measured from
+ * exec.sim.latency_journal. */
+static int load_latency(rs_pipeline *p, const rs_config *cfg, const char *model_dir)
+{
+    const rs_cfg_sim *s = &cfg->exec.sim;
+    if (model_dir) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", model_dir, RS_LAT_BLOB_NAME);
+        FILE *f = fopen(path, "rb");
+        if (f) {
+            int rc = 0;
+            char *buf = NULL;
+            long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+            if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
+                rc = rs_err_set(EIO, "embedded %s: cannot read it", RS_LAT_BLOB_NAME);
+            else if (!(buf = rs_mem_alloc((size_t)n + 1, 8, "latency table text")))
+                rc = rs_err_set(ENOMEM, "embedded %s: out of memory", RS_LAT_BLOB_NAME);
+            else if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+                rc = rs_err_set(EIO, "embedded %s: short read", RS_LAT_BLOB_NAME);
+            fclose(f);
+            if (!rc)
+                rc = rs_lat_table_parse(&p->lat, "embedded " RS_LAT_BLOB_NAME, buf, (size_t)n);
+            rs_mem_free(buf);
+            return rc;
+        }
+    }
+    if (s->latency_model != RS_LAT_TABLE && s->latency_model != RS_LAT_SEQUENCE)
+        return 0;
+    int rc = rs_lat_table_measure(&p->lat, s->latency_journal, s->latency_model);
+    if (rc) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", rs_err_msg());
+        return rs_err_set(-rc, "%s: exec.sim.latency_journal: %s", cfg->source[0] ? cfg->source : "config", why);
+    }
+    return 0;
+}
+
+void rs_pipeline_latency_describe(const rs_pipeline *p, char *buf, size_t n)
+{
+    const rs_cfg_sim *s = &p->cfg->exec.sim;
+    if (p->cfg->exec.mode == RS_EXEC_LIVE)
+        snprintf(buf, n, "%s", "");
+    else if (p->lat)
+        rs_lat_table_describe(p->lat, buf, n);
+    else if (s->latency_model == RS_LAT_UNIFORM)
+        snprintf(buf, n, "uniform %g..%g us per leg", s->latency_min_us, s->latency_max_us);
+    else
+        snprintf(buf, n, "constant %g us per leg", s->latency_us);
+}
+
 int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_dir)
 {
     return rs_pipeline_build_opts(p, cfg, model_dir, 0);
@@ -420,6 +473,16 @@ int rs_pipeline_build_opts(rs_pipeline *p, const rs_config *cfg, const char *mod
     bool live = cfg->exec.mode == RS_EXEC_LIVE;
     rs_exec_params xp;
     map_exec(cfg, &p->u, &xp, g_pxs, g_qtys);
+    if (!live) {
+        if ((rc = load_latency(p, cfg, model_dir)))
+            return rc;
+        if (p->lat) {
+            xp.sim.lat_model = p->lat->model == RS_LAT_SEQUENCE ? RS_SIM_LAT_SEQ : RS_SIM_LAT_TABLE;
+            xp.sim.lat_table = p->lat->ack_ns;
+            xp.sim.lat_fill_table = p->lat->fill_ns;
+            xp.sim.lat_table_n = p->lat->n;
+        }
+    }
     if (live) {
         if ((rc = exec_secrets(cfg, flags, &p->secrets)))
             return rc;
@@ -491,6 +554,7 @@ void rs_pipeline_destroy(rs_pipeline *p)
         rs_secrets_destroy(p->secrets);
     }
     rs_mem_free(p->feat_name_ptrs);
+    rs_lat_table_destroy(p->lat);
     memset(p, 0, sizeof *p);
 }
 

@@ -63,12 +63,20 @@ typedef struct rs_pipeline {
     uint32_t n_feat;
     uint8_t model_sha256[32];
     struct rs_mswap_replay *swap_replay;   /* replay only: re-offers journaled hot swaps */
+    struct rs_lat_table *lat;  /* paper: the simulated venue's measured latencies (table /
+                                  sequence model), or NULL; the sim borrows its samples */
 } rs_pipeline;
 
 /* Build every stage from cfg (borrowed; must outlive p). model_dir: when not
  * NULL, model and calibration paths are looked up there by their config path
- * (replay extracts the journal's embedded copies). Returns 0 or a negative
- * code with a message naming what failed. */
+ * (replay extracts the journal's embedded copies). Paper mode, simulated
+ * venue latency: when model_dir holds RS_LAT_BLOB_NAME (lat_table.h: the
+ * measured latencies a run or what-if used, embedded in its journal), that
+ * table and its model are used whatever exec.sim.latency_model says; else
+ * exec.sim.latency_model table|sequence measures exec.sim.latency_journal
+ * (refused, with the file and why, when it has no measurable latencies, is
+ * missing, corrupt or of another schema). Returns 0 or a negative code with
+ * a message naming what failed. */
 int rs_pipeline_build(rs_pipeline *p, const rs_config *cfg, const char *model_dir);
 /* Same with flags (RS_PIPE_LIVE_IO: `ringside run` in exec.mode live loads the
  * secrets from exec.secrets.file or the environment; refuses to start
@@ -82,6 +90,11 @@ void rs_pipeline_destroy(rs_pipeline *p);
  * given; call it after a build with model_dir NULL that replays a journal.
  * Returns 0 or -errno. */
 int rs_pipeline_replay_swaps(rs_pipeline *p, const char *dir);
+
+/* The simulated venue's latency model in words, for summaries: "table, N
+ * samples from PATH: ack p50 .. ms, p99 .. ms[; first fill ...]", "constant
+ * 500 us per leg", "uniform 100..400 us per leg"; "" in live mode. */
+void rs_pipeline_latency_describe(const rs_pipeline *p, char *buf, size_t n);
 
 /* The features stage's parameters from a config (the same mapping run and
  * replay use; `ringside features -c` uses it so offline features match). */

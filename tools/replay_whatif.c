@@ -24,6 +24,7 @@
 #include "pipeline.h"
 #include "replay_whatif.h"
 #include "ringside/journal.h"
+#include "ringside/lat_table.h"
 #include "ringside/mem.h"
 #include "ringside/tsc.h"
 #include "ringside/whatif.h"
@@ -49,7 +50,11 @@ const char rs_replay_whatif_usage[] =
     "  --verify              then replay-verify the new journal (0 divergences expected)\n"
     "  --progress SEC        progress line on stderr every SEC seconds (default 2; 0 = off)\n"
     "  --quiet               only the summary table and errors\n"
-    "  (--latency-from-journal is not built: the simulated venue uses exec.sim.latency_* of CONFIG)\n"
+    "  --latency-from-journal  the simulated venue answers with the latencies measured in JOURNAL\n"
+    "                        (order -> venue answer and -> first fill, per order: docs/exec.md) instead of\n"
+    "                        exec.sim.latency_* of CONFIG; refused when JOURNAL has none\n"
+    "  --latency-model table|sequence  with --latency-from-journal: draw from the measured distribution\n"
+    "                        with the venue's seeded PRNG (table, default) or replay them in order (sequence)\n"
     "exit: 0 done (with --verify: and 0 divergences); 1 failure (message names it); 2 usage\n";
 
 #define WI_MAX_FILES (RS_JBLOB_MAX - 1)
@@ -66,7 +71,8 @@ typedef struct wi_opts {
     const char *src, *cfg, *model_dir, *out, *summary_json;
     wi_ovr ovr[WI_MAX_OVR];
     unsigned n_ovr;
-    bool force, verify, quiet;
+    bool force, verify, quiet, lat_from_journal;
+    int32_t lat_model;           /* RS_LAT_TABLE / RS_LAT_SEQUENCE, 0: not given */
     double progress;
 } wi_opts;
 
@@ -262,6 +268,25 @@ static int stage_files(const char *dir, const wi_file *files, unsigned nf)
     return 0;
 }
 
+/* No -c: the source's embedded latency table (a what-if journal's) goes
+ * with its embedded config, so the what-if runs with the journal's own
+ * simulated venue. */
+static int stage_lat_blob(const rs_jload *j, const char *dir)
+{
+    char src[PATH_MAX];
+    if ((size_t)snprintf(src, sizeof src, "%s/%s", j->model_dir, RS_LAT_BLOB_NAME) >= sizeof src || !is_file(src))
+        return 0;
+    wi_file f;
+    memset(&f, 0, sizeof f);
+    snprintf(f.path, sizeof f.path, "%s", RS_LAT_BLOB_NAME);
+    int rc = read_all(src, &f.data, &f.size);
+    if (rc)
+        return rs_err_set(-rc, "%s: %s", src, strerror(-rc));
+    rc = stage_files(dir, &f, 1);
+    rs_mem_free(f.data);
+    return rc;
+}
+
 static void rm_tree(const char *dir)
 {
     if (!dir[0] || dir[0] != '/' || strchr(dir, '\''))
@@ -351,7 +376,8 @@ typedef struct wi_counts {
 } wi_counts;
 
 static int write_json(const char *path, const wi_opts *o, const char *out, const char *cfg_name, const wi_file *files,
-                      unsigned nf, const rs_jsummary *a, const rs_jsummary *b, const wi_counts *c)
+                      unsigned nf, const rs_jsummary *a, const rs_jsummary *b, const wi_counts *c,
+                      const rs_pipeline *p)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -377,6 +403,22 @@ static int write_json(const char *path, const wi_opts *o, const char *out, const
     fprintf(f, ",\"pnl\":%.6f,\"fees\":%.6f,\"fills\":%" PRIu64 ",\"trades\":%" PRIu64 ",\"orders\":%" PRIu64
                ",\"decisions\":%" PRIu64,
             b->pnl, b->fees, b->fills, b->trades, b->per_type[RS_EV_ORDER], b->per_type[RS_EV_DECISION]);
+    /* the simulated venue's latency model */
+    const rs_cfg_sim *sim = &p->cfg->exec.sim;
+    if (p->lat) {
+        const rs_lat_table *t = p->lat;
+        fprintf(f, ",\"latency\":{\"model\":\"%s\",\"samples\":%u,\"ack_p50_us\":%.3f,\"ack_p99_us\":%.3f,"
+                   "\"fill_samples\":%u,\"fill_p50_us\":%.3f,\"fill_p99_us\":%.3f,\"source\":",
+                t->model == RS_LAT_SEQUENCE ? "sequence" : "table", t->n, (double)t->ack_p50_ns / 1e3,
+                (double)t->ack_p99_ns / 1e3, t->n_fill, (double)t->fill_p50_ns / 1e3, (double)t->fill_p99_ns / 1e3);
+        json_str(f, t->source);
+        fputc('}', f);
+    } else if (sim->latency_model == RS_LAT_UNIFORM) {
+        fprintf(f, ",\"latency\":{\"model\":\"uniform\",\"min_us\":%.3f,\"max_us\":%.3f}", sim->latency_min_us,
+                sim->latency_max_us);
+    } else {
+        fprintf(f, ",\"latency\":{\"model\":\"constant\",\"us\":%.3f}", sim->latency_us);
+    }
     fputs(",\"source\":", f);
     rs_jsummary_write_json(f, a);
     fputs(",\"whatif\":", f);
@@ -430,9 +472,13 @@ int rs_replay_whatif_cmd(int argc, char **argv, const char *usage)
         else if (!strcmp(a, "--force")) o.force = true;
         else if (!strcmp(a, "--verify")) o.verify = true;
         else if (!strcmp(a, "--quiet")) o.quiet = true;
-        else if (!strcmp(a, "--latency-from-journal"))
-            return rs_cli_not_built("replay --what-if --latency-from-journal",
-                                    "the simulated venue's latency comes from exec.sim.latency_* of the config");
+        else if (!strcmp(a, "--latency-from-journal")) o.lat_from_journal = true;
+        else if (!strcmp(a, "--latency-model") && has) {
+            const char *m = argv[++i];
+            if (!strcmp(m, "table")) o.lat_model = RS_LAT_TABLE;
+            else if (!strcmp(m, "sequence")) o.lat_model = RS_LAT_SEQUENCE;
+            else return rs_cli_usage_error(usage, "replay: --latency-model wants table or sequence, got '%s'", m);
+        }
         else if (a[0] == '-')
             return rs_cli_usage_error(usage, "replay --what-if: unknown option or missing value '%s'", a);
         else if (!o.src) o.src = a;
@@ -444,6 +490,8 @@ int rs_replay_whatif_cmd(int argc, char **argv, const char *usage)
         return rs_cli_usage_error(usage, "replay: missing JOURNAL");
     if (o.progress < 0)
         return rs_cli_usage_error(usage, "replay: --progress must be >= 0");
+    if (o.lat_model && !o.lat_from_journal)
+        return rs_cli_usage_error(usage, "replay: --latency-model goes with --latency-from-journal");
     return run_whatif(&o);
 }
 
@@ -467,6 +515,9 @@ static int run_whatif(wi_opts *o)
     void *wmem = NULL;
     rs_jsummary *sa = NULL, *sb = NULL;
     char out[PATH_MAX];
+    char *lat_text = NULL;
+    size_t lat_len = 0;
+    char lat_line[512];
     memset(&p, 0, sizeof p);
     memset(&j, 0, sizeof j);   /* rs_jload_close is safe on it from here */
 
@@ -545,6 +596,20 @@ static int run_whatif(wi_opts *o)
         fail("the config");
         goto done;
     }
+    if (o->lat_from_journal) {
+        /* the pipeline measures the source journal (and refuses it, naming
+         * it, when it has no measurable latencies); the table it used goes
+         * into the new journal (RS_LAT_BLOB_NAME), which is what a verify of
+         * that journal reads -- its embedded config bytes stay CONFIG's */
+        rs_config *mc = own_cfg ? own_cfg : j.cfg;
+        if (strlen(o->src) >= sizeof mc->exec.sim.latency_journal) {
+            rs_err_set(ENAMETOOLONG, "--latency-from-journal: the journal path %s is too long", o->src);
+            fail(NULL);
+            goto done;
+        }
+        mc->exec.sim.latency_model = o->lat_model ? o->lat_model : RS_LAT_TABLE;
+        snprintf(mc->exec.sim.latency_journal, sizeof mc->exec.sim.latency_journal, "%s", o->src);
+    }
 
     /* the model files: read, then staged where the pipeline reads them */
     if (collect_files(o, &j, cfg, files, &nf) != 0) {
@@ -559,6 +624,10 @@ static int run_whatif(wi_opts *o)
         goto done;
     }
     if (stage_files(tmpdir, files, nf) != 0) {
+        fail(NULL);
+        goto done;
+    }
+    if (!o->cfg && !o->lat_from_journal && stage_lat_blob(&j, tmpdir) != 0) {
         fail(NULL);
         goto done;
     }
@@ -592,6 +661,21 @@ static int run_whatif(wi_opts *o)
     blobs[nb++] = (rs_journal_blob){RS_JBLOB_CONFIG, cfg_name, cfg->raw, cfg->raw_len};
     for (unsigned i = 0; i < nf; i++)
         blobs[nb++] = (rs_journal_blob){RS_JBLOB_MODEL, files[i].path, files[i].data, files[i].size};
+    if (p.lat) {
+        /* the measured latencies this run used: `replay --verify` of the new
+         * journal reads them from here (pipeline.h) */
+        if (nb == RS_JBLOB_MAX) {
+            rs_err_set(EINVAL, "%u model/calibration files and the latency table: a journal embeds at most %d files",
+                       nf, RS_JBLOB_MAX);
+            fail(NULL);
+            goto done;
+        }
+        if (rs_lat_table_to_text(p.lat, &lat_text, &lat_len) != 0) {
+            fail(NULL);
+            goto done;
+        }
+        blobs[nb++] = (rs_journal_blob){RS_JBLOB_OTHER, RS_LAT_BLOB_NAME, lat_text, lat_len};
+    }
     rs_journal_opts jo;
     memset(&jo, 0, sizeof jo);
     jo.dir = out;
@@ -605,6 +689,8 @@ static int run_whatif(wi_opts *o)
         fail("the new journal");
         goto done;
     }
+
+    rs_pipeline_latency_describe(&p, lat_line, sizeof lat_line);
 
     /* the run */
     sa = rs_mem_alloc(sizeof *sa, 64, "summary");
@@ -633,6 +719,7 @@ static int run_whatif(wi_opts *o)
         printf("  config       %s\n", cfg_name);
         for (unsigned i = 0; i < nf; i++)
             printf("  model file   %s <- %s (%s)\n", files[i].path, files[i].shown, files[i].how);
+        printf("  sim latency  %s\n", lat_line);
         printf("  new journal  %s\n", out);
         fflush(stdout);
     }
@@ -736,9 +823,10 @@ static int run_whatif(wi_opts *o)
         printf("\n");
     }
     rs_jsummary_print_pair(stdout, "journal", sa, "what-if", sb);
+    printf("what-if simulated venue latency: %s\n", lat_line);
     printf("new journal: %s (%" PRIu64 " records)\n", out, sb->records);
     fflush(stdout);
-    if (o->summary_json && write_json(o->summary_json, o, out, cfg_name, files, nf, sa, sb, &cnt) != 0) {
+    if (o->summary_json && write_json(o->summary_json, o, out, cfg_name, files, nf, sa, sb, &cnt, &p) != 0) {
         fail(NULL);
         goto done;
     }
@@ -755,6 +843,7 @@ done:
     rs_mem_free(wmem);
     rs_mem_free(sa);
     rs_mem_free(sb);
+    rs_mem_free(lat_text);
     if (have_p)
         rs_pipeline_destroy(&p);
     if (tmpdir[0])

@@ -12,7 +12,14 @@
  * Model:
  *  - A request submitted at time t reaches the matching engine at
  *    t + latency; its answer (ack, reject, error) and any account events go
- *    out at processing time + latency (each leg drawn separately).
+ *    out at processing time + latency. CONST / UNIFORM: each leg drawn
+ *    separately. TABLE / SEQ (measured latencies, lat_table.h): one sample
+ *    per request is its ROUND TRIP -- the request leg gets half of it, its
+ *    answer and the account events it causes the rest, so the request is
+ *    answered exactly one sample after it was sent; a fill on arrival goes
+ *    out at t + lat_fill_table[k] when that sample has one (else with the
+ *    answer). Events not caused by a request (a resting order filled by a
+ *    later trade) take the answer half of a fresh sample.
  *  - Market orders fill at once against the reference price (best ask/bid
  *    from marks, else the last trade) moved adversely by slippage_bps, for at
  *    most max_instant_qty; the remainder fills against later market trades at
@@ -40,8 +47,11 @@
 enum rs_sim_lat {
     RS_SIM_LAT_CONST = 0,    /* every leg = lat_ns */
     RS_SIM_LAT_UNIFORM = 1,  /* uniform in [lat_min_ns, lat_max_ns] */
-    RS_SIM_LAT_TABLE = 2,    /* drawn uniformly from lat_table (an empirical distribution) */
-    RS_SIM_LAT_SEQ = 3,      /* lat_table[i % n] for the i-th leg (per-order latencies from a journal) */
+    RS_SIM_LAT_TABLE = 2,    /* round trip drawn uniformly from lat_table (an empirical distribution)
+                                with the sim's seeded PRNG */
+    RS_SIM_LAT_SEQ = 3,      /* lat_table[i % n] for the i-th order placed (per-order latencies from a
+                                journal, in order); other requests and asynchronous events cycle
+                                through the table on cursors of their own */
 };
 
 /* Fault injection. Counters count down as faults fire; 0 disables. */
@@ -74,7 +84,9 @@ typedef struct rs_sim_params {
     uint32_t max_events;       /* scheduled events in flight (default 4096) */
     int64_t lat_ns;            /* CONST latency per leg (default 500 us) */
     int64_t lat_min_ns, lat_max_ns;   /* UNIFORM bounds */
-    const int64_t *lat_table;  /* TABLE/SEQ samples (borrowed, must outlive the sim) */
+    const int64_t *lat_table;  /* TABLE/SEQ round trips, ns >= 0 (borrowed, must outlive the sim) */
+    const int64_t *lat_fill_table; /* NULL, or [lat_table_n]: request -> first fill of the same sample,
+                                  ns, -1 = not measured (borrowed) */
     uint32_t lat_table_n;
     uint32_t pad;
     double taker_fee_bps;      /* default 10 */
