@@ -90,3 +90,42 @@ int rs_file_mkdirs(const char *path, mode_t mode)
         return rs_err_set(ENOTDIR, "%s: exists and is not a directory", tmp);
     return 0;
 }
+
+int rs_file_write_all(const char *path, const void *data, size_t n, unsigned flags)
+{
+    if (flags & RS_FILE_MKDIRS) {
+        char dir[PATH_MAX];
+        if ((size_t)snprintf(dir, sizeof dir, "%s", path) >= sizeof dir)
+            return rs_err_set(ENAMETOOLONG, "%.64s...: path too long", path);
+        char *sl = strrchr(dir, '/');
+        if (sl && sl != dir) {
+            *sl = 0;
+            int rc = rs_file_mkdirs(dir, 0700);
+            if (rc)
+                return rc;
+        }
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        return rs_err_set(e, "%s: cannot write: %s", path, strerror(e));
+    }
+    const uint8_t *p = data;
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, p + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            close(fd);
+            return rs_err_set(e, "%s: write failed after %zu of %zu bytes: %s", path, done, n, strerror(e));
+        }
+        done += (size_t)w;
+    }
+    if (close(fd) != 0) {
+        int e = errno;
+        return rs_err_set(e, "%s: close: %s", path, strerror(e));
+    }
+    return 0;
+}

@@ -130,9 +130,10 @@ int rs_cmd_record(int argc, char **argv)
             static char names[RS_JBLOB_MAX][RS_JBLOB_NAME_MAX + 1];
             memcpy(names[nb], v, (size_t)(eq - v));
             names[nb][eq - v] = 0;
-            uint64_t n;
-            void *p = slurp(eq + 1, &n);
-            if (!p) {
+            size_t n;
+            uint8_t *p;
+            if (rs_file_read_all(eq + 1, "blob", 0, 0, &p, &n) != 0) {
+                fprintf(stderr, "ringside record: %s\n", rs_err_msg());
                 rc = RS_EXIT_FAIL;
                 goto out;
             }

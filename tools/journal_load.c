@@ -6,21 +6,9 @@
 #include <unistd.h>
 
 #include "journal_load.h"
-#include "ringside/mem.h"
 
-static int mkdirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        int rc = mkdir(path, 0700);
-        *p = '/';
-        if (rc && errno != EEXIST)
-            return -errno;
-    }
-    return 0;
-}
+#include "ringside/file.h"
+#include "ringside/mem.h"
 
 static int extract(const char *dir, const rs_journal_blob *b)
 {
@@ -28,16 +16,7 @@ static int extract(const char *dir, const rs_journal_blob *b)
         return rs_err_set(RS_ECORRUPT, "journal: embedded file with a bad name");
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, b->name[0] == '/' ? b->name + 1 : b->name);
-    if (mkdirs(path))
-        return rs_err_set(errno, "cannot create %s: %s", path, strerror(errno));
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return rs_err_set(errno, "cannot write %s: %s", path, strerror(errno));
-    size_t w = fwrite(b->data, 1, b->size, f);
-    int e = fclose(f);
-    if (w != b->size || e)
-        return rs_err_set(EIO, "cannot write %s", path);
-    return 0;
+    return rs_file_write_all(path, b->data, b->size, RS_FILE_MKDIRS);
 }
 
 int rs_jload_open(rs_jload *j, const char *path)

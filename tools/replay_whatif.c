@@ -23,6 +23,7 @@
 #include "journal_summary.h"
 #include "pipeline.h"
 #include "replay_whatif.h"
+#include "ringside/file.h"
 #include "ringside/journal.h"
 #include "ringside/lat_table.h"
 #include "ringside/mem.h"
@@ -102,41 +103,6 @@ static double cpu_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int read_all(const char *path, uint8_t **data, size_t *size)
-{
-    *data = NULL;
-    *size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return -EINVAL;
-    }
-    size_t n = (size_t)st.st_size, got = 0;
-    uint8_t *b = rs_mem_alloc(n + 1, 8, "what-if model file");
-    if (!b) {
-        close(fd);
-        return -ENOMEM;
-    }
-    while (got < n) {
-        ssize_t k = read(fd, b + got, n - got);
-        if (k <= 0) {
-            int e = k < 0 ? errno : EIO;
-            close(fd);
-            rs_mem_free(b);
-            return -e;
-        }
-        got += (size_t)k;
-    }
-    close(fd);
-    b[n] = 0;
-    *data = b;
-    *size = n;
-    return 0;
 }
 
 static bool is_file(const char *p)
@@ -219,7 +185,7 @@ static int collect_files(wi_opts *o, const rs_jload *j, const rs_config *cfg, wi
                                   WI_MAX_FILES, RS_JBLOB_MAX);
             if (!f.shown[0])
                 snprintf(f.shown, sizeof f.shown, "%s", f.src);
-            rc = read_all(f.src, &f.data, &f.size);
+            rc = rs_file_read_all(f.src, c ? "calibration" : "model", 0, 0, &f.data, &f.size);
             if (rc)
                 return rs_err_set(-rc, "model entry %s: cannot read %s file %s (%s): %s", m->name,
                                   c ? "calibration" : "model", f.src, f.how, strerror(-rc));
@@ -234,20 +200,6 @@ static int collect_files(wi_opts *o, const rs_jload *j, const rs_config *cfg, wi
     return 0;
 }
 
-static int mkdirs_for(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        int rc = mkdir(path, 0700);
-        *p = '/';
-        if (rc && errno != EEXIST)
-            return -errno;
-    }
-    return 0;
-}
-
 /* Write the files into dir at their config paths (what the pipeline reads). */
 static int stage_files(const char *dir, const wi_file *files, unsigned nf)
 {
@@ -256,14 +208,9 @@ static int stage_files(const char *dir, const wi_file *files, unsigned nf)
         if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, files[i].path[0] == '/' ? files[i].path + 1 : files[i].path) >=
             sizeof p)
             return rs_err_set(ENAMETOOLONG, "path too long: %s/%s", dir, files[i].path);
-        if (mkdirs_for(p))
-            return rs_err_set(errno, "cannot create the directory of %s: %s", p, strerror(errno));
-        FILE *f = fopen(p, "wb");
-        if (!f)
-            return rs_err_set(errno, "cannot write %s: %s", p, strerror(errno));
-        size_t w = fwrite(files[i].data, 1, files[i].size, f);
-        if (fclose(f) || w != files[i].size)
-            return rs_err_set(EIO, "cannot write %s", p);
+        int rc = rs_file_write_all(p, files[i].data, files[i].size, RS_FILE_MKDIRS);
+        if (rc)
+            return rc;
     }
     return 0;
 }
@@ -279,9 +226,9 @@ static int stage_lat_blob(const rs_jload *j, const char *dir)
     wi_file f;
     memset(&f, 0, sizeof f);
     snprintf(f.path, sizeof f.path, "%s", RS_LAT_BLOB_NAME);
-    int rc = read_all(src, &f.data, &f.size);
+    int rc = rs_file_read_all(src, "latency table", 0, 0, &f.data, &f.size);
     if (rc)
-        return rs_err_set(-rc, "%s: %s", src, strerror(-rc));
+        return rc;
     rc = stage_files(dir, &f, 1);
     rs_mem_free(f.data);
     return rc;

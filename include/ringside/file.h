@@ -31,6 +31,13 @@ extern "C" {
 enum { RS_FILE_NONEMPTY = 1u };
 int rs_file_read_all(const char *path, const char *what, size_t max, unsigned flags, uint8_t **buf, size_t *n);
 
+/* Write n bytes of data to `path` (created 0600, or truncated). With
+ * RS_FILE_MKDIRS the missing parent directories are created first (0700).
+ * Returns 0, or -errno after rs_err_set() naming the path. Not atomic: for
+ * extracting and staging files into directories the caller owns. */
+enum { RS_FILE_MKDIRS = 2u };
+int rs_file_write_all(const char *path, const void *data, size_t n, unsigned flags);
+
 /* mkdir -p: create `path` and every missing parent with `mode` (existing
  * directories are fine). Returns 0, or -errno after rs_err_set() naming the
  * component that failed (-ENAMETOOLONG when `path` does not fit PATH_MAX). */

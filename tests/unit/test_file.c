@@ -107,11 +107,37 @@ static void test_mkdirs(void **s)
     assert_int_equal(rs_file_mkdirs(longp, 0755), -ENAMETOOLONG);
 }
 
+static void test_write_all(void **s)
+{
+    (void)s;
+    char p[256];
+    uint8_t *buf;
+    size_t n;
+    snprintf(p, sizeof p, "%s/w/a/b/blob.bin", dir);
+    /* parents missing: refused without RS_FILE_MKDIRS, created with it */
+    assert_int_equal(rs_file_write_all(p, "abc", 3, 0), -ENOENT);
+    assert_non_null(strstr(rs_err_msg(), p));
+    assert_int_equal(rs_file_write_all(p, "abc", 3, RS_FILE_MKDIRS), 0);
+    assert_int_equal(rs_file_read_all(p, "test", 0, 0, &buf, &n), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(buf, "abc", 3);
+    rs_mem_free(buf);
+    /* truncates */
+    assert_int_equal(rs_file_write_all(p, "z", 1, 0), 0);
+    assert_int_equal(rs_file_read_all(p, "test", 0, 0, &buf, &n), 0);
+    assert_int_equal(n, 1);
+    rs_mem_free(buf);
+    struct stat sb;
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_all),
         cmocka_unit_test(test_mkdirs),
+        cmocka_unit_test(test_write_all),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
