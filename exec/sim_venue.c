@@ -230,9 +230,13 @@ int rs_sim_init(void *mem, const rs_sim_params *p, rs_sim **out)
 
 void rs_sim_set_faults(rs_sim *s, const rs_sim_faults *f)
 {
+    int same_window = f->disconnect_at_ns == s->f.disconnect_at_ns && f->disconnect_for_ns == s->f.disconnect_for_ns;
     s->f = *f;
-    sched_faults(s);
+    if (!same_window)
+        sched_faults(s);
 }
+
+void rs_sim_get_faults(const rs_sim *s, rs_sim_faults *f) { *f = s->f; }
 
 /* ---- output ------------------------------------------------------------------- */
 

@@ -99,8 +99,13 @@ void rs_sim_params_default(rs_sim_params *p);
 size_t rs_sim_memsize(const rs_sim_params *p);
 /* Initialise in mem[rs_sim_memsize(p)]. Returns 0 / -EINVAL with a message. */
 int rs_sim_init(void *mem, const rs_sim_params *p, rs_sim **out);
-/* Replace the fault settings (counters restart) -- tests, the venue-sim CLI. */
+/* Replace the fault settings (counters restart) -- tests, the venue-sim CLI.
+ * The account-stream outage (disconnect_at_ns/for_ns) is scheduled only when
+ * the window differs from the current one, so changing another fault through
+ * get/modify/set does not repeat an outage. */
 void rs_sim_set_faults(rs_sim *s, const rs_sim_faults *f);
+/* The fault settings now (counters as they have counted down). */
+void rs_sim_get_faults(const rs_sim *s, rs_sim_faults *f);
 
 /* Submit a request at time now_ns. RS_OK, or RS_FULL when the event queue is
  * full (the request is then answered as lost: the caller's timeout fires). */
