@@ -317,6 +317,8 @@ static void fill(rs_sim *s, int64_t now, sim_order *o, int64_t px, int64_t qty, 
          * status (with its cumulative quantity) does. */
         s->f.drop_fills--;
         s->st.fills_dropped++;
+        if (s->f.drop_silent)
+            return;
         e.kind = RS_VEVT_STATUS;
         e.trade_id = 0;
         e.px = o->px;

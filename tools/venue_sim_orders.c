@@ -108,10 +108,11 @@ const char rs_vso_usage[] =
     "                        default: recvWindow behind, 1000 ahead, as Binance)\n"
     "  --orders-fee-bps X      taker and maker fee (default 10)\n"
     "  --orders-fault NAME=N   reject, drop_ack, disconnect_on_order, 5xx, 429, 418, unknown,\n"
-    "                          retry_after_ms, skew_ms, drop_fills, dup_fills, delay_fills_ms (repeatable)\n"
+    "                          retry_after_ms, skew_ms, drop_fills, drop_fills_silent, dup_fills, delay_fills_ms\n"
+    "                          (repeatable)\n"
     "  (stdin control: `orders stats|positions|disconnect [MS]|reject N|drop_ack N|disconnect_on_order N|\n"
-    "   5xx N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|dup_fills N|delay_fills_ms MS|\n"
-    "   stream_outage MS`; each changes only its own fault; times are market ms)\n";
+    "   5xx N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|drop_fills_silent N|dup_fills N|\n"
+    "   delay_fills_ms MS|stream_outage MS`; each changes only its own fault; times are market ms)\n";
 
 static int set_fault(rs_vso_cfg *c, rs_sim_faults *f, uint32_t *drop_acks, uint32_t *disc, const char *name,
                      long long v)
@@ -129,6 +130,7 @@ static int set_fault(rs_vso_cfg *c, rs_sim_faults *f, uint32_t *drop_acks, uint3
     else if (!strcmp(name, "retry_after_ms")) f->retry_after_ms = v;
     else if (!strcmp(name, "skew_ms") || !strcmp(name, "skew")) f->clock_skew_ms = v;
     else if (!strcmp(name, "drop_fills")) f->drop_fills = (uint32_t)v;
+    else if (!strcmp(name, "drop_fills_silent")) f->drop_fills = (uint32_t)v, f->drop_silent = 1;
     else if (!strcmp(name, "dup_fills")) f->dup_fills = (uint32_t)v;
     else if (!strcmp(name, "delay_fills_ms")) f->fill_delay_ns = v * 1000000ll;
     else return -1;
@@ -760,7 +762,7 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
     if (a < 0 && strcmp(w0, "skew")) {
         snprintf(reply, cap, "error: '%s' needs a number (orders stats|positions|disconnect [MS]|reject N|drop_ack N|"
                              "disconnect_on_order N|5xx N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|"
-                             "dup_fills N|delay_fills_ms MS|stream_outage MS)", w0);
+                             "drop_fills_silent N|dup_fills N|delay_fills_ms MS|stream_outage MS)", w0);
         return -RS_EUSAGE;
     }
     if (!strcmp(w0, "drop_ack")) v->drop_acks = (uint32_t)a, sim_fault = false;
@@ -771,7 +773,8 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
     else if (!strcmp(w0, "418")) f.http_418 = (uint32_t)a, f.retry_after_ms = w2[0] ? atoll(w2) : 1000;
     else if (!strcmp(w0, "unknown")) f.status_unknown = (uint32_t)a;
     else if (!strcmp(w0, "skew")) f.clock_skew_ms = atoll(w1);
-    else if (!strcmp(w0, "drop_fills")) f.drop_fills = (uint32_t)a;
+    else if (!strcmp(w0, "drop_fills")) f.drop_fills = (uint32_t)a, f.drop_silent = 0;
+    else if (!strcmp(w0, "drop_fills_silent")) f.drop_fills = (uint32_t)a, f.drop_silent = 1;
     else if (!strcmp(w0, "dup_fills")) f.dup_fills = (uint32_t)a;
     else if (!strcmp(w0, "delay_fills_ms")) f.fill_delay_ns = a * 1000000ll;
     else if (!strcmp(w0, "stream_outage")) {

@@ -53,7 +53,9 @@ typedef struct rs_sim_faults {
     uint32_t reject_orders;    /* reject the next N new orders (-2010) */
     uint32_t http_5xx;         /* answer the next N requests with HTTP 503 (execution status unknown) */
     uint8_t place_on_5xx;      /* 1 (default): a 5xx'd order WAS placed anyway (the worst case) */
-    uint8_t pad[3];
+    uint8_t drop_silent;       /* 1: a dropped fill sends no status event either: only REST
+                                  (order status, my trades) shows the execution */
+    uint8_t pad[2];
     uint32_t http_429;         /* answer the next N requests with 429 + Retry-After */
     uint32_t http_418;         /* answer the next N requests with 418 (banned) + retry after */
     int64_t retry_after_ms;    /* Retry-After for 429/418 (default 1000) */

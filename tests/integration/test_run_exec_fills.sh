@@ -11,6 +11,9 @@
 #          seen (risk 107 FILL_GAP), back-fills over REST myTrades (exec
 #          reports source=1, risk 101 DRIFT); the gate's fill health marks the
 #          symbol's position stale (no ENTRY/EXIT on it) until the fill lands.
+#  silent  `drop_fills_silent 2`: neither the TRADE nor any status event; only
+#          the REST polling path (open orders -> order status, my trades, on
+#          the 2 s timer) finds the executions and back-fills them.
 #  dup     `dup_fills 3`: 3 executionReports delivered twice: applied once.
 #  delay   `delay_fills_ms`: every fill arrives 1.5 s (wall) late, some after a
 #          reconciliation poll (every 2 s) already applied it: each applied once.
@@ -112,6 +115,14 @@ wait('drop', lambda s: s['fills_dropped'] >= 3, 60)
 time.sleep(0.5)                    # the gap-triggered back-fill is immediate
 s = mark('drop')
 note(f"drop: {s['fills_dropped']} executionReports dropped")
+# the harder variant: no status event either; only the REST polling path (open orders, order
+# status, my trades, every 2 s wall) can find the executions
+d0 = s['fills_dropped']
+ctl('drop_fills_silent', 2)
+wait('silent', lambda s: s['fills_dropped'] >= d0 + 2, 60)
+time.sleep(2.5)                    # one reconciliation interval and a margin
+s = mark('silent')
+note(f"silent: {s['fills_dropped'] - d0} executions with neither a TRADE nor a status event")
 ctl('dup_fills', 3)
 s = wait('dup', lambda s: s['fills_duplicated'] >= 3, 60)
 mark('dup')
@@ -249,6 +260,11 @@ gap_syms = {r['sym'] for r in risk if r['circuit'] == 107}
 drift = sum(abs(r['value']) for r in risk if r['circuit'] == 101)
 check(bool(gap_syms) and drift > 0, f"drop: FILL_GAP (107) on {sorted(gap_syms)}, DRIFT (101) back-filled {drift:g} units")
 print(f"  drop: back-fill delay {lags(missed)}")
+silent = [t for t in P['silent'] if t not in ws_trades]
+check(len(silent) == 2 and all(src(t) == 1 for t in silent),
+      f"silent drop: {len(silent)} executions with no account event at all (2 dropped), back-filled from REST")
+check(all(last[by_tid[t]['client_id']] == 4 for t in silent), "silent drop: their orders end FILLED")
+print(f"  silent drop: back-fill delay {lags(silent)}")
 
 dups = [t for t in P['dup'] if ws_trades.get(t, 0) >= 2]
 check(len(dups) == 3, f"dup: {len(dups)} executions delivered twice on the WS, each reported once")

@@ -381,6 +381,24 @@ static void test_faults_get_set_stack(void **st)
     rs_sim_get_stats(s, &ss);
     assert_int_equal(ss.fills_dropped, 1);
     assert_int_equal(ss.fills_duplicated, 1);
+    /* silent: neither the fill nor a status; only REST (status, my trades) shows it */
+    f.drop_fills = 1;
+    f.drop_silent = 1;
+    rs_sim_set_faults(s, &f);
+    t = 4000 * MS;
+    rs_vreq r = place(3, RS_SIDE_BUY, RS_ORD_MARKET, 0, 1000, t);
+    rs_sim_request(s, t, &r);
+    memset(&v, 0, sizeof v);
+    drain(s, t + 10 * MS, &v);
+    assert_int_equal(count(&v, RS_VEVT_FILL), 0);
+    assert_int_equal(count(&v, RS_VEVT_STATUS), 0);
+    assert_int_equal(count(&v, RS_VEVT_ACK), 2); /* the answer and the account stream's NEW */
+    rs_vreq q = {.kind = RS_VREQ_STATUS, .sym = 0, .req_id = 77, .client_id = 3, .ts_ms = t / MS};
+    rs_sim_request(s, t + 10 * MS, &q);
+    memset(&v, 0, sizeof v);
+    drain(s, t + 20 * MS, &v);
+    assert_int_equal(first(&v, RS_VEVT_STATUS)->state, RS_OS_FILLED);
+    assert_true(rs_sim_position(s, 0) == 3000);
 }
 
 int main(void)
