@@ -61,7 +61,7 @@ sed -e "s#var/live-sim/secrets#$T/secrets#" -e '/symbol: SOLUSDT/d' -e '/symbol:
 origin=$(( $(date +%s%3N) + 1000 ))
 "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
     --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 23 --symbols 2 --rate-scale 0.02 \
-    --duration 150 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
+    --duration 200 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
     --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 1440000 > "$T/sim.log" 2>&1 &
 SIM=$!
 for _ in $(seq 1 100); do [ -s "$T/port" ] && [ -s "$T/oport" ] && break; sleep 0.1; done
@@ -70,7 +70,7 @@ PORT=$(cat "$T/port"); OPORT=$(cat "$T/oport")
 sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#127.0.0.1:9444#127.0.0.1:$OPORT#g" \
     -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#^instance: live-sim#instance: $INST#" \
     -e "s#journal_dir: var/journal#journal_dir: $T/journal#" "$T/base.yml" > "$T/run.yml"
-"$B" run -c "$T/run.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 120 --progress 0 \
+"$B" run -c "$T/run.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 170 --progress 0 \
     --verify > "$T/run.log" 2>&1 &
 RUN=$!
 
