@@ -40,6 +40,7 @@ typedef struct sym_state {
     int64_t backfill_qty;    /* signed qty back-filled since the last drift report */
     uint8_t active, oo_inflight, mt_inflight, pad;
     uint32_t recon_epoch;
+    int64_t oo_sent, mt_sent; /* when the list request in flight was sent (lost-answer timeout) */
 } sym_state;
 
 typedef struct ob_hdr {
@@ -68,7 +69,7 @@ struct rs_exec {
     sym_state sym[RS_MAX_SYMBOLS];
     int32_t weight_used, weight_limit, orders_used, orders_limit;
     int64_t backoff_until, backoff_cur, banned_until;
-    int64_t offset_ms, last_sync, next_recon;
+    int64_t offset_ms, last_sync, next_recon, time_sent;
     uint8_t clock_ok, time_inflight, stream_up, logged_on, started;
     uint8_t ws_up, session_inflight;   /* WS API connected; logon/subscribe in flight */
     int64_t session_at;                /* (re)try logon / subscribe from this time */
@@ -436,8 +437,10 @@ static void send_time(rs_exec *x)
     if (x->time_inflight)
         return;
     rs_vreq r = {.kind = RS_VREQ_TIME};
-    if (send_req(x, &r, query_channel(x), NULL))
+    if (send_req(x, &r, query_channel(x), NULL)) {
         x->time_inflight = 1;
+        x->time_sent = x->now;
+    }
 }
 
 static void send_status(rs_exec *x, rs_order *o)
@@ -581,15 +584,19 @@ static void start_recon(rs_exec *x, int sym_only)
         if (!ss->oo_inflight) {
             rs_vreq r = {.kind = RS_VREQ_OPEN_ORDERS, .sym = s};
             ss->recon_epoch++;
-            if (send_req(x, &r, query_channel(x), NULL))
+            if (send_req(x, &r, query_channel(x), NULL)) {
                 ss->oo_inflight = 1;
+                ss->oo_sent = x->now;
+            }
         }
         if (!ss->mt_inflight) {
             rs_vreq r = {.kind = RS_VREQ_MY_TRADES, .sym = s, .from_trade_id = ss->safe_tid ? ss->safe_tid + 1 : 0,
                          .from_ms = x->start_ms};
             ss->max_tid = ss->safe_tid;
-            if (send_req(x, &r, query_channel(x), NULL))
+            if (send_req(x, &r, query_channel(x), NULL)) {
                 ss->mt_inflight = 1;
+                ss->mt_sent = x->now;
+            }
         }
     }
 }
@@ -904,8 +911,10 @@ static void on_list_end(rs_exec *x, const rs_vevt *e, req_ent *q)
             ss->safe_tid = ss->max_tid;
         if (q->count >= PAGE_TRADES) {
             rs_vreq r = {.kind = RS_VREQ_MY_TRADES, .sym = q->sym, .from_trade_id = ss->safe_tid + 1};
-            if (send_req(x, &r, query_channel(x), NULL))
+            if (send_req(x, &r, query_channel(x), NULL)) {
                 ss->mt_inflight = 1;
+                ss->mt_sent = x->now;
+            }
             return;
         }
         if (ss->backfill_qty) {
@@ -1156,6 +1165,28 @@ static void on_timer(rs_exec *x)
             break;
         }
     }
+    /* A list or time request whose answer never comes (the REST connection
+     * dropped with it in flight, the answer did not fit a record, the venue
+     * ring was full: the transport only counts these) would otherwise hold
+     * its in-flight flag for good: no reconciliation of that symbol ever
+     * again (timer, fill gap or reconnect), or no clock re-sync. Lists are
+     * asked again after a reconciliation interval (not query_timeout: an
+     * answer merely queued behind others must not be doubled), the time after
+     * query_timeout; a late answer is still applied (fills are
+     * de-duplicated, the watermark only moves forward). */
+    int64_t list_to = x->p.recon_interval_ns > x->p.query_timeout_ns ? x->p.recon_interval_ns : x->p.query_timeout_ns;
+    for (uint16_t s = 0; s < x->p.u->n; s++) {
+        sym_state *ss = &x->sym[s];
+        int lost = 0;
+        if (ss->oo_inflight && x->now - ss->oo_sent >= list_to)
+            ss->oo_inflight = 0, lost = 1;
+        if (ss->mt_inflight && x->now - ss->mt_sent >= list_to)
+            ss->mt_inflight = 0, lost = 1;
+        if (lost)
+            start_recon(x, s);
+    }
+    if (x->time_inflight && x->now - x->time_sent >= x->p.query_timeout_ns)
+        x->time_inflight = 0;   /* send_time below asks again when due */
     if (x->p.recon_interval_ns > 0 && x->now >= x->next_recon) {
         if (x->next_recon)
             start_recon(x, -1);

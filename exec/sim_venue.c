@@ -260,9 +260,13 @@ int rs_sim_init(void *mem, const rs_sim_params *p, rs_sim **out)
 
 void rs_sim_set_faults(rs_sim *s, const rs_sim_faults *f)
 {
+    int same_window = f->disconnect_at_ns == s->f.disconnect_at_ns && f->disconnect_for_ns == s->f.disconnect_for_ns;
     s->f = *f;
-    sched_faults(s);
+    if (!same_window)
+        sched_faults(s);
 }
+
+void rs_sim_get_faults(const rs_sim *s, rs_sim_faults *f) { *f = s->f; }
 
 /* ---- output ------------------------------------------------------------------- */
 
@@ -343,6 +347,8 @@ static void fill(rs_sim *s, int64_t now, sim_order *o, int64_t px, int64_t qty, 
          * status (with its cumulative quantity) does. */
         s->f.drop_fills--;
         s->st.fills_dropped++;
+        if (s->f.drop_silent)
+            return;
         e.kind = RS_VEVT_STATUS;
         e.trade_id = 0;
         e.px = o->px;

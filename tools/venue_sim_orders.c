@@ -89,12 +89,14 @@ struct rs_vso {
     unsigned n_suppress;
     uint32_t drop_acks, disconnect_on_order, places_seen, place_5xx;
     int64_t ban_until_ns;     /* market time: an IP ban (418) is in force until then */
+    int64_t ws_refuse_until;  /* market ns: WS API upgrades refused (503) before this (`disconnect MS`) */
+    int ctl_conn;             /* connection carrying the control command being run (-1: stdin / API) */
     char *out;                /* formatting scratch */
     uint8_t *frame;
     /* counters */
     uint64_t conns_total, ws_sessions, rest_requests, ws_requests, bad_sig, bad_requests, answers, events,
         dropped_acks, disconnects, trades_applied, order_rejects, answers_5xx, answers_unknown, clock_rejects, bans,
-        ban_requests, ban_order_requests;
+        ban_requests, ban_order_requests, ws_refused;
 };
 
 /* ---- options --------------------------------------------------------------------- */
@@ -110,9 +112,11 @@ const char rs_vso_usage[] =
     "                        default: recvWindow behind, 1000 ahead, as Binance)\n"
     "  --orders-fee-bps X      taker and maker fee (default 10)\n"
     "  --orders-fault NAME=N   reject, drop_ack, disconnect_on_order, 5xx, 5xx_order, 429, 418, unknown,\n"
-    "                          retry_after_ms, skew_ms, drop_fills, dup_fills, delay_fills_ms (repeatable)\n"
-    "  (stdin control: `orders stats|positions|disconnect|reject N|drop_ack N|disconnect_on_order N|\n"
-    "   5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|dup_fills N`)\n";
+    "                          retry_after_ms, skew_ms, drop_fills, drop_fills_silent, dup_fills, delay_fills_ms\n"
+    "                          (repeatable)\n"
+    "  (stdin control: `orders stats|positions|disconnect [MS]|reject N|drop_ack N|disconnect_on_order N|\n"
+    "   5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|drop_fills_silent N|dup_fills N|\n"
+    "   delay_fills_ms MS|stream_outage MS`; each changes only its own fault; times are market ms)\n";
 
 static int set_fault(rs_vso_cfg *c, rs_sim_faults *f, uint32_t *drop_acks, uint32_t *disc, const char *name,
                      long long v, uint32_t *place_5xx)
@@ -131,6 +135,7 @@ static int set_fault(rs_vso_cfg *c, rs_sim_faults *f, uint32_t *drop_acks, uint3
     else if (!strcmp(name, "retry_after_ms")) f->retry_after_ms = v;
     else if (!strcmp(name, "skew_ms") || !strcmp(name, "skew")) f->clock_skew_ms = v;
     else if (!strcmp(name, "drop_fills")) f->drop_fills = (uint32_t)v;
+    else if (!strcmp(name, "drop_fills_silent")) f->drop_fills = (uint32_t)v, f->drop_silent = 1;
     else if (!strcmp(name, "dup_fills")) f->dup_fills = (uint32_t)v;
     else if (!strcmp(name, "delay_fills_ms")) f->fill_delay_ns = v * 1000000ll;
     else return -1;
@@ -567,6 +572,11 @@ static size_t on_http(rs_vso *v, int ci)
     const char *sp = memchr(b, ' ', head);
     const char *path = sp ? sp + 1 : "";
     if (!strncmp(path, "/ws-api/v3", 10)) {
+        if (v->now_ns < v->ws_refuse_until) {
+            v->ws_refused++;
+            http_reply(c, 503, "Service Unavailable", "WS API unavailable (disconnect window)\n", true);
+            return head + body;
+        }
         size_t kn = 0;
         const char *key = hdr(b, he, "Sec-WebSocket-Key", &kn);
         char k[64], acc[32];
@@ -597,7 +607,9 @@ static size_t on_http(rs_vso *v, int ci)
         for (char *p = cmd; *p; p++)
             if (*p == '/')
                 *p = ' ';
+        v->ctl_conn = ci;
         int rc = ctl_locked(v, cmd, reply, sizeof reply);
+        v->ctl_conn = -1;
         strncat(reply, "\n", sizeof reply - strlen(reply) - 1);
         http_reply(c, rc ? 400 : 200, rc ? "Bad Request" : "OK", reply, true);
         return head + body;
@@ -767,7 +779,8 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          "\"rejects\":%llu,\"order_rejects\":%llu,\"errors\":%llu,\"duplicate_client_ids\":%llu,"
                          "\"trades_applied\":%llu,\"answers_5xx\":%llu,\"answers_unknown\":%llu,"
                          "\"clock_rejects\":%llu,\"bans\":%llu,\"banned\":%d,\"ban_requests\":%llu,"
-                         "\"ban_order_requests\":%llu,"
+                         "\"ban_order_requests\":%llu,\"fills_dropped\":%llu,\"fills_duplicated\":%llu,"
+                         "\"account_events_lost\":%llu,\"ws_refused\":%llu,"
                          "\"positions\":{",
                          (unsigned long long)v->conns_total, (unsigned long long)v->ws_sessions,
                          (unsigned long long)v->ws_requests, (unsigned long long)v->rest_requests,
@@ -781,7 +794,9 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          (unsigned long long)v->answers_5xx, (unsigned long long)v->answers_unknown,
                          (unsigned long long)v->clock_rejects, (unsigned long long)v->bans,
                          v->now_ns < v->ban_until_ns, (unsigned long long)v->ban_requests,
-                         (unsigned long long)v->ban_order_requests);
+                         (unsigned long long)v->ban_order_requests, (unsigned long long)ss.fills_dropped,
+                         (unsigned long long)ss.fills_duplicated, (unsigned long long)ss.lost_events,
+                         (unsigned long long)v->ws_refused);
         for (uint16_t s = 0; s < v->u.n && k > 0 && (size_t)k < cap; s++)
             k += snprintf(reply + k, cap - (size_t)k, "%s\"%s\":%lld", s ? "," : "", v->u.ins[s].symbol,
                           (long long)rs_sim_position(v->sim, s));
@@ -790,26 +805,28 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
         return 0;
     }
     if (!strcmp(w0, "disconnect")) {
+        /* optional MS (market time): the WS API stays unavailable that long (REST keeps working) */
+        long long ms = w1[0] ? atoll(w1) : 0;
+        if (ms > 0)
+            v->ws_refuse_until = v->now_ns + ms * 1000000ll;
         int n = 0;
         for (int i = 0; i < MAX_CONNS; i++)
-            if (v->c[i].state != C_FREE)
+            if (v->c[i].state != C_FREE && i != v->ctl_conn)   /* the command's own connection gets its answer */
                 conn_close(v, i), n++;
         v->disconnects++;
         snprintf(reply, cap, "disconnected %d order connections", n);
         return 0;
     }
     long long a = w1[0] ? atoll(w1) : -1;
-    rs_sim_params sp;
-    rs_sim_params_default(&sp);
-    rs_sim_faults f = v->cfg.faults;   /* countdowns restart from the command */
-    memset(&f, 0, sizeof f);
-    f.place_on_5xx = 1;
-    f.retry_after_ms = 1000;
+    /* Each command changes its own fault only: the others keep counting
+     * down, so faults can be stacked (drop fills during a stream outage). */
+    rs_sim_faults f;
+    rs_sim_get_faults(v->sim, &f);
     bool sim_fault = true;
     if (a < 0 && strcmp(w0, "skew")) {
-        snprintf(reply, cap, "error: '%s' needs a number (orders stats|positions|disconnect|reject N|drop_ack N|"
-                             "disconnect_on_order N|5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|"
-                             "dup_fills N)", w0);
+        snprintf(reply, cap, "error: '%s' needs a number (orders stats|positions|disconnect [MS]|reject N|drop_ack N|"
+                             "disconnect_on_order N|5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|"
+                             "drop_fills N|drop_fills_silent N|dup_fills N|delay_fills_ms MS|stream_outage MS)", w0);
         return -RS_EUSAGE;
     }
     if (!strcmp(w0, "drop_ack")) v->drop_acks = (uint32_t)a, sim_fault = false;
@@ -821,9 +838,20 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
     else if (!strcmp(w0, "418")) f.http_418 = (uint32_t)a, f.retry_after_ms = w2[0] ? atoll(w2) : 1000;
     else if (!strcmp(w0, "unknown")) f.status_unknown = (uint32_t)a;
     else if (!strcmp(w0, "skew")) f.clock_skew_ms = atoll(w1);
-    else if (!strcmp(w0, "drop_fills")) f.drop_fills = (uint32_t)a;
+    else if (!strcmp(w0, "drop_fills")) f.drop_fills = (uint32_t)a, f.drop_silent = 0;
+    else if (!strcmp(w0, "drop_fills_silent")) f.drop_fills = (uint32_t)a, f.drop_silent = 1;
     else if (!strcmp(w0, "dup_fills")) f.dup_fills = (uint32_t)a;
-    else {
+    else if (!strcmp(w0, "delay_fills_ms")) f.fill_delay_ns = a * 1000000ll;
+    else if (!strcmp(w0, "stream_outage")) {
+        /* account stream down from now for MS of market time: eventStreamTerminated, account events in
+         * the window lost, then every WS API connection closed (clients log on and subscribe again) */
+        if (a <= 0) {
+            snprintf(reply, cap, "error: stream_outage needs a duration in market ms > 0");
+            return -RS_EUSAGE;
+        }
+        f.disconnect_at_ns = v->now_ns;
+        f.disconnect_for_ns = a * 1000000ll;
+    } else {
         snprintf(reply, cap, "error: unknown order-side command '%s'", w0);
         return -RS_EUSAGE;
     }
@@ -852,6 +880,7 @@ int rs_vso_start_with(rs_vso **out, rs_vso_cfg *k, const rs_mdsim_cfg *md)
     if (!v)
         return -ENOMEM;
     v->lfd = -1;
+    v->ctl_conn = -1;
     pthread_mutex_init(&v->mu, NULL);
     k->cert = md->cert;
     k->key = md->key;

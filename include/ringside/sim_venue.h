@@ -63,7 +63,9 @@ typedef struct rs_sim_faults {
     uint32_t reject_orders;    /* reject the next N new orders (-2010) */
     uint32_t http_5xx;         /* answer the next N requests with HTTP 503 (execution status unknown) */
     uint8_t place_on_5xx;      /* 1 (default): a 5xx'd order WAS placed anyway (the worst case) */
-    uint8_t pad[3];
+    uint8_t drop_silent;       /* 1: a dropped fill sends no status event either: only REST
+                                  (order status, my trades) shows the execution */
+    uint8_t pad[2];
     uint32_t http_429;         /* answer the next N requests with 429 + Retry-After */
     uint32_t http_418;         /* answer the next N requests with 418 (banned) + retry after */
     int64_t retry_after_ms;    /* Retry-After for 429/418 (default 1000) */
@@ -111,8 +113,13 @@ void rs_sim_params_default(rs_sim_params *p);
 size_t rs_sim_memsize(const rs_sim_params *p);
 /* Initialise in mem[rs_sim_memsize(p)]. Returns 0 / -EINVAL with a message. */
 int rs_sim_init(void *mem, const rs_sim_params *p, rs_sim **out);
-/* Replace the fault settings (counters restart) -- tests, the venue-sim CLI. */
+/* Replace the fault settings (counters restart) -- tests, the venue-sim CLI.
+ * The account-stream outage (disconnect_at_ns/for_ns) is scheduled only when
+ * the window differs from the current one, so changing another fault through
+ * get/modify/set does not repeat an outage. */
 void rs_sim_set_faults(rs_sim *s, const rs_sim_faults *f);
+/* The fault settings now (counters as they have counted down). */
+void rs_sim_get_faults(const rs_sim *s, rs_sim_faults *f);
 
 /* Submit a request at time now_ns. RS_OK, or RS_FULL when the event queue is
  * full (the request is then answered as lost: the caller's timeout fires). */

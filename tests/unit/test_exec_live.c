@@ -8,7 +8,10 @@
  *  - a reconciliation request the venue refuses (-1021 while the clock is
  *    off) does not switch reconciliation off for that symbol;
  *  - during a 418 ban the kill switch's repeated cancel-all does not cancel
- *    its own held flatten, which goes out when the ban ends. */
+ *    its own held flatten, which goes out when the ban ends;
+ *  - a reconciliation (or time) request whose answer is lost -- the REST
+ *    connection dropped with it in flight -- is asked again, instead of
+ *    blocking reconciliation of that symbol for good. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,6 +347,50 @@ static void test_recon_survives_clock_refusal(void **st)
     h_fini(&t);
 }
 
+static size_t count_in(const h *t, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (const uint8_t *q = t->wire; (q = memmem(q, (size_t)(t->wire + t->nwire - q), needle, k)); q++)
+        n++;
+    return n;
+}
+
+static void test_lost_recon_answer_asked_again(void **st)
+{
+    (void)st;
+    static h t;
+    h_init(&t, "KEY", "secret", 5);
+    h_ws(&t, 1, T0);
+    rs_ev_intent in;
+    memset(&in, 0, sizeof in);
+    in.h = (rs_rec){.len = sizeof in, .type = RS_EV_INTENT, .stream = RS_STREAM_INTENT};
+    in.kind = RS_INT_QUERY;   /* target 0: reconcile the symbol now */
+    h_feed(&t, &in.h, T0 + 1 * MS);
+    assert_int_equal(count_in(&t, "GET /api/v3/myTrades"), 1);
+    assert_int_equal(count_in(&t, "GET /api/v3/openOrders"), 1);
+    assert_int_equal(count_in(&t, "GET /api/v3/time"), 1);
+    /* no answer ever comes (the connection dropped with them in flight) */
+    in.h.seq = 0;
+    h_feed(&t, &in.h, T0 + 100 * MS);   /* still in flight: not doubled */
+    assert_int_equal(count_in(&t, "GET /api/v3/myTrades"), 1);
+    rs_ev_timer tm;
+    memset(&tm, 0, sizeof tm);
+    tm.h = (rs_rec){.len = sizeof tm, .type = RS_EV_TIMER, .stream = RS_STREAM_MARK_X};
+    h_feed(&t, &tm.h, T0 + 3000 * MS);   /* past query_timeout (2 s) only */
+    assert_int_equal(count_in(&t, "GET /api/v3/myTrades"), 1);
+    /* past a reconciliation interval (10 s): the lists are asked again, once */
+    h_feed(&t, &tm.h, T0 + 11000 * MS);
+    assert_int_equal(count_in(&t, "GET /api/v3/myTrades"), 2);
+    assert_int_equal(count_in(&t, "GET /api/v3/openOrders"), 2);
+    h_feed(&t, &tm.h, T0 + 11100 * MS);
+    assert_int_equal(count_in(&t, "GET /api/v3/myTrades"), 2);
+    /* the lost time request does not block the periodic re-sync (time_sync 60 s) */
+    assert_int_equal(count_in(&t, "GET /api/v3/time"), 1);
+    h_feed(&t, &tm.h, T0 + 61000 * MS);
+    assert_int_equal(count_in(&t, "GET /api/v3/time"), 2);
+    h_fini(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
@@ -351,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_ws_loss_unknown_at_once),
         cmocka_unit_test(test_recon_survives_clock_refusal),
         cmocka_unit_test(test_kill_flatten_held_through_ban),
+        cmocka_unit_test(test_lost_recon_answer_asked_again),
     };
     return cmocka_run_group_tests(t, NULL, NULL);
 }

@@ -346,12 +346,68 @@ static void test_clock_skew_and_disconnect(void **st)
     assert_true(rs_sim_position(s, 0) == 2000);
 }
 
+/* venue-sim's control changes one fault at a time through get/modify/set:
+ * the other countdowns continue and an unchanged outage is not repeated. */
+static void test_faults_get_set_stack(void **st)
+{
+    (void)st;
+    rs_sim_params p;
+    rs_sim_params_default(&p);
+    rs_sim *s = mk(&p);
+    rs_sim_faults f;
+    rs_sim_get_faults(s, &f);
+    f.drop_fills = 1;
+    f.disconnect_at_ns = 2000 * MS;
+    f.disconnect_for_ns = 500 * MS;
+    rs_sim_set_faults(s, &f);
+    rs_sim_get_faults(s, &f);
+    f.dup_fills = 1; /* stacked on top: drop_fills and the outage stay */
+    rs_sim_set_faults(s, &f);
+    int64_t t = 1000 * MS;
+    rs_sim_on_quote(s, t, 0, 9990, 10000, 9995);
+    for (uint64_t id = 1; id <= 2; id++) {
+        rs_vreq r = place(id, RS_SIDE_BUY, RS_ORD_MARKET, 0, 1000, t);
+        rs_sim_request(s, t, &r);
+    }
+    evs v = {0};
+    drain(s, 3000 * MS, &v);
+    assert_int_equal(count(&v, RS_VEVT_FILL), 2);        /* order 1's fill dropped, order 2's sent twice */
+    assert_int_equal(count(&v, RS_VEVT_STREAM_DOWN), 1); /* scheduled once */
+    assert_int_equal(count(&v, RS_VEVT_STREAM_UP), 1);
+    rs_sim_get_faults(s, &f);
+    assert_int_equal(f.drop_fills, 0);
+    assert_int_equal(f.dup_fills, 0);
+    rs_sim_stats ss;
+    rs_sim_get_stats(s, &ss);
+    assert_int_equal(ss.fills_dropped, 1);
+    assert_int_equal(ss.fills_duplicated, 1);
+    /* silent: neither the fill nor a status; only REST (status, my trades) shows it */
+    f.drop_fills = 1;
+    f.drop_silent = 1;
+    rs_sim_set_faults(s, &f);
+    t = 4000 * MS;
+    rs_vreq r = place(3, RS_SIDE_BUY, RS_ORD_MARKET, 0, 1000, t);
+    rs_sim_request(s, t, &r);
+    memset(&v, 0, sizeof v);
+    drain(s, t + 10 * MS, &v);
+    assert_int_equal(count(&v, RS_VEVT_FILL), 0);
+    assert_int_equal(count(&v, RS_VEVT_STATUS), 0);
+    assert_int_equal(count(&v, RS_VEVT_ACK), 2); /* the answer and the account stream's NEW */
+    rs_vreq q = {.kind = RS_VREQ_STATUS, .sym = 0, .req_id = 77, .client_id = 3, .ts_ms = t / MS};
+    rs_sim_request(s, t + 10 * MS, &q);
+    memset(&v, 0, sizeof v);
+    drain(s, t + 20 * MS, &v);
+    assert_int_equal(first(&v, RS_VEVT_STATUS)->state, RS_OS_FILLED);
+    assert_true(rs_sim_position(s, 0) == 3000);
+}
+
 int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_market_fill_fees_slippage), cmocka_unit_test(test_limit_rests_then_maker_fill_and_vwap),
         cmocka_unit_test(test_ioc_cancel_status_lists),  cmocka_unit_test(test_latency_models_deterministic),
         cmocka_unit_test(test_faults),                    cmocka_unit_test(test_clock_skew_and_disconnect),
+        cmocka_unit_test(test_faults_get_set_stack),
     };
     return cmocka_run_group_tests(t, NULL, free_all);
 }
