@@ -38,7 +38,7 @@ sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g
     -e "s#^  warmup_bars: .*#  warmup_bars: 0#" -e "s#^  vote_k: .*#  vote_k: 1\n  vote_min: 1#" \
     -e "s#^  cooldown_bars: .*#  cooldown_bars: 0#" \
     configs/demo.yml > "$T/top.yml"
-"$B" run -c "$T/top.yml" --clock-speed 2880 --clock-origin-ms "$origin" --duration 12 --progress 0 \
+"$B" run -c "$T/top.yml" --clock-speed 2880 --clock-origin-ms "$origin" --duration 20 --progress 0 \
     > "$T/run.log" 2>&1 &
 RUN=$!
 
