@@ -434,9 +434,11 @@ int rs_cmd_run(int argc, char **argv)
         FILE *f = fopen(summary_json, "w");
         if (f) {
             fprintf(f, "{\"journal\":\"%s\",\"records\":%" PRIu64 ",\"bars\":%" PRIu64 ",\"predictions\":%" PRIu64
-                       ",\"decisions\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"pnl\":%.6f}\n",
+                       ",\"decisions\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"pnl\":%.6f"
+                       ",\"t2o_count\":%" PRIu64 ",\"t2o_p50_ns\":%" PRIu64 ",\"t2o_p99_ns\":%" PRIu64 "}\n",
                     jdir, sum.records, sum.per_type[RS_EV_BAR], sum.per_type[RS_EV_PREDICTION],
-                    sum.per_type[RS_EV_DECISION], sum.per_type[RS_EV_ORDER], sum.fills, sum.pnl);
+                    sum.per_type[RS_EV_DECISION], sum.per_type[RS_EV_ORDER], sum.fills, sum.pnl,
+                    t2o ? t2o->count : 0, t2o ? rs_hist_pct(t2o, 50) : 0, t2o ? rs_hist_pct(t2o, 99) : 0);
             fclose(f);
         }
     }
