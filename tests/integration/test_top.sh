@@ -5,7 +5,7 @@
 # positions/PnL table with every configured symbol, and the circuit states,
 # all published by the engine threads into the shared-memory region; and,
 # with the demo's gates opened wide (orders on most bar closes) and a
-# 2880x market clock (staleness limits raised to match: 1 h of market time
+# 5760x market clock (staleness limits raised to match: 2 h of market time
 # is 1.25 s of wall time, so a loaded CI machine does not trip them), the live
 # tick-to-order row (runtime side channel, core/origin.c) in top and in the
 # run summary.
@@ -27,7 +27,7 @@ bash tools/make-certs.sh "$T/certs" >/dev/null
 
 origin=$(( $(date +%s%3N) + 1000 ))
 "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed 2880 --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.02 \
+    --speed 5760 --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.01 \
     --duration 60 >"$T/sim.log" 2>&1 &
 SIM=$!
 for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
@@ -39,10 +39,10 @@ sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g
     -e "s#^  cost_bps: .*#  cost_bps: 0#" -e "s#^  quantile: .*#  quantile_enabled: false#" \
     -e "s#^  warmup_bars: .*#  warmup_bars: 0#" -e "s#^  vote_k: .*#  vote_k: 1\n  vote_min: 1#" \
     -e "s#^  cooldown_bars: .*#  cooldown_bars: 0#" \
-    -e "s#^  stale_symbol_ms: .*#  stale_symbol_ms: 3600000#" -e "s#^  stale_conn_ms: .*#  stale_conn_ms: 3600000#" \
-    -e "s#^  md_stale_ms: .*#  md_stale_ms: 3600000#" \
+    -e "s#^  stale_symbol_ms: .*#  stale_symbol_ms: 7200000#" -e "s#^  stale_conn_ms: .*#  stale_conn_ms: 7200000#" \
+    -e "s#^  md_stale_ms: .*#  md_stale_ms: 7200000#" \
     configs/demo.yml > "$T/top.yml"
-"$B" run -c "$T/top.yml" --clock-speed 2880 --clock-origin-ms "$origin" --duration 20 --progress 0 --summary-json "$T/sum.json" \
+"$B" run -c "$T/top.yml" --clock-speed 5760 --clock-origin-ms "$origin" --duration 20 --progress 0 --summary-json "$T/sum.json" \
     > "$T/run.log" 2>&1 &
 RUN=$!
 
