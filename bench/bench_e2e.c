@@ -377,6 +377,7 @@ typedef struct pass_res {
     uint64_t sent, src_full, orders, orders_new, orders_tagged, ord_lost, decoded;
     double wall_s;
     rs_hist send2ord, dec2ord, first_send2ord;   /* NEW orders only */
+    rs_hist live;     /* the runtime's own tick-to-order (origin side tables): a cross-check of dec2ord */
     rs_hist hop[5];   /* first order of a tick: send->decoded, ->features, ->prediction, ->intent, ->order */
     rs_hist stage[RS_SID_MAX];
     uint64_t stage_events[RS_SID_MAX];
@@ -565,6 +566,11 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
             rs_hist_init(&res->stage[s]);
         res->stage_events[s] = rs_engine_stage_events(e, s);
     }
+    const rs_hist *lt = rs_engine_t2o_latency(e);
+    if (lt)
+        res->live = *lt;
+    else
+        rs_hist_init(&res->live);
     if (rec_pid > 0) {
         kill(rec_pid, SIGTERM);   /* drain what is left, seal the journal */
         int st;
@@ -703,6 +709,8 @@ static void report_pass(const rs_bench_opts *o, const pass_res *r)
     emit_hist(o, name, &r->send2ord, tp, note);
     snprintf(name, sizeof name, "t2o decoded->order (%s)", tag);
     emit_hist(o, name, &r->dec2ord, tp, NULL);
+    snprintf(name, sizeof name, "t2o runtime live (%s)", tag);
+    emit_hist(o, name, &r->live, tp, "the runtime's own decoded->order (top, run summary)");
     snprintf(name, sizeof name, "t2o send->1st order (%s)", tag);
     emit_hist(o, name, &r->first_send2ord, tp, "first order of each tick");
     static const char *const hops[5] = {"send->decoded", "decoded->features", "features->prediction",

@@ -23,11 +23,13 @@
 #include "ringside/cpu_place.h"
 #include "ringside/log.h"
 #include "ringside/mem.h"
+#include "ringside/origin.h"
 #include "ringside/runtime.h"
 #include "ringside/runtime_counters.h"
 #include "ringside/tsc.h"
 
 #define RS_STAGE_HEADROOM (RS_REC_MAX)
+static_assert(RS_LAT_T2O < RS_REGION_MAX_STAGES, "tick-to-order has a stage_lat slot");
 #define RS_BATCH 64
 
 static const char *const stage_names[RS_SID_MAX] = {"feed", "features", "model", "gate", "exec"};
@@ -113,6 +115,12 @@ typedef struct route_emit {
     uint32_t emitted;          /* records committed since the runtime last published */
     uint16_t outs[RS_STREAM_MAX]; /* every stream the stage can write (route, dups) */
     uint16_t n_outs;
+    /* live tick-to-order (origin.h): the origin of the input being handled,
+     * the side tables of the engine's streams, and (exec stage only) the
+     * histogram of order ts_local - origin */
+    int64_t origin;
+    rs_origin_tab *otab;       /* indexed by stream; .ent NULL: no table */
+    rs_hist *t2o;
 } route_emit;
 
 static rs_rec *route_claim(rs_emit *e, uint16_t type, uint32_t len)
@@ -227,11 +235,31 @@ static void publish_rec(route_emit *re, const rs_rec *r)
     }
 }
 
+/* Carry the causal origin of what a stage commits (outside stage logic:
+ * the handler never sees it, no record changes). A decoded trade is a new
+ * origin -- its own ts_local -- and whatever the feed commits after it for
+ * the same frame (its mark) inherits it; every other record inherits the
+ * origin of the input being handled. An order placed by the exec stage with
+ * an origin is one tick-to-order sample, on the exec thread. */
+static inline void origin_tag(route_emit *re, uint16_t stream, const rs_rec *r)
+{
+    if (r->type == RS_EV_TRADE && re->def->id == RS_SID_FEED)
+        re->origin = r->ts_local;
+    int64_t o = re->origin;
+    if (!o)
+        return;
+    if (re->otab[stream].ent)
+        rs_origin_put(&re->otab[stream], r->seq, o);
+    if (re->t2o && r->type == RS_EV_ORDER && ((const rs_ev_order *)r)->kind == RS_INT_NEW)
+        rs_hist_add(re->t2o, r->ts_local > o ? (uint64_t)(r->ts_local - o) : 0);
+}
+
 static void route_commit(rs_emit *e, rs_rec *r)
 {
     route_emit *re = (route_emit *)e;
     uint16_t s = re->last == r ? re->last_stream : re->def->out;
     rs_emit_commit(&re->streams[s].e, r);
+    origin_tag(re, s, r);
     re->emitted++;
     if (re->hdr)
         publish_rec(re, r);
@@ -249,6 +277,7 @@ static void route_commit(rs_emit *e, rs_rec *r)
         memcpy((uint8_t *)c + sizeof(rs_rec), (const uint8_t *)r + sizeof(rs_rec), r->len - sizeof(rs_rec));
         c->ts = r->ts;
         rs_emit_commit(&re->streams[d].e, c);
+        origin_tag(re, d, c);
     }
 }
 
@@ -275,6 +304,8 @@ struct rs_engine {
     thread_rt threads[RS_MAX_THREADS];
     rs_atomic_u64 stage_events[RS_SID_MAX]; /* written by the owning thread */
     rs_hist *lat[RS_SID_MAX];              /* written by the owning thread */
+    rs_hist *t2o;                          /* tick-to-order: written by the exec thread */
+    rs_origin_tab otab[RS_STREAM_MAX];     /* causal origins of stage outputs (origin.h) */
     uint16_t cur_in[RS_SID_MAX];           /* input a multi-input stage is on */
     uint64_t last_seq[RS_SID_MAX];         /* last record it consumed from it */
     pub_state pub[RS_SID_MAX];             /* written by the owning thread */
@@ -288,6 +319,7 @@ struct rs_engine {
 
 rs_region *rs_engine_region(rs_engine *e) { return &e->region; }
 
+static int origin_tables_create(rs_engine *e);
 static int stream_used(const rs_engine_def *d, uint16_t s) { return s < RS_STREAM_MAX && d->ring_capacity[s]; }
 
 int rs_engine_create(rs_engine **out, const rs_engine_def *def)
@@ -368,6 +400,11 @@ int rs_engine_create(rs_engine **out, const rs_engine_def *def)
                     re->outs[re->n_outs++] = c[k];
                 }
         }
+        re->otab = e->otab;
+    }
+    if (origin_tables_create(e) != 0) {
+        rs_engine_destroy(e);
+        return -ENOMEM;
     }
     /* instrument names for the position table, before any thread runs */
     rs_region_hdr *h = e->region.hdr;
@@ -383,18 +420,49 @@ int rs_engine_create(rs_engine **out, const rs_engine_def *def)
     return 0;
 }
 
-/* Room on every output ring of a stage for one handler call. */
-static bool stage_has_room(rs_engine *e, const rs_stage_def *s)
+/* Causal-origin side tables (origin.h) for every stream a stage produces
+ * and another stage consumes, and the tick-to-order histogram of the exec
+ * stage. Control path: allocated and pre-faulted here, before any thread. */
+static int origin_tables_create(rs_engine *e)
 {
-    if (!rs_spsc_has_room(&e->prod[s->out], RS_STAGE_HEADROOM))
-        return false;
-    for (unsigned t = 0; t < RS_EV_TYPE_MAX; t++) {
-        if (s->route[t] && s->route[t] != s->out && !rs_spsc_has_room(&e->prod[s->route[t]], RS_STAGE_HEADROOM))
-            return false;
-        for (int k = 0; k < 2; k++)
-            if (s->dup[t][k] && !rs_spsc_has_room(&e->prod[s->dup[t][k]], RS_STAGE_HEADROOM))
-                return false;
+    bool consumed[RS_STREAM_MAX] = {false};
+    for (unsigned i = 0; i < e->def.n_stages; i++)
+        for (unsigned k = 0; k < e->def.stages[i].n_inputs; k++)
+            consumed[e->def.stages[i].inputs[k]] = true;
+    for (unsigned i = 0; i < e->def.n_stages; i++) {
+        route_emit *re = &e->route[i];
+        for (unsigned k = 0; k < re->n_outs; k++) {
+            uint16_t s = re->outs[k];
+            if (!consumed[s] || e->otab[s].ent || !e->def.ring_capacity[s])
+                continue;
+            size_t n = rs_origin_tab_memsize(e->def.ring_capacity[s]);
+            void *mem = rs_mem_alloc(n, 64, "tick-to-order origin table");
+            if (!mem)
+                return -ENOMEM;
+            rs_origin_tab_init(&e->otab[s], mem, e->def.ring_capacity[s]);
+        }
+        if (e->def.stages[i].id == RS_SID_EXEC && !e->t2o) {
+            e->t2o = rs_mem_alloc(sizeof(rs_hist), 64, "tick-to-order histogram");
+            if (!e->t2o)
+                return -ENOMEM;
+            rs_hist_init(e->t2o);
+            re->t2o = e->t2o;
+        }
     }
+    return 0;
+}
+
+/* Room on every output ring of a stage for one handler call. It runs
+ * before every input a stage takes (and on every idle poll), so it walks
+ * the stage's distinct output streams (route_emit.outs, built at create:
+ * the default stream, the routes and the duplicates) instead of the
+ * 64-entry route and dup tables: a few instructions per stream instead of
+ * ~700 per call (callgrind, docs/benchmarks.md "e2e"). */
+static bool stage_has_room(rs_engine *e, const route_emit *re)
+{
+    for (unsigned k = 0; k < re->n_outs; k++)
+        if (!rs_spsc_has_room(&e->prod[re->outs[k]], RS_STAGE_HEADROOM))
+            return false;
     return true;
 }
 
@@ -435,7 +503,7 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
         rs_spsc_cons *c = &e->cons[s->inputs[k]];
         int n = 0;
         while (n < RS_BATCH) {
-            if (!stage_has_room(e, s))
+            if (!stage_has_room(e, re))
                 break;               /* back-pressure: downstream is full */
             const rs_rec *r = rs_spsc_poll(c);
             if (!r)
@@ -448,6 +516,9 @@ static int run_stage(rs_engine *e, unsigned si, char *err, size_t errn)
                     return -1;
                 }
             }
+            re->origin = r->stream < RS_STREAM_MAX && e->otab[r->stream].ent
+                             ? rs_origin_get(&e->otab[r->stream], r->seq)
+                             : 0;
             int rc = s->on_event(s->state, r, &re->e);
             e->last_seq[si] = r->seq;
             if (r->ts_local) {
@@ -502,6 +573,17 @@ static void idle_wait(const rs_thread_def *d, uint32_t *idle)
     nanosleep(&ts, NULL);
 }
 
+static void lat_store(rs_region_stage_lat *o, const rs_hist *l, uint64_t *p50, uint64_t *p99)
+{
+    *p50 = rs_hist_pct(l, 50);
+    *p99 = rs_hist_pct(l, 99);
+    rs_store_relaxed(&o->count, l->count);
+    rs_store_relaxed(&o->p50_ns, *p50);
+    rs_store_relaxed(&o->p99_ns, *p99);
+    rs_store_relaxed(&o->p999_ns, rs_hist_pct(l, 99.9));
+    rs_store_relaxed(&o->max_ns, l->max);
+}
+
 /* Percentiles of this thread's stages into the region (a few us of work,
  * 5 times a second; single writer per stage). */
 static void publish_latency(rs_engine *e, const rs_thread_def *d)
@@ -513,16 +595,18 @@ static void publish_latency(rs_engine *e, const rs_thread_def *d)
         const rs_hist *l = e->lat[si];
         if (id >= RS_REGION_MAX_STAGES || !l->count)
             continue;
-        rs_region_stage_lat *o = &h->stage_lat[id];
-        uint64_t p50 = rs_hist_pct(l, 50), p99 = rs_hist_pct(l, 99);
-        rs_store_relaxed(&o->count, l->count);
-        rs_store_relaxed(&o->p50_ns, p50);
-        rs_store_relaxed(&o->p99_ns, p99);
-        rs_store_relaxed(&o->p999_ns, rs_hist_pct(l, 99.9));
-        rs_store_relaxed(&o->max_ns, l->max);
+        uint64_t p50, p99;
+        lat_store(&h->stage_lat[id], l, &p50, &p99);
         if (id < 5) {
             rs_store_relaxed(&h->counters[RS_CNT_STAGE_P50_NS + id], p50);
             rs_store_relaxed(&h->counters[RS_CNT_STAGE_P99_NS + id], p99);
+        }
+        if (id == RS_SID_EXEC && e->t2o && e->t2o->count) {
+            uint64_t t50, t99;
+            lat_store(&h->stage_lat[RS_LAT_T2O], e->t2o, &t50, &t99);
+            rs_store_relaxed(&h->counters[RS_CNT_T2O_P50_NS], t50);
+            rs_store_relaxed(&h->counters[RS_CNT_T2O_P99_NS], t99);
+            rs_store_relaxed(&h->counters[RS_CNT_T2O_COUNT], e->t2o->count);
         }
     }
 }
@@ -787,6 +871,9 @@ void rs_engine_destroy(rs_engine *e)
         rs_region_destroy(&e->region);
     for (unsigned i = 0; i < RS_SID_MAX; i++)
         rs_mem_free(e->lat[i]);
+    for (unsigned s = 0; s < RS_STREAM_MAX; s++)
+        rs_mem_free(e->otab[s].ent);
+    rs_mem_free(e->t2o);
     rs_mem_free(e);
 }
 
@@ -808,3 +895,5 @@ const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage)
             return e->lat[i];
     return NULL;
 }
+
+const rs_hist *rs_engine_t2o_latency(rs_engine *e) { return e->t2o; }

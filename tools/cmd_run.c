@@ -435,6 +435,14 @@ int rs_cmd_run(int argc, char **argv)
     }
     printf("(stage latency: from the input record's publication -- the kernel receive stamp for network\n"
            " frames -- to the end of its handler, so it includes queueing in the ring)\n");
+    const rs_hist *t2o = rs_engine_t2o_latency(e);
+    if (t2o && t2o->count)
+        printf("%-9s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", "t2o", t2o->count,
+               rs_hist_pct(t2o, 50), rs_hist_pct(t2o, 99), rs_hist_pct(t2o, 99.9), t2o->max);
+    else
+        printf("%-9s %12s\n", "t2o", "0");
+    printf("(t2o, tick-to-order: from a decoded trade's ts_local to each new order record it caused, traced\n"
+           " by the runtime beside the rings; the journal's per-record ts_local gives the same hops offline)\n");
     rs_jsummary sum;
     rs_jsummary_init(&sum);
     if (recorder) {
@@ -461,9 +469,11 @@ int rs_cmd_run(int argc, char **argv)
         FILE *f = fopen(summary_json, "w");
         if (f) {
             fprintf(f, "{\"journal\":\"%s\",\"records\":%" PRIu64 ",\"bars\":%" PRIu64 ",\"predictions\":%" PRIu64
-                       ",\"decisions\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"pnl\":%.6f}\n",
+                       ",\"decisions\":%" PRIu64 ",\"orders\":%" PRIu64 ",\"fills\":%" PRIu64 ",\"pnl\":%.6f"
+                       ",\"t2o_count\":%" PRIu64 ",\"t2o_p50_ns\":%" PRIu64 ",\"t2o_p99_ns\":%" PRIu64 "}\n",
                     jdir, sum.records, sum.per_type[RS_EV_BAR], sum.per_type[RS_EV_PREDICTION],
-                    sum.per_type[RS_EV_DECISION], sum.per_type[RS_EV_ORDER], sum.fills, sum.pnl);
+                    sum.per_type[RS_EV_DECISION], sum.per_type[RS_EV_ORDER], sum.fills, sum.pnl,
+                    t2o ? t2o->count : 0, t2o ? rs_hist_pct(t2o, 50) : 0, t2o ? rs_hist_pct(t2o, 99) : 0);
             fclose(f);
         }
     }

@@ -102,6 +102,19 @@ void rs_region_print_latency(FILE *f, const rs_region_hdr *h)
                 (unsigned long long)rs_load_relaxed((rs_atomic_u64 *)&l->p999_ns),
                 (unsigned long long)rs_load_relaxed((rs_atomic_u64 *)&l->max_ns));
     }
+    /* live tick-to-order, measured by the runtime on the exec thread */
+    const rs_region_stage_lat *t = &h->stage_lat[RS_LAT_T2O];
+    uint64_t n = rs_load_relaxed((rs_atomic_u64 *)&t->count);
+    fprintf(f, "\ntick-to-order (decoded trade -> new order record, whole run; ns)\n");
+    if (!n) {
+        fprintf(f, "%-10s %12s\n", "t2o", "-");
+        return;
+    }
+    fprintf(f, "%-10s %12llu %10llu %10llu %10llu %10llu\n", "t2o", (unsigned long long)n,
+            (unsigned long long)rs_load_relaxed((rs_atomic_u64 *)&t->p50_ns),
+            (unsigned long long)rs_load_relaxed((rs_atomic_u64 *)&t->p99_ns),
+            (unsigned long long)rs_load_relaxed((rs_atomic_u64 *)&t->p999_ns),
+            (unsigned long long)rs_load_relaxed((rs_atomic_u64 *)&t->max_ns));
 }
 
 void rs_region_print_positions(FILE *f, const rs_region_hdr *h)

@@ -129,6 +129,17 @@ void rs_engine_commit(rs_engine *e, uint16_t stream);
  * stage does not exist. Read after rs_engine_stop. */
 const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage);
 
+/* Live tick-to-order histogram: ns from a decoded trade's ts_local to the
+ * ts_local of each NEW order record the exec stage committed because of it
+ * (the causal chain is carried beside the rings, ringside/origin.h; no
+ * record changes). Written by the exec stage's thread; read it after
+ * rs_engine_stop (while running, read the region: counters
+ * RS_CNT_T2O_* and stage_lat[RS_LAT_T2O]). NULL when there is no exec
+ * stage. */
+const rs_hist *rs_engine_t2o_latency(rs_engine *e);
+/* Slot of the region's stage_lat table that holds tick-to-order. */
+#define RS_LAT_T2O RS_SID_MAX
+
 /* Records published but not yet journaled, summed over the rings (0 when
  * no recorder). */
 uint64_t rs_engine_recorder_lag(rs_engine *e);

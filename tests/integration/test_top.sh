@@ -3,7 +3,12 @@
 # accelerated market) -> `ringside run`; while it runs, top must show the
 # rings, the threads (with their CPU), per-stage latency percentiles, the
 # positions/PnL table with every configured symbol, and the circuit states,
-# all published by the engine threads into the shared-memory region.
+# all published by the engine threads into the shared-memory region; and,
+# with the demo's gates opened wide (orders on most bar closes) and a
+# 5760x market clock (staleness limits raised to match: 2 h of market time
+# is 1.25 s of wall time, so a loaded CI machine does not trip them), the live
+# tick-to-order row (runtime side channel, core/origin.c) in top and in the
+# run summary.
 set -euo pipefail
 B=${RINGSIDE:?}
 SRC=${RS_SOURCE_DIR:?}
@@ -22,7 +27,7 @@ bash tools/make-certs.sh "$T/certs" >/dev/null
 
 origin=$(( $(date +%s%3N) + 1000 ))
 "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed 288 --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.2 \
+    --speed 5760 --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.01 \
     --duration 60 >"$T/sim.log" 2>&1 &
 SIM=$!
 for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
@@ -30,8 +35,14 @@ port=$(cat "$T/port")
 inst="itest-top-$$"
 sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
     -e "s#^instance: demo#instance: $inst#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
+    -e "s#^  z_min_samples: .*#  z_min_samples: 4#" -e "s#^  z_threshold: .*#  z_threshold: 0.0001#" \
+    -e "s#^  cost_bps: .*#  cost_bps: 0#" -e "s#^  quantile: .*#  quantile_enabled: false#" \
+    -e "s#^  warmup_bars: .*#  warmup_bars: 0#" -e "s#^  vote_k: .*#  vote_k: 1\n  vote_min: 1#" \
+    -e "s#^  cooldown_bars: .*#  cooldown_bars: 0#" \
+    -e "s#^  stale_symbol_ms: .*#  stale_symbol_ms: 7200000#" -e "s#^  stale_conn_ms: .*#  stale_conn_ms: 7200000#" \
+    -e "s#^  md_stale_ms: .*#  md_stale_ms: 7200000#" \
     configs/demo.yml > "$T/top.yml"
-"$B" run -c "$T/top.yml" --clock-speed 288 --clock-origin-ms "$origin" --duration 12 --progress 0 \
+"$B" run -c "$T/top.yml" --clock-speed 5760 --clock-origin-ms "$origin" --duration 20 --progress 0 --summary-json "$T/sum.json" \
     > "$T/run.log" 2>&1 &
 RUN=$!
 
@@ -63,7 +74,29 @@ grep -q "^circuits" "$T/top.txt" || fail "no circuits section"
 # no ANSI escapes in --once output (it is for scripts and tests)
 if grep -q $'\033' "$T/top.txt"; then fail "escape sequences in --once output"; fi
 
+# live tick-to-order: once orders flow, top shows a t2o row with a count
+# and p50 <= p99.9 <= max, and the counters carry the same count
+# (polled while the engine runs: under load the first orders can come late)
+t2o=""
+while kill -0 "$RUN" 2>/dev/null; do
+  if "$B" top --once --instance "$inst" > "$T/top2.txt" 2>/dev/null; then
+    t2o=$(awk '$1 == "t2o" && $2 ~ /^[0-9]+$/ && $2 > 0' "$T/top2.txt")
+    [ -n "$t2o" ] && break
+  fi
+  sleep 0.2
+done
+[ -n "$t2o" ] || { echo "FAIL: top never showed tick-to-order"; cat "$T/top2.txt"; wait "$RUN"; cat "$T/run.log"; exit 1; }
+echo "$t2o" | awk '{ if (!($3 > 0 && $3 <= $4 && $4 <= $5 && $5 <= $6)) { print "FAIL: t2o percentiles not sane: " $0; exit 1 } }'
+grep -q "tick_to_order_count" "$T/top2.txt" || { echo "FAIL: no tick_to_order_count counter"; cat "$T/top2.txt"; exit 1; }
+
 wait "$RUN" || { cat "$T/run.log"; exit 1; }
 RUN=""
-echo "top --once:"; cat "$T/top.txt"
+sum=$(awk '$1 == "t2o" && $2 ~ /^[0-9]+$/' "$T/run.log")
+echo "run summary: $sum"
+echo "$sum" | awk '{ if (!($2 > 0 && $3 > 0 && $3 <= $4 && $4 <= $5 && $5 <= $6)) { print "FAIL: run summary t2o: " $0; exit 1 } }'
+python3 -c "import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if s['t2o_count'] > 0 and 0 < s['t2o_p50_ns'] <= s['t2o_p99_ns'] else 1)" "$T/sum.json" \
+  || { echo "FAIL: summary JSON t2o"; cat "$T/sum.json"; exit 1; }
+orders=$(grep -Eo 'orders [0-9]+' "$T/run.log" | head -1 | awk '{print $2}')
+[ "${orders:-0}" -gt 0 ] || { echo "FAIL: no orders in the session"; cat "$T/run.log"; exit 1; }
+echo "top --once:"; cat "$T/top.txt"; echo "later:"; grep -A2 '^tick-to-order' "$T/top2.txt"
 echo "1 passed, 0 failed"
