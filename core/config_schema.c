@@ -450,7 +450,7 @@ static const rs_config defaults = {
         .fsync_bytes = 8 * MIB,
         .fsync_on_order = true,
         .raw_frames = true,
-        .attach_timeout_ms = 5000,
+        .attach_timeout_ms = 15000,
         .cpu = RS_CPU_NONE,
         .idle = RS_IDLE_BACKOFF,
     },
@@ -693,7 +693,7 @@ const rs_cfg_meta rs_cfg_meta_tab[] = {
     {"recorder.fsync_on_order", ANY, "fsync the batch holding every order and exec-report record before the next batch: "
                                      "no order is ever lost on a power cut, at the cost of one fsync per order."},
     {"recorder.raw_frames", ANY, "Journal the raw network frames besides the decoded events (lets a decoder change be replayed)."},
-    {"recorder.attach_timeout_ms", IN(1, 600000), "`ringside run` waits this long for the spawned recorder to attach before failing, ms."},
+    {"recorder.attach_timeout_ms", IN(1, 600000), "`ringside run` waits this long for the spawned recorder to attach before failing, ms (a recorder that exits is noticed at once)."},
     {"recorder.cpu", IN(0, 1023), "CPU for the recorder process: a number, `auto` or `none` (as engine.threads[].cpu)."},
     {"recorder.idle", ANY, "Idle strategy of the recorder's copy loop (as engine.threads[].idle)."},
 
