@@ -952,7 +952,11 @@ static int net_cases(const rs_bench_opts *o)
                 const rs_hist *peer = m == 0 ? &res[i + 1].sock : m == 1 ? &res[i + 1].ack : &res[i + 1].fill;
                 char name[96], pname[96];
                 snprintf(name, sizeof name, "tls %s intent%s", cases[i].name, what[m]);
-                snprintf(pname, sizeof pname, "  peer: blocking SSL client");
+                /* JSON rows need a name of their own; the table reads better indented */
+                if (o->json)
+                    snprintf(pname, sizeof pname, "%s (blocking SSL peer)", name);
+                else
+                    snprintf(pname, sizeof pname, "  peer: blocking SSL client");
                 rs_bench_result r = {.bench = "exec", .case_name = name, .unit = "ns", .peer = "blocking SSL_write/SSL_read",
                                      .note = m == 0 ? "engine session: io_uring + memory-BIO TLS, signing included"
                                              : m == 1 ? "loopback venue-sim, market order, answer applied"
