@@ -950,7 +950,7 @@ static int net_cases(const rs_bench_opts *o)
             for (int m = 0; m < (cases[i].fills ? 3 : 2); m++) {
                 const rs_hist *ours = m == 0 ? &res[i].sock : m == 1 ? &res[i].ack : &res[i].fill;
                 const rs_hist *peer = m == 0 ? &res[i + 1].sock : m == 1 ? &res[i + 1].ack : &res[i + 1].fill;
-                char name[96], pname[96];
+                char name[96], pname[128];
                 snprintf(name, sizeof name, "tls %s intent%s", cases[i].name, what[m]);
                 /* JSON rows need a name of their own; the table reads better indented */
                 if (o->json)
