@@ -97,6 +97,7 @@ struct rs_vso {
     uint64_t conns_total, ws_sessions, rest_requests, ws_requests, bad_sig, bad_requests, answers, events,
         dropped_acks, disconnects, trades_applied, order_rejects, answers_5xx, answers_unknown, clock_rejects, bans,
         ban_requests, ban_order_requests, ws_refused;
+    uint64_t ws_places, rest_places;   /* accepted placements per channel (tests prove the order channel) */
 };
 
 /* ---- options --------------------------------------------------------------------- */
@@ -498,6 +499,8 @@ static void on_request(rs_vso *v, int ci, const char *s, size_t n, uint8_t ch)
     if (ch == 2)
         slot->r.req_id = 0;
     rs_sim_request(v->sim, v->now_ns, &r);
+    if (q.r.kind == RS_VREQ_PLACE)
+        *(ch == 1 ? &v->ws_places : &v->rest_places) += 1;
     if (q.r.kind == RS_VREQ_PLACE && ch == 1 && v->disconnect_on_order) {
         if (++v->places_seen >= v->disconnect_on_order) {
             /* placed, then the connection drops before any answer */
@@ -780,7 +783,7 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          "\"trades_applied\":%llu,\"answers_5xx\":%llu,\"answers_unknown\":%llu,"
                          "\"clock_rejects\":%llu,\"bans\":%llu,\"banned\":%d,\"ban_requests\":%llu,"
                          "\"ban_order_requests\":%llu,\"fills_dropped\":%llu,\"fills_duplicated\":%llu,"
-                         "\"account_events_lost\":%llu,\"ws_refused\":%llu,"
+                         "\"account_events_lost\":%llu,\"ws_refused\":%llu,\"ws_places\":%llu,\"rest_places\":%llu,"
                          "\"positions\":{",
                          (unsigned long long)v->conns_total, (unsigned long long)v->ws_sessions,
                          (unsigned long long)v->ws_requests, (unsigned long long)v->rest_requests,
@@ -796,7 +799,8 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          v->now_ns < v->ban_until_ns, (unsigned long long)v->ban_requests,
                          (unsigned long long)v->ban_order_requests, (unsigned long long)ss.fills_dropped,
                          (unsigned long long)ss.fills_duplicated, (unsigned long long)ss.lost_events,
-                         (unsigned long long)v->ws_refused);
+                         (unsigned long long)v->ws_refused, (unsigned long long)v->ws_places,
+                         (unsigned long long)v->rest_places);
         for (uint16_t s = 0; s < v->u.n && k > 0 && (size_t)k < cap; s++)
             k += snprintf(reply + k, cap - (size_t)k, "%s\"%s\":%lld", s ? "," : "", v->u.ins[s].symbol,
                           (long long)rs_sim_position(v->sim, s));
