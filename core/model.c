@@ -129,17 +129,16 @@ int rs_model_kernel_parse(const char *name)
 
 int rs_model_best_kernel(void)
 {
-    /* A vendor rule, not a start-up timing: the choice is then the same on
-     * every start of the same machine (the results are identical anyway).
-     * AMD Zen forwards a 64-byte store to the 32-bit loads that read it
-     * back, and STORE measured fastest there (docs/model.md); Intel's
-     * documented forwarding rules do not clearly cover that case, so the
-     * variant without any store-to-load round trip is the safe choice. */
+    /* A CPUID rule, not a start-up timing: the same machine always gets
+     * the same variant (the results are identical anyway). PERM on every
+     * vendor: measured on AMD Zen 5 as fast as or faster than STORE and
+     * the first kernel (docs/model.md); on Intel it is the variant that
+     * relies on no store-forwarding rule, which is the documented risk
+     * there (expected, not yet measured). This is the one place to change
+     * when `ringside bench model` on a CPU says otherwise. */
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && !__builtin_cpu_supports("avx512bw"))
         return RS_KERNEL_AUTO;   /* Xeon Phi: the block kernel needs AVX-512BW mask ops */
-    if (__builtin_cpu_is("amd"))
-        return RS_KERNEL_STORE;
     return RS_KERNEL_PERM;
 }
 

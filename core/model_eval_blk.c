@@ -28,16 +28,19 @@
 /* Variants (enum rs_model_kernel) differ only in how values move between
  * vector lanes and scalar code; the decisions and the order of the
  * additions are the same, so every variant returns the same float32 bits.
- * - STORE: leaf indices go through a 64-byte stack store read back as 16
- *   32-bit loads (the first kernel; fastest on AMD Zen 5, where a wide
- *   store forwards to any contained narrow load).
- * - PERM: nothing goes through memory: block offsets and leaf indices
- *   leave the vector by 128-bit extracts and 64-bit moves (two lanes per
- *   move), decision words enter it from general registers. No
- *   store-to-load forwarding, so no forwarding rule of any CPU applies.
- * - GATHER: like PERM for the walk, but the 16 leaf values come in one
- *   gather and reach the ordered additions by lane rotations (valignd).
- * Which is fastest depends on the CPU; docs/model.md has the figures. */
+ * - STORE (the first kernel's data movement): block offsets, decision
+ *   words and leaf indices go through stack arrays: a 64-byte store read
+ *   back as 16 32-bit loads (forwards on AMD Zen; Intel's documented rules
+ *   do not clearly cover it) and 16 2-byte stores read back as one 32-byte
+ *   load (a load wider than the stores: fails to forward on every CPU).
+ * - PERM: nothing goes through memory. Offsets and leaf indices leave the
+ *   vector by 128-bit extracts and 64-bit moves (two lanes per move),
+ *   decision words are combined in mask registers and enter the vector
+ *   from one 64-bit register per four trees. No store-to-load forwarding,
+ *   so no forwarding rule of any CPU applies. The default.
+ * - GATHER: PERM's walk, then the 16 leaf values in one gather, reaching
+ *   the ordered additions by lane rotations (valignd).
+ * `ringside bench model` times each; docs/model.md has the figures. */
 enum { BLK_STORE = RS_KERNEL_STORE, BLK_PERM = RS_KERNEL_PERM, BLK_GATHER = RS_KERNEL_GATHER };
 
 /* Go-left bits of the (up to) 16 nodes of the block whose features are at
@@ -87,15 +90,15 @@ T_AVX512 static inline __attribute__((always_inline)) void blk_quarters(__m512i 
 }
 
 /* PERM / GATHER: the go-left words of the four trees whose block offsets
- * (in slots) are the lanes of q, packed 16 bits each into one 64-bit mask
- * (lane j at bits 16j). The offsets leave the vector two per 64-bit move
- * (vmovq / vpextrq); the words are combined in mask registers (kunpckwd,
- * kunpckdq), so that the compiler never has to park a 16-bit word on the
- * stack and read it back wider (a forward that fails on every CPU; GCC 12
+ * (in slots) are the lanes of q, packed 16 bits each into the low 64 bits
+ * of an xmm (lane j at bits 16j). The offsets leave the vector two per
+ * 64-bit move (vmovq / vpextrq); the words are combined in mask registers
+ * (kunpckwd, kunpckdq), so that the compiler never has to park a 16-bit
+ * word on the stack and read it back wider (a forward that fails on every CPU; GCC 12
  * did exactly that when the words were combined in general registers). */
-T_AVX512BW static inline __attribute__((always_inline)) __mmask64 blk_left4(__m128i q, const uint8_t *fb,
-                                                                             const float *tb, __m512 r0, __m512 r1,
-                                                                             __m512 r2, __m512 r3, int wide, int nan)
+T_AVX512BW static inline __attribute__((always_inline)) __m128i blk_left4(__m128i q, const uint8_t *fb,
+                                                                           const float *tb, __m512 r0, __m512 r1,
+                                                                           __m512 r2, __m512 r3, int wide, int nan)
 {
     uint64_t a = (uint64_t)_mm_cvtsi128_si64(q), b = (uint64_t)_mm_extract_epi64(q, 1);
     uint32_t o0 = (uint32_t)a * 16, o1 = (uint32_t)(a >> 32) * 16, o2 = (uint32_t)b * 16,
@@ -104,7 +107,7 @@ T_AVX512BW static inline __attribute__((always_inline)) __mmask64 blk_left4(__m1
                                    (__mmask32)blk_left(fb + o0, tb + o0, r0, r1, r2, r3, wide, nan));
     __mmask32 hi = _mm512_kunpackw((__mmask32)blk_left(fb + o3, tb + o3, r0, r1, r2, r3, wide, nan),
                                    (__mmask32)blk_left(fb + o2, tb + o2, r0, r1, r2, r3, wide, nan));
-    return _mm512_kunpackd((__mmask64)hi, (__mmask64)lo);
+    return _mm_cvtsi64_si128((long long)_cvtmask64_u64(_mm512_kunpackd((__mmask64)hi, (__mmask64)lo)));
 }
 
 /* PERM: prefetch the leaf lines of the four trees whose leaf offsets are
@@ -230,8 +233,6 @@ T_AVX512BW static inline __attribute__((always_inline)) float blk_margin(const s
             uint32_t nprev = 1u << L1;
             for (uint32_t r = 1; r < R; r++) {
                 __m512i blk = _mm512_add_epi32(first, J);   /* in slots */
-                __m512i lo = _mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)),
-                                              _mm512_slli_epi32(J, 4));
                 __m512i g;
                 if (var == BLK_STORE) {
                     _mm512_store_si512((void *)off, _mm512_slli_epi32(blk, 4));
@@ -239,6 +240,8 @@ T_AVX512BW static inline __attribute__((always_inline)) float blk_margin(const s
                         /* the 16 leaves under the last block share one
                          * line: fetch it now, alongside the block, not
                          * after it */
+                        __m512i lo = _mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)),
+                                                      _mm512_slli_epi32(J, 4));
                         _mm512_store_si512((void *)loff, lo);
                         for (uint32_t i = 0; i < 16; i++)
                             _mm_prefetch((const char *)(m->bleaf + loff[i]), _MM_HINT_T0);
@@ -250,15 +253,17 @@ T_AVX512BW static inline __attribute__((always_inline)) float blk_margin(const s
                 } else {
                     __m128i q[4];
                     if (r == R - 1) {
-                        blk_quarters(lo, q);
+                        blk_quarters(_mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)),
+                                                      _mm512_slli_epi32(J, 4)),
+                                     q);
                         for (uint32_t i = 0; i < 4; i++)
                             blk_prefetch4(lv, q[i]);
                     }
                     blk_quarters(blk, q);
-                    __m128i x0 = _mm_cvtsi64_si128((long long)_cvtmask64_u64(blk_left4(q[0], fb, tb, r0, r1, r2, r3, wide, nan)));
-                    __m128i x1 = _mm_cvtsi64_si128((long long)_cvtmask64_u64(blk_left4(q[1], fb, tb, r0, r1, r2, r3, wide, nan)));
-                    __m128i x2 = _mm_cvtsi64_si128((long long)_cvtmask64_u64(blk_left4(q[2], fb, tb, r0, r1, r2, r3, wide, nan)));
-                    __m128i x3 = _mm_cvtsi64_si128((long long)_cvtmask64_u64(blk_left4(q[3], fb, tb, r0, r1, r2, r3, wide, nan)));
+                    __m128i x0 = blk_left4(q[0], fb, tb, r0, r1, r2, r3, wide, nan);
+                    __m128i x1 = blk_left4(q[1], fb, tb, r0, r1, r2, r3, wide, nan);
+                    __m128i x2 = blk_left4(q[2], fb, tb, r0, r1, r2, r3, wide, nan);
+                    __m128i x3 = blk_left4(q[3], fb, tb, r0, r1, r2, r3, wide, nan);
                     g = _mm512_cvtepu16_epi32(
                         _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi64(x0, x1)),
                                                 _mm_unpacklo_epi64(x2, x3), 1));
@@ -305,16 +310,18 @@ T_AVX512BW static inline __attribute__((always_inline)) float blk_margin(const s
             }
             continue;
         }
-        /* STORE: the leaf indices go through a 64-byte store to 16 scalar
-         * loads, each feeding its addition directly (on AMD Zen 5 this
-         * beat lane extracts). The empty asm says it reads and rewrites
-         * lix, so the compiler keeps the store and the loads and does not
-         * turn them into lane extracts (which is what PERM is for).
-         * atomic_signal_fence would not do: lix never escapes, so no
-         * signal handler could see it, and the compiler may ignore the
-         * fence for it. */
+        /* STORE (the first kernel, kept as the reference for `bench
+         * model`): the leaf indices go through a 64-byte store to 16 scalar
+         * loads, each feeding its addition directly. The empty asm says it
+         * reads and rewrites the four scratch arrays, so the compiler keeps
+         * them in memory (the stores and the loads stay; it does not turn
+         * them into lane extracts, which is what PERM is for) and the
+         * generated code stays that of the first kernel.
+         * atomic_signal_fence would not do: the arrays never escape, so no
+         * signal handler could see them, and GCC ignores the fence for
+         * them. */
         _mm512_store_si512((void *)lix, li);
-        __asm__("" : "+m"(lix));
+        __asm__("" : "+m"(lix), "+m"(gl), "+m"(off), "+m"(loff));
         if (cnt == 16) {
             acc += lv[lix[0]]; acc += lv[lix[1]]; acc += lv[lix[2]]; acc += lv[lix[3]];
             acc += lv[lix[4]]; acc += lv[lix[5]]; acc += lv[lix[6]]; acc += lv[lix[7]];

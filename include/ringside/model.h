@@ -119,9 +119,10 @@ int rs_model_isa_parse(const char *name);
  * every tree is at most 10 deep and the model has at most 64 features).
  * All return the same float32 bits; they differ only in how values move
  * between vector lanes and scalar code, which costs differently per CPU:
- *   STORE   leaf indices through a 64-byte stack store read back as 16
- *           32-bit loads (relies on the CPU forwarding a wide store to
- *           narrow loads: AMD Zen does);
+ *   STORE   the first kernel's data movement: block offsets, decision
+ *           words and leaf indices through stack arrays (a 64-byte store
+ *           read back as 16 32-bit loads, 16 2-byte stores read back as
+ *           one 32-byte load); relies on the CPU's store forwarding;
  *   PERM    no store-to-load round trip at all (lane extracts, decision
  *           words combined in general registers);
  *   GATHER  as PERM, but leaf values by one 16-lane gather.
@@ -147,10 +148,10 @@ int rs_model_set_kernel(rs_model *m, int kernel);
 int rs_model_get_kernel(const rs_model *m);
 /* Nonzero when the model has the block layout (the variants apply). */
 int rs_model_has_blk(const rs_model *m);
-/* Default variant for this CPU, from the CPUID vendor: PERM on Intel (no
- * store-forwarding assumption), STORE on AMD (measured fastest on Zen 5),
- * PERM elsewhere; RS_KERNEL_AUTO on AVX-512F without AVX-512BW (block
- * kernel off). Deterministic: no timing at start-up. */
+/* Default variant for this CPU, from CPUID: PERM (measured fastest on AMD
+ * Zen 5; on Intel the one that needs no store forwarding); RS_KERNEL_AUTO
+ * on AVX-512F without AVX-512BW (block kernel off). Deterministic: no
+ * timing at start-up. */
 int rs_model_best_kernel(void);
 /* "auto", "store", "perm", "gather"; rs_model_kernel_parse returns -1 for
  * an unknown name. */
