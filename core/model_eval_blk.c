@@ -17,7 +17,6 @@
  * to the margin one tree after another, in tree order (the trees overlap
  * only in the out-of-order core; the additions form one dependent chain). */
 #include <immintrin.h>
-#include <stdatomic.h>
 #include <string.h>
 
 #include "model_impl.h"
@@ -94,8 +93,9 @@ T_AVX512 static inline __attribute__((always_inline)) void blk_quarters(__m512i 
  * of an xmm (lane j at bits 16j). The offsets leave the vector two per
  * 64-bit move (vmovq / vpextrq); the words are combined in mask registers
  * (kunpckwd, kunpckdq), so that the compiler never has to park a 16-bit
- * word on the stack and read it back wider (a forward that fails on every CPU; GCC 12
- * did exactly that when the words were combined in general registers). */
+ * word on the stack and read it back wider (a forward that fails on every
+ * CPU; GCC 12 did exactly that when the words were combined in general
+ * registers). */
 T_AVX512BW static inline __attribute__((always_inline)) __m128i blk_left4(__m128i q, const uint8_t *fb,
                                                                            const float *tb, __m512 r0, __m512 r1,
                                                                            __m512 r2, __m512 r3, int wide, int nan)
@@ -110,7 +110,7 @@ T_AVX512BW static inline __attribute__((always_inline)) __m128i blk_left4(__m128
     return _mm_cvtsi64_si128((long long)_cvtmask64_u64(_mm512_kunpackd((__mmask64)hi, (__mmask64)lo)));
 }
 
-/* PERM: prefetch the leaf lines of the four trees whose leaf offsets are
+/* PERM / GATHER: prefetch the leaf lines of the four trees whose leaf offsets are
  * the lanes of q. */
 T_AVX512 static inline __attribute__((always_inline)) void blk_prefetch4(const float *lv, __m128i q)
 {
@@ -179,7 +179,7 @@ T_AVX512 static inline __attribute__((always_inline)) __m512i blk_round1(const u
  * out of that vector. The 16 trees' blocks are independent loads, so their
  * cache misses overlap. */
 T_AVX512BW static inline __attribute__((always_inline)) float blk_margin(const struct rs_model *m, const float *row,
-                                                                       int wide, int nan, int var)
+                                                                         int wide, int nan, int var)
 {
     uint32_t F = m->n_features;
     __m512 r0, r1 = _mm512_setzero_ps(), r2 = _mm512_setzero_ps(), r3 = _mm512_setzero_ps();
@@ -310,16 +310,15 @@ T_AVX512BW static inline __attribute__((always_inline)) float blk_margin(const s
             }
             continue;
         }
-        /* STORE (the first kernel, kept as the reference for `bench
-         * model`): the leaf indices go through a 64-byte store to 16 scalar
-         * loads, each feeding its addition directly. The empty asm says it
-         * reads and rewrites the four scratch arrays, so the compiler keeps
-         * them in memory (the stores and the loads stay; it does not turn
-         * them into lane extracts, which is what PERM is for) and the
-         * generated code stays that of the first kernel.
-         * atomic_signal_fence would not do: the arrays never escape, so no
-         * signal handler could see them, and GCC ignores the fence for
-         * them. */
+        /* STORE (the first kernel's data movement, kept for comparison in
+         * `bench model`): the leaf indices go through a 64-byte store to 16
+         * scalar loads, each feeding its addition directly. The empty asm
+         * says it reads and rewrites the four scratch arrays, so the
+         * compiler keeps every round trip of this variant in memory, as
+         * written (it does not turn them into lane extracts, which is what
+         * PERM is for). atomic_signal_fence would not do: the arrays never
+         * escape, so no signal handler could see them, and GCC ignores the
+         * fence for them. */
         _mm512_store_si512((void *)lix, li);
         __asm__("" : "+m"(lix), "+m"(gl), "+m"(off), "+m"(loff));
         if (cnt == 16) {
