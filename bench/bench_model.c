@@ -7,7 +7,10 @@
  *
  * Cases per model:
  *   single/<isa>   one row per call, latency of each call (rdtscp), for
- *                  scalar, avx2, avx512 (those the CPU has)
+ *                  scalar, avx2, avx512 (those the CPU has); for avx512 on
+ *                  the block layout one row per kernel variant, "avx512
+ *                  blk(store|perm|gather)" (enum rs_model_kernel), timed
+ *                  in alternating chunks
  *   batch/<isa>    4096 rows per call, ns per row
  *   peer single    XGBoosterPredictFromDense with one row (array interface
  *                  strings prepared outside the timed region)
@@ -256,47 +259,81 @@ static int bench_one(const rs_bench_opts *o, const char *json, size_t jlen, cons
     XGBoosterFree(bh);
 #endif
 
+    /* Single-row runs: each ISA; for AVX-512 with the block layout, each
+     * block kernel variant as its own row. The variants are timed in
+     * alternating chunks, so that load on the machine that drifts during
+     * the run falls on all of them alike. */
+    static rs_hist hv[4];
     for (int isa = RS_ISA_SCALAR; isa <= RS_ISA_AVX512; isa++) {
         if (rs_model_set_isa(m, isa) < 0)
             continue;
-        /* correctness first: every row equal to libxgboost as float32 */
-        rs_model_predict_margin_batch(m, rows, NROWS, nf, out);
-        for (int i = 0; ref && i < NROWS; i++) {
-            float s = rs_model_predict_margin(m, rows + (size_t)i * nf);
-            if (memcmp(&out[i], &ref[i], 4) || memcmp(&s, &ref[i], 4)) {
-                fprintf(stderr, "bench model: %s %s row %d: ringside %.9g/%.9g libxgboost %.9g\n", label,
-                        rs_model_isa_name(isa), i, (double)out[i], (double)s, (double)ref[i]);
-                rc = 1;
-                break;
+        int kern[4] = {0}, nk = 1;
+        if (isa == RS_ISA_AVX512 && rs_model_has_blk(m)) {
+            nk = 0;
+            for (int k = RS_KERNEL_STORE; k <= RS_KERNEL_GATHER; k++)
+                kern[nk++] = k;
+        }
+        int defk = rs_model_best_kernel();
+        for (int v = 0; v < nk; v++) {
+            if (kern[v])
+                rs_model_set_kernel(m, kern[v]);
+            /* correctness first: every row equal to libxgboost as float32 */
+            rs_model_predict_margin_batch(m, rows, NROWS, nf, out);
+            for (int i = 0; ref && i < NROWS; i++) {
+                float s = rs_model_predict_margin(m, rows + (size_t)i * nf);
+                if (memcmp(&out[i], &ref[i], 4) || memcmp(&s, &ref[i], 4)) {
+                    fprintf(stderr, "bench model: %s %s %s row %d: ringside %.9g/%.9g libxgboost %.9g\n", label,
+                            rs_model_isa_name(isa), kern[v] ? rs_model_kernel_name(kern[v]) : "", i,
+                            (double)out[i], (double)s, (double)ref[i]);
+                    rc = 1;
+                    break;
+                }
+            }
+            rs_hist_init(&hv[v]);
+            for (int i = 0; i < 200; i++) {
+                g_sink += rs_model_predict_margin(m, rows + (size_t)(i % NROWS) * nf);
+                RS_KEEP(g_sink);
             }
         }
-        rs_hist_init(&h);
-        for (int i = 0; i < 200; i++) {
-            g_sink += rs_model_predict_margin(m, rows + (size_t)(i % NROWS) * nf);
-            RS_KEEP(g_sink);
+        enum { CHUNKS = 10 };
+        for (int c = 0; c < CHUNKS; c++)
+            for (int v = 0; v < nk; v++) {
+                if (kern[v])
+                    rs_model_set_kernel(m, kern[v]);
+                for (int i = c * iters / CHUNKS; i < (c + 1) * iters / CHUNKS; i++) {
+                    /* a different row for each variant in the same slot:
+                     * no variant reads a row another one just warmed */
+                    const float *row = rows + (size_t)((i * nk + v) % NROWS) * nf;
+                    uint64_t a = rs_rdtscp();
+                    float x = rs_model_predict_margin(m, row);
+                    uint64_t b = rs_rdtscp();
+                    g_sink += x;
+                    RS_KEEP(g_sink);
+                    rs_hist_add(&hv[v], b - a);
+                }
+            }
+        for (int v = 0; v < nk; v++) {
+            rs_bench_result r = {.bench = "model", .unit = "ns"};
+            if (kern[v])
+                snprintf(cname, sizeof cname, "%s single %s blk(%s)", label, rs_model_isa_name(isa),
+                         rs_model_kernel_name(kern[v]));
+            else
+                snprintf(cname, sizeof cname, "%s single %s", label, rs_model_isa_name(isa));
+            r.case_name = cname;
+            rs_bench_from_hist(&r, &hv[v], tick_ns);
+            r.throughput = 1e9 / r.mean;
+            r.tp_unit = "rows/s";
+            snprintf(note, sizeof note, "%.2f ns/tree%s", r.p50 / in.n_trees,
+                     kern[v] && kern[v] == defk ? "; default on this CPU" : "");
+            r.note = note;
+            if (peer_single > 0) {
+                r.peer = "libxgboost";
+                r.ratio_vs_peer = peer_single / r.p50;
+            }
+            rs_bench_emit(o, &r);
         }
-        for (int i = 0; i < iters; i++) {
-            const float *row = rows + (size_t)(i % NROWS) * nf;
-            uint64_t a = rs_rdtscp();
-            float v = rs_model_predict_margin(m, row);
-            uint64_t b = rs_rdtscp();
-            g_sink += v;
-            RS_KEEP(g_sink);
-            rs_hist_add(&h, b - a);
-        }
-        rs_bench_result r = {.bench = "model", .unit = "ns"};
-        snprintf(cname, sizeof cname, "%s single %s", label, rs_model_isa_name(isa));
-        r.case_name = cname;
-        rs_bench_from_hist(&r, &h, tick_ns);
-        r.throughput = 1e9 / r.mean;
-        r.tp_unit = "rows/s";
-        snprintf(note, sizeof note, "%.2f ns/tree", r.p50 / in.n_trees);
-        r.note = note;
-        if (peer_single > 0) {
-            r.peer = "libxgboost";
-            r.ratio_vs_peer = peer_single / r.p50;
-        }
-        rs_bench_emit(o, &r);
+        if (nk > 1)
+            rs_model_set_kernel(m, RS_KERNEL_AUTO);
 
         uint64_t best = UINT64_MAX;
         for (int k = 0; k < brep; k++) {

@@ -109,6 +109,56 @@ int rs_model_set_isa(rs_model *m, int isa)
 
 int rs_model_get_isa(const rs_model *m) { return m->isa; }
 
+const char *rs_model_kernel_name(int kernel)
+{
+    switch (kernel) {
+    case RS_KERNEL_AUTO: return "auto";
+    case RS_KERNEL_STORE: return "store";
+    case RS_KERNEL_PERM: return "perm";
+    case RS_KERNEL_GATHER: return "gather";
+    default: return "?";
+    }
+}
+
+int rs_model_kernel_parse(const char *name)
+{
+    for (int i = RS_KERNEL_AUTO; i <= RS_KERNEL_GATHER; i++)
+        if (!strcmp(name, rs_model_kernel_name(i)))
+            return i;
+    return -1;
+}
+
+int rs_model_best_kernel(void)
+{
+    /* A CPUID rule, not a start-up timing: the same machine always gets
+     * the same variant (the results are identical anyway). PERM on every
+     * vendor: measured on AMD Zen 5 as fast as or faster than STORE and
+     * the first kernel (docs/model.md); on Intel it is the variant that
+     * relies on no store-forwarding rule, which is the documented risk
+     * there (expected, not yet measured). This is the one place to change
+     * when `ringside bench model` on a CPU says otherwise. */
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && !__builtin_cpu_supports("avx512bw"))
+        return RS_KERNEL_AUTO;   /* Xeon Phi: the block kernel needs AVX-512BW mask ops */
+    return RS_KERNEL_PERM;
+}
+
+int rs_model_set_kernel(rs_model *m, int kernel)
+{
+    if (kernel < RS_KERNEL_AUTO || kernel > RS_KERNEL_GATHER)
+        return rs_err_set(EINVAL, "model: unknown block kernel variant %d", kernel);
+    int best = rs_model_best_kernel();
+    if (kernel != RS_KERNEL_AUTO && best == RS_KERNEL_AUTO)
+        return rs_err_set(ENOTSUP, "model: block kernel '%s' needs AVX-512BW, which this CPU lacks",
+                          rs_model_kernel_name(kernel));
+    m->kernel = kernel == RS_KERNEL_AUTO ? best : kernel;
+    return 0;
+}
+
+int rs_model_get_kernel(const rs_model *m) { return m->kernel; }
+
+int rs_model_has_blk(const rs_model *m) { return m->bthr != NULL; }
+
 /* ---- hot path dispatch -------------------------------------------------------- */
 
 float rs_model_predict_margin(const rs_model *m, const float *row)
@@ -903,6 +953,8 @@ int rs_model_load_mem(rs_model **out, const void *buf, size_t n, const char *nam
     }
     if (!rc)
         rc = rs_model_set_isa(m, RS_ISA_AUTO);
+    if (!rc)
+        rc = rs_model_set_kernel(m, RS_KERNEL_AUTO);
     if (rc) {
         rs_model_destroy(m);
         return rc;

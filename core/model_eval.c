@@ -664,7 +664,7 @@ void rs_model_batch_avx2(const struct rs_model *m, const float *rows, size_t n, 
 
 float rs_model_margin_avx512(const struct rs_model *m, const float *row)
 {
-    if (m->bthr)
+    if (m->bthr && m->kernel)   /* kernel 0: the CPU has no AVX-512BW (rs_model_best_kernel) */
         return rs_model_margin_blk_avx512(m, row);
     return m->cw ? cpl_margin_avx512(m, row) : gen_margin_avx512(m, row);
 }

@@ -22,6 +22,25 @@
 #include "model_impl.h"
 
 #define T_AVX512 __attribute__((target("avx512f")))
+#define T_AVX512BW __attribute__((target("avx512f,avx512bw")))
+
+/* Variants (enum rs_model_kernel) differ only in how values move between
+ * vector lanes and scalar code; the decisions and the order of the
+ * additions are the same, so every variant returns the same float32 bits.
+ * - STORE (the first kernel's data movement): block offsets, decision
+ *   words and leaf indices go through stack arrays: a 64-byte store read
+ *   back as 16 32-bit loads (forwards on AMD Zen; Intel's documented rules
+ *   do not clearly cover it) and 16 2-byte stores read back as one 32-byte
+ *   load (a load wider than the stores: fails to forward on every CPU).
+ * - PERM: nothing goes through memory. Offsets and leaf indices leave the
+ *   vector by 128-bit extracts and 64-bit moves (two lanes per move),
+ *   decision words are combined in mask registers and enter the vector
+ *   from one 64-bit register per four trees. No store-to-load forwarding,
+ *   so no forwarding rule of any CPU applies. The default.
+ * - GATHER: PERM's walk, then the 16 leaf values in one gather, reaching
+ *   the ordered additions by lane rotations (valignd).
+ * `ringside bench model` times each; docs/model.md has the figures. */
+enum { BLK_STORE = RS_KERNEL_STORE, BLK_PERM = RS_KERNEL_PERM, BLK_GATHER = RS_KERNEL_GATHER };
 
 /* Go-left bits of the (up to) 16 nodes of the block whose features are at
  * fp and thresholds at tp: bit i set when node i sends the row left
@@ -49,10 +68,9 @@ T_AVX512 static inline __attribute__((always_inline)) uint32_t blk_left(const ui
 /* 16 trees at once: lane i holds tree i's go-left bits of one 4-level
  * block; returns the leaf reached in each (0..15, path bits most
  * significant first). Node k's children are 2k+1 (left) and 2k+2. */
-T_AVX512 static inline __attribute__((always_inline)) __m512i blk_walk16(const uint16_t *gl)
+T_AVX512 static inline __attribute__((always_inline)) __m512i blk_walk16(__m512i g)
 {
     const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
-    __m512i g = _mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)gl));
     __m512i k = _mm512_setzero_si512();
     for (uint32_t l = 0; l < 4; l++) {
         __m512i bit = _mm512_and_si512(_mm512_srlv_epi32(g, k), one);
@@ -60,6 +78,67 @@ T_AVX512 static inline __attribute__((always_inline)) __m512i blk_walk16(const u
     }
     return _mm512_sub_epi32(k, _mm512_set1_epi32(15));
 }
+
+/* The four 128-bit quarters of v (lanes 4i..4i+3 in q[i]). */
+T_AVX512 static inline __attribute__((always_inline)) void blk_quarters(__m512i v, __m128i q[4])
+{
+    q[0] = _mm512_castsi512_si128(v);
+    q[1] = _mm512_extracti32x4_epi32(v, 1);
+    q[2] = _mm512_extracti32x4_epi32(v, 2);
+    q[3] = _mm512_extracti32x4_epi32(v, 3);
+}
+
+/* PERM / GATHER: the go-left words of the four trees whose block offsets
+ * (in slots) are the lanes of q, packed 16 bits each into the low 64 bits
+ * of an xmm (lane j at bits 16j). The offsets leave the vector two per
+ * 64-bit move (vmovq / vpextrq); the words are combined in mask registers
+ * (kunpckwd, kunpckdq), so that the compiler never has to park a 16-bit
+ * word on the stack and read it back wider (a forward that fails on every
+ * CPU; GCC 12 did exactly that when the words were combined in general
+ * registers). */
+T_AVX512BW static inline __attribute__((always_inline)) __m128i blk_left4(__m128i q, const uint8_t *fb,
+                                                                           const float *tb, __m512 r0, __m512 r1,
+                                                                           __m512 r2, __m512 r3, int wide, int nan)
+{
+    uint64_t a = (uint64_t)_mm_cvtsi128_si64(q), b = (uint64_t)_mm_extract_epi64(q, 1);
+    uint32_t o0 = (uint32_t)a * 16, o1 = (uint32_t)(a >> 32) * 16, o2 = (uint32_t)b * 16,
+             o3 = (uint32_t)(b >> 32) * 16;
+    __mmask32 lo = _mm512_kunpackw((__mmask32)blk_left(fb + o1, tb + o1, r0, r1, r2, r3, wide, nan),
+                                   (__mmask32)blk_left(fb + o0, tb + o0, r0, r1, r2, r3, wide, nan));
+    __mmask32 hi = _mm512_kunpackw((__mmask32)blk_left(fb + o3, tb + o3, r0, r1, r2, r3, wide, nan),
+                                   (__mmask32)blk_left(fb + o2, tb + o2, r0, r1, r2, r3, wide, nan));
+    return _mm_cvtsi64_si128((long long)_cvtmask64_u64(_mm512_kunpackd((__mmask64)hi, (__mmask64)lo)));
+}
+
+/* PERM / GATHER: prefetch the leaf lines of the four trees whose leaf offsets are
+ * the lanes of q. */
+T_AVX512 static inline __attribute__((always_inline)) void blk_prefetch4(const float *lv, __m128i q)
+{
+    uint64_t a = (uint64_t)_mm_cvtsi128_si64(q), b = (uint64_t)_mm_extract_epi64(q, 1);
+    _mm_prefetch((const char *)(lv + (uint32_t)a), _MM_HINT_T0);
+    _mm_prefetch((const char *)(lv + (a >> 32)), _MM_HINT_T0);
+    _mm_prefetch((const char *)(lv + (uint32_t)b), _MM_HINT_T0);
+    _mm_prefetch((const char *)(lv + (b >> 32)), _MM_HINT_T0);
+}
+
+/* PERM: add the leaves whose indices are the first n (1..4) lanes of q to
+ * acc, in lane order. */
+T_AVX512 static inline __attribute__((always_inline)) float blk_add4(float acc, const float *lv, __m128i q,
+                                                                     uint32_t n)
+{
+    uint64_t a = (uint64_t)_mm_cvtsi128_si64(q), b = (uint64_t)_mm_extract_epi64(q, 1);
+    acc += lv[(uint32_t)a];
+    if (n > 1)
+        acc += lv[a >> 32];
+    if (n > 2)
+        acc += lv[(uint32_t)b];
+    if (n > 3)
+        acc += lv[b >> 32];
+    return acc;
+}
+
+/* GATHER: lane i of v moved to lane 0 (valignd), as a float. */
+#define BLK_LANE_F(v, i) _mm512_cvtss_f32(_mm512_castsi512_ps(_mm512_alignr_epi32((v), (v), (i))))
 
 static inline __attribute__((always_inline)) uint32_t mux(uint32_t left, uint32_t right, uint32_t gl)
 {
@@ -99,8 +178,8 @@ T_AVX512 static inline __attribute__((always_inline)) __m512i blk_round1(const u
  * paths in the lanes of one vector; the next round's block offsets come
  * out of that vector. The 16 trees' blocks are independent loads, so their
  * cache misses overlap. */
-T_AVX512 static inline __attribute__((always_inline)) float blk_margin(const struct rs_model *m, const float *row,
-                                                                       int wide, int nan)
+T_AVX512BW static inline __attribute__((always_inline)) float blk_margin(const struct rs_model *m, const float *row,
+                                                                         int wide, int nan, int var)
 {
     uint32_t F = m->n_features;
     __m512 r0, r1 = _mm512_setzero_ps(), r2 = _mm512_setzero_ps(), r3 = _mm512_setzero_ps();
@@ -153,32 +232,95 @@ T_AVX512 static inline __attribute__((always_inline)) float blk_margin(const str
             __m512i first = _mm512_load_si512((const void *)(m->bblk + g0));
             uint32_t nprev = 1u << L1;
             for (uint32_t r = 1; r < R; r++) {
-                __m512i o = _mm512_slli_epi32(_mm512_add_epi32(first, J), 4);
-                _mm512_store_si512((void *)off, o);
-                if (r == R - 1) {
-                    /* the 16 leaves under the last block share one line:
-                     * fetch it now, alongside the block, not after it */
-                    __m512i lo = _mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)),
-                                                  _mm512_slli_epi32(J, 4));
-                    _mm512_store_si512((void *)loff, lo);
+                __m512i blk = _mm512_add_epi32(first, J);   /* in slots */
+                __m512i g;
+                if (var == BLK_STORE) {
+                    _mm512_store_si512((void *)off, _mm512_slli_epi32(blk, 4));
+                    if (r == R - 1) {
+                        /* the 16 leaves under the last block share one
+                         * line: fetch it now, alongside the block, not
+                         * after it */
+                        __m512i lo = _mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)),
+                                                      _mm512_slli_epi32(J, 4));
+                        _mm512_store_si512((void *)loff, lo);
+                        for (uint32_t i = 0; i < 16; i++)
+                            _mm_prefetch((const char *)(m->bleaf + loff[i]), _MM_HINT_T0);
+                    }
                     for (uint32_t i = 0; i < 16; i++)
-                        _mm_prefetch((const char *)(m->bleaf + loff[i]), _MM_HINT_T0);
+                        _store_mask16((__mmask16 *)&gl[i],
+                                      blk_left(fb + off[i], tb + off[i], r0, r1, r2, r3, wide, nan));
+                    g = _mm512_cvtepu16_epi32(_mm256_load_si256((const __m256i *)gl));
+                } else {
+                    __m128i q[4];
+                    if (r == R - 1) {
+                        blk_quarters(_mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)),
+                                                      _mm512_slli_epi32(J, 4)),
+                                     q);
+                        for (uint32_t i = 0; i < 4; i++)
+                            blk_prefetch4(lv, q[i]);
+                    }
+                    blk_quarters(blk, q);
+                    __m128i x0 = blk_left4(q[0], fb, tb, r0, r1, r2, r3, wide, nan);
+                    __m128i x1 = blk_left4(q[1], fb, tb, r0, r1, r2, r3, wide, nan);
+                    __m128i x2 = blk_left4(q[2], fb, tb, r0, r1, r2, r3, wide, nan);
+                    __m128i x3 = blk_left4(q[3], fb, tb, r0, r1, r2, r3, wide, nan);
+                    g = _mm512_cvtepu16_epi32(
+                        _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_unpacklo_epi64(x0, x1)),
+                                                _mm_unpacklo_epi64(x2, x3), 1));
                 }
-                for (uint32_t i = 0; i < 16; i++)
-                    _store_mask16((__mmask16 *)&gl[i],
-                                  blk_left(fb + off[i], tb + off[i], r0, r1, r2, r3, wide, nan));
-                J = _mm512_add_epi32(_mm512_slli_epi32(J, 4), blk_walk16(gl));
+                J = _mm512_add_epi32(_mm512_slli_epi32(J, 4), blk_walk16(g));
                 first = _mm512_add_epi32(first, _mm512_set1_epi32((int)nprev));
                 nprev <<= 4;
             }
         }
-        /* Leaf indices go through memory to scalar loads: a 16-lane gather
-         * costs more than 16 loads on the CPUs measured (AMD Zen 5), and
-         * each load feeds its addition directly. */
-        _mm512_store_si512((void *)lix, _mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)), J));
-        __asm__ volatile("" ::: "memory");   /* keep it a store + loads, not lane extracts */
-        /* tree order, one float32 addition after another */
+        __m512i li = _mm512_add_epi32(_mm512_load_si512((const void *)(m->bloff + g0)), J);
         uint32_t cnt = m->n_trees - g0 < 16 ? m->n_trees - g0 : 16;
+        /* tree order, one float32 addition after another, in every variant */
+        if (var == BLK_GATHER) {
+            /* one gather of the 16 leaf values (lanes past the last real
+             * tree masked off), then lane rotations feed the additions */
+            __m512i v = _mm512_castps_si512(
+                _mm512_mask_i32gather_ps(_mm512_setzero_ps(), (__mmask16)((1u << cnt) - 1), li, lv, 4));
+            acc += _mm512_cvtss_f32(_mm512_castsi512_ps(v));
+            if (cnt == 16) {
+                acc += BLK_LANE_F(v, 1); acc += BLK_LANE_F(v, 2); acc += BLK_LANE_F(v, 3);
+                acc += BLK_LANE_F(v, 4); acc += BLK_LANE_F(v, 5); acc += BLK_LANE_F(v, 6);
+                acc += BLK_LANE_F(v, 7); acc += BLK_LANE_F(v, 8); acc += BLK_LANE_F(v, 9);
+                acc += BLK_LANE_F(v, 10); acc += BLK_LANE_F(v, 11); acc += BLK_LANE_F(v, 12);
+                acc += BLK_LANE_F(v, 13); acc += BLK_LANE_F(v, 14); acc += BLK_LANE_F(v, 15);
+            } else {
+                for (uint32_t i = 1; i < cnt; i++) {   /* the last, partial group */
+                    v = _mm512_alignr_epi32(v, v, 1);
+                    acc += _mm512_cvtss_f32(_mm512_castsi512_ps(v));
+                }
+            }
+            continue;
+        }
+        if (var == BLK_PERM) {
+            __m128i q[4];
+            blk_quarters(li, q);
+            if (cnt == 16) {
+                acc = blk_add4(acc, lv, q[0], 4);
+                acc = blk_add4(acc, lv, q[1], 4);
+                acc = blk_add4(acc, lv, q[2], 4);
+                acc = blk_add4(acc, lv, q[3], 4);
+            } else {
+                for (uint32_t i = 0; 4 * i < cnt; i++)
+                    acc = blk_add4(acc, lv, q[i], cnt - 4 * i);
+            }
+            continue;
+        }
+        /* STORE (the first kernel's data movement, kept for comparison in
+         * `bench model`): the leaf indices go through a 64-byte store to 16
+         * scalar loads, each feeding its addition directly. The empty asm
+         * says it reads and rewrites the four scratch arrays, so the
+         * compiler keeps every round trip of this variant in memory, as
+         * written (it does not turn them into lane extracts, which is what
+         * PERM is for). atomic_signal_fence would not do: the arrays never
+         * escape, so no signal handler could see them, and GCC ignores the
+         * fence for them. */
+        _mm512_store_si512((void *)lix, li);
+        __asm__("" : "+m"(lix), "+m"(gl), "+m"(off), "+m"(loff));
         if (cnt == 16) {
             acc += lv[lix[0]]; acc += lv[lix[1]]; acc += lv[lix[2]]; acc += lv[lix[3]];
             acc += lv[lix[4]]; acc += lv[lix[5]]; acc += lv[lix[6]]; acc += lv[lix[7]];
@@ -192,10 +334,12 @@ T_AVX512 static inline __attribute__((always_inline)) float blk_margin(const str
     return acc;
 }
 
-T_AVX512 float rs_model_margin_blk_avx512(const struct rs_model *m, const float *row)
+/* Rows without a NaN skip the default-direction test (exact either way:
+ * it only matters for NaN). The variant is a constant in each caller, so
+ * each variant compiles to its own specialised code. */
+T_AVX512BW static inline __attribute__((always_inline)) float blk_entry(const struct rs_model *m, const float *row,
+                                                                      int var)
 {
-    /* Rows without a NaN skip the default-direction test (exact either way:
-     * it only matters for NaN). */
     uint32_t F = m->n_features;
     __mmask16 any = 0;
     for (uint32_t j = 0; j < F; j += 16) {
@@ -204,6 +348,19 @@ T_AVX512 float rs_model_margin_blk_avx512(const struct rs_model *m, const float 
         any |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
     }
     if (F > 32)
-        return any ? blk_margin(m, row, 1, 1) : blk_margin(m, row, 1, 0);
-    return any ? blk_margin(m, row, 0, 1) : blk_margin(m, row, 0, 0);
+        return any ? blk_margin(m, row, 1, 1, var) : blk_margin(m, row, 1, 0, var);
+    return any ? blk_margin(m, row, 0, 1, var) : blk_margin(m, row, 0, 0, var);
+}
+
+T_AVX512BW static float blk_store(const struct rs_model *m, const float *row) { return blk_entry(m, row, BLK_STORE); }
+T_AVX512BW static float blk_perm(const struct rs_model *m, const float *row) { return blk_entry(m, row, BLK_PERM); }
+T_AVX512BW static float blk_gather(const struct rs_model *m, const float *row) { return blk_entry(m, row, BLK_GATHER); }
+
+float rs_model_margin_blk_avx512(const struct rs_model *m, const float *row)
+{
+    switch (m->kernel) {
+    case RS_KERNEL_PERM: return blk_perm(m, row);
+    case RS_KERNEL_GATHER: return blk_gather(m, row);
+    default: return blk_store(m, row);
+    }
 }

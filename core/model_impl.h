@@ -39,6 +39,8 @@ struct rs_model {
     uint64_t n_nodes;          /* compiled nodes, dummy leaf included */
     int obj;
     int isa;
+    int kernel;                /* enum rs_model_kernel: AVX-512 single-row block variant; 0 (AUTO):
+                                  block kernel off (CPU without AVX-512BW) */
     float base_score, base_margin;
     uint32_t max_depth;
     uint32_t depth_hist[33];
@@ -98,7 +100,7 @@ struct rs_model {
 float rs_model_margin_scalar(const struct rs_model *m, const float *row);
 float rs_model_margin_avx2(const struct rs_model *m, const float *row);
 float rs_model_margin_avx512(const struct rs_model *m, const float *row);
-float rs_model_margin_blk_avx512(const struct rs_model *m, const float *row);   /* needs m->bthr */
+float rs_model_margin_blk_avx512(const struct rs_model *m, const float *row);   /* needs m->bthr, m->kernel != 0, AVX-512BW */
 void rs_model_batch_scalar(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);
 void rs_model_batch_avx2(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);
 void rs_model_batch_avx512(const struct rs_model *m, const float *rows, size_t n, size_t stride, float *out);

@@ -13,7 +13,7 @@
 static const char usage[] =
     "usage: ringside model info M.json\n"
     "       ringside model predict --model M.json --csv rows.csv [--margin] [--isa scalar|avx2|avx512]\n"
-    "                              [--single] [--calib FILE [--calib-key K]]\n"
+    "                              [--single] [--kernel store|perm|gather] [--calib FILE [--calib-key K]]\n"
     "  info     objective, trees, depth histogram, features, SHA-256\n"
     "  predict  one prediction per CSV row, %.9g, in the model's output space (like XGBoost's\n"
     "           predict); --margin prints raw margins. The CSV header names the columns; model\n"
@@ -22,7 +22,9 @@ static const char usage[] =
     "           and rounded to float32 (as XGBoost does with float64 input).\n"
     "           --calib FILE [--calib-key K] applies a calibration (docs/model.md) to the output.\n"
     "           --isa forces an evaluation path (default: best for this CPU); --single evaluates\n"
-    "           row by row instead of with the batch kernel.\n";
+    "           row by row instead of with the batch kernel; --kernel picks the variant of the\n"
+    "           AVX-512 single-row block kernel (default: this CPU's, see `model info`; all give\n"
+    "           the same results).\n";
 
 static int cmd_info(const char *path)
 {
@@ -51,6 +53,8 @@ static int cmd_info(const char *path)
     for (uint32_t j = 0; j < in.n_named; j++)
         printf("  %4u %s\n", j, rs_model_feature_name(m, j));
     printf("isa:         %s\n", rs_model_isa_name(rs_model_get_isa(m)));
+    if (rs_model_has_blk(m) && rs_model_get_kernel(m) && rs_model_get_isa(m) == RS_ISA_AVX512)
+        printf("kernel:      blk(%s) (AVX-512 single row)\n", rs_model_kernel_name(rs_model_get_kernel(m)));
     rs_model_destroy(m);
     return RS_EXIT_OK;
 }
@@ -85,12 +89,13 @@ static void chomp(char *s)
 
 static int cmd_predict(int argc, char **argv)
 {
-    const char *model = NULL, *csv = NULL, *isa_s = NULL, *calib = NULL, *calib_key = NULL;
+    const char *model = NULL, *csv = NULL, *isa_s = NULL, *kern_s = NULL, *calib = NULL, *calib_key = NULL;
     int margin = 0, single = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc) model = argv[++i];
         else if (!strcmp(argv[i], "--csv") && i + 1 < argc) csv = argv[++i];
         else if (!strcmp(argv[i], "--isa") && i + 1 < argc) isa_s = argv[++i];
+        else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) kern_s = argv[++i];
         else if (!strcmp(argv[i], "--calib") && i + 1 < argc) calib = argv[++i];
         else if (!strcmp(argv[i], "--calib-key") && i + 1 < argc) calib_key = argv[++i];
         else if (!strcmp(argv[i], "--margin")) margin = 1;
@@ -102,6 +107,9 @@ static int cmd_predict(int argc, char **argv)
     int isa = RS_ISA_AUTO;
     if (isa_s && (isa = rs_model_isa_parse(isa_s)) < 0)
         return rs_cli_usage_error(usage, "model predict: unknown --isa '%s'", isa_s);
+    int kern = RS_KERNEL_AUTO;
+    if (kern_s && (kern = rs_model_kernel_parse(kern_s)) < 0)
+        return rs_cli_usage_error(usage, "model predict: unknown --kernel '%s'", kern_s);
     if (calib && margin)
         return rs_cli_usage_error(usage, "model predict: --calib applies to outputs, not --margin");
     rs_model *m = NULL;
@@ -112,7 +120,7 @@ static int cmd_predict(int argc, char **argv)
     float *rows = NULL, *out = NULL;
     size_t cap = 0, nrows = 0, lcap = 0;
     int rc = RS_EXIT_FAIL;
-    if (rs_model_load(&m, model) < 0 || rs_model_set_isa(m, isa) < 0) {
+    if (rs_model_load(&m, model) < 0 || rs_model_set_isa(m, isa) < 0 || rs_model_set_kernel(m, kern) < 0) {
         fprintf(stderr, "ringside model: %s\n", rs_err_msg());
         goto done;
     }

@@ -115,6 +115,49 @@ int rs_model_best_isa(void);
 const char *rs_model_isa_name(int isa);
 int rs_model_isa_parse(const char *name);
 
+/* Variants of the AVX-512 single-row kernel (the block kernel, used when
+ * every tree is at most 10 deep and the model has at most 64 features).
+ * All return the same float32 bits; they differ only in how values move
+ * between vector lanes and scalar code, which costs differently per CPU:
+ *   STORE   the first kernel's data movement: block offsets, decision
+ *           words and leaf indices through stack arrays (a 64-byte store
+ *           read back as 16 32-bit loads, 16 2-byte stores read back as
+ *           one 32-byte load); relies on the CPU's store forwarding;
+ *   PERM    no store-to-load round trip at all (lane extracts, decision
+ *           words combined in general registers);
+ *   GATHER  as PERM, but leaf values by one 16-lane gather.
+ * `ringside bench model` times each; docs/model.md has the figures. */
+enum rs_model_kernel {
+    RS_KERNEL_AUTO = 0,   /* the default for this CPU (rs_model_best_kernel) */
+    RS_KERNEL_STORE = 1,
+    RS_KERNEL_PERM = 2,
+    RS_KERNEL_GATHER = 3,
+};
+
+/* Choose the block kernel variant (RS_KERNEL_AUTO: rs_model_best_kernel()).
+ * Takes effect only on the AVX-512 single-row path of a model that has the
+ * block layout (rs_model_has_blk); harmless otherwise. Returns 0, -EINVAL
+ * for an unknown variant, -ENOTSUP for an explicit variant on a CPU with
+ * AVX-512F but no AVX-512BW (Xeon Phi), where the block kernel is off.
+ * Same thread-safety rule as rs_model_set_isa. Loading a model sets
+ * RS_KERNEL_AUTO. */
+int rs_model_set_kernel(rs_model *m, int kernel);
+/* The variant in use; RS_KERNEL_AUTO (0) only where the block kernel is
+ * off (no AVX-512BW: the AVX-512 path then uses the complete-layout
+ * kernel). */
+int rs_model_get_kernel(const rs_model *m);
+/* Nonzero when the model has the block layout (the variants apply). */
+int rs_model_has_blk(const rs_model *m);
+/* Default variant for this CPU, from CPUID: PERM (measured fastest on AMD
+ * Zen 5; on Intel the one that needs no store forwarding); RS_KERNEL_AUTO
+ * on AVX-512F without AVX-512BW (block kernel off). Deterministic: no
+ * timing at start-up. */
+int rs_model_best_kernel(void);
+/* "auto", "store", "perm", "gather"; rs_model_kernel_parse returns -1 for
+ * an unknown name. */
+const char *rs_model_kernel_name(int kernel);
+int rs_model_kernel_parse(const char *name);
+
 /* Name of an objective (enum rs_model_obj), e.g. "binary:logistic". */
 const char *rs_model_obj_name(int obj);
 

@@ -173,6 +173,18 @@ def main():
                         failures += 1
                     exact = sum(1 for i in range(len(exp_p)) if got_p[i] == exp_p[i])
                     checked += len(exp_m)
+            # the AVX-512 single-row block kernel's variants (all the same
+            # float32 bits; the default one was checked above)
+            if "avx512" in ISAS and not SLOW:
+                for kern in ("store", "perm", "gather"):
+                    got_m = run(["model", "predict", "--model", mpath, "--csv", cpath, "--margin", "--isa", "avx512",
+                                 "--single", "--kernel", kern])
+                    if got_m != exp_m:
+                        bad = [i for i in range(len(exp_m)) if got_m[i] != exp_m[i]]
+                        print(f"FAIL margin {obj} depth={depth} trees={ntrees} kernel={kern}: {len(bad)} rows differ, "
+                              f"e.g. row {bad[0]}: ringside {got_m[bad[0]]} xgboost {exp_m[bad[0]]}")
+                        failures += 1
+                    checked += len(exp_m)
             print(f"ok {obj} depth={depth} trees={ntrees} {extra}: {len(exp_m)} rows x {len(ISAS)} isas "
                   f"(outputs printed identically: {exact}/{len(exp_p)})")
     print(f"{checked} predictions compared, {failures} failures")

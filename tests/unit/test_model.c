@@ -477,8 +477,11 @@ static void test_zero_alloc(void **state)
     float rows[64 * 9], out[64];
     gen_rows(&g, rows, 64, 9, grid);
     float sink = 0;
-    for (int k = 0; k < n_isas; k++) {
-        assert_int_equal(rs_model_set_isa(m, isas[k]), 0);
+    /* the ISAs, then the AVX-512 block kernel variants */
+    for (int k = 0; k < n_isas + (isas[n_isas - 1] == RS_ISA_AVX512 ? RS_KERNEL_GATHER : 0); k++) {
+        assert_int_equal(rs_model_set_isa(m, isas[k < n_isas ? k : n_isas - 1]), 0);
+        if (k >= n_isas)
+            assert_int_equal(rs_model_set_kernel(m, k - n_isas + 1), 0);
         uint64_t before = rs_mem_thread_allocated();
         for (int rep = 0; rep < 50; rep++) {
             for (int i = 0; i < 64; i++) {
@@ -515,6 +518,73 @@ static void test_sha256(void **state)
     rs_model_destroy(m);
 }
 
+/* Every variant of the AVX-512 single-row block kernel returns the same
+ * float32 bits as the scalar path on the same rows: depths 1-10 (one to
+ * three rounds, every first-round width), mixed depths within a model,
+ * partial last groups of 16 trees (1, 17, 100), feature counts on both sides of the
+ * 16/32/64 register boundaries, rows with NaN and infinities and values
+ * next to thresholds. */
+static void test_blk_kernels_equal(void **state)
+{
+    (void)state;
+    /* names round-trip, AUTO resolves to a concrete variant */
+    for (int k = RS_KERNEL_AUTO; k <= RS_KERNEL_GATHER; k++)
+        assert_int_equal(rs_model_kernel_parse(rs_model_kernel_name(k)), k);
+    assert_int_equal(rs_model_kernel_parse("vpermd"), -1);
+    int best = rs_model_best_kernel();
+    assert_true(best >= RS_KERNEL_STORE && best <= RS_KERNEL_GATHER);
+    if (rs_model_best_isa() < RS_ISA_AVX512) {
+        print_message("no AVX-512 on this CPU: the block kernel variants cannot run\n");
+        skip();
+    }
+    gen g = {.s = 0x5eed0b1cull};
+    float grid[GRID];
+    for (int i = 0; i < GRID; i++)
+        grid[i] = nrand(&g);
+    static const int trees[] = {1, 16, 17, 100};
+    static const int nfeats[] = {3, 11, 16, 17, 32, 33, 50, 64};
+    enum { NR = 97 };
+    float *rows = malloc(sizeof(float) * NR * 64);
+    assert_non_null(rows);
+    int cases = 0;
+    for (int depth = 1; depth <= 10; depth++) {
+        for (size_t ti = 0; ti < RS_ARRAY_LEN(trees); ti++) {
+            if (trees[ti] == 100 && depth > 6)   /* big models: test_random_models_all_isas has them */
+                continue;
+            int nf = nfeats[(size_t)(depth * 5 + ti) % RS_ARRAY_LEN(nfeats)];
+            g_mixed = (int)((depth + ti) & 1);
+            char *json = gen_model(&g, "reg:squarederror", "5E-1", trees[ti], depth, nf, grid, 0.3f, 0);
+            rs_model *m;
+            assert_int_equal(load_str(&m, json, "blk.json"), 0);
+            assert_true(rs_model_has_blk(m));
+            assert_int_equal(rs_model_get_kernel(m), best);   /* loading picks the CPU's default */
+            gen_rows(&g, rows, NR, nf, grid);
+            float ref[NR];
+            assert_int_equal(rs_model_set_isa(m, RS_ISA_SCALAR), 0);
+            for (int i = 0; i < NR; i++)
+                ref[i] = rs_model_predict_margin(m, rows + i * nf);
+            assert_int_equal(rs_model_set_isa(m, RS_ISA_AVX512), 0);
+            for (int k = RS_KERNEL_STORE; k <= RS_KERNEL_GATHER; k++) {
+                assert_int_equal(rs_model_set_kernel(m, k), 0);
+                assert_int_equal(rs_model_get_kernel(m), k);
+                for (int i = 0; i < NR; i++) {
+                    float v = rs_model_predict_margin(m, rows + i * nf);
+                    if (memcmp(&v, &ref[i], 4))
+                        fail_msg("kernel %s depth %d trees %d features %d row %d: %.9g vs scalar %.9g",
+                                 rs_model_kernel_name(k), depth, trees[ti], nf, i, (double)v, (double)ref[i]);
+                }
+            }
+            assert_int_equal(rs_model_set_kernel(m, 99), -EINVAL);
+            rs_model_destroy(m);
+            free(json);
+            cases++;
+        }
+    }
+    g_mixed = 0;
+    assert_true(cases >= 34);
+    free(rows);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_zero_alloc),
         cmocka_unit_test(test_row_at_guard_page),
         cmocka_unit_test(test_random_models_all_isas),
+        cmocka_unit_test(test_blk_kernels_equal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
