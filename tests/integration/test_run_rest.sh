@@ -103,8 +103,28 @@ session() {   # name key_type: the whole session, in a subshell of its own
   "$B" ctl pause --instance "$inst" --timeout 60 > "$D/ctl.log" 2>&1 || die "$name: ctl pause: $(cat "$D/ctl.log")"
   "$B" ctl flatten --instance "$inst" --timeout 60 > "$D/ctl.log" 2>&1 || die "$name: ctl flatten: $(cat "$D/ctl.log")"
   # with an HMAC key (no account stream) a resting order's fill is seen by
-  # the REST reconciliation (0.5 s wall here): give it a few passes
-  sleep 3
+  # the REST reconciliation (0.5 s wall here): stop only once the engine's
+  # books (top) agree with the venue's positions -- under a loaded sanitizer
+  # build a fixed pause was not always enough (at most 60 s, then the checks
+  # below report the difference)
+  local agreed=0
+  for _ in $(seq 1 120); do
+    sleep 0.5
+    "$B" top --once --instance "$inst" > "$D/top.txt" 2>/dev/null || continue
+    octl stats > "$D/stats-now.json" 2>/dev/null || continue
+    if python3 - "$D/top.txt" "$D/stats-now.json" "$D/run.yml" <<'EOF2'
+import json, re, sys
+top, st, cfg = sys.argv[1:4]
+venue = json.load(open(st))['positions']
+exps = {m.group(1): int(m.group(2)) for m in re.finditer(r'symbol: (\w+),.*?qty_exp: (\d+)', open(cfg).read())}
+lines = open(top).read().split("positions (gate's books")[1].splitlines()[2:]
+eng = {l.split()[0]: l.split()[1] for l in lines if l.split() and l.split()[0] in exps}
+ok = all(round(float(eng.get(s, 'nan')) * 10 ** e) == venue.get(s, 0) for s, e in exps.items() if s in venue)
+sys.exit(0 if ok and eng else 1)
+EOF2
+    then agreed=1; break; fi
+  done
+  note "$name: engine books $( [ $agreed = 1 ] && echo agree || echo DO NOT agree) with the venue's positions before stop"
   "$B" ctl stop --instance "$inst" --timeout 60 > /dev/null 2>&1 || true
   wait "$RUN" || die "$name: ringside run failed"
   note "$name: run finished"
