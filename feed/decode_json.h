@@ -679,19 +679,14 @@ static inline int f_str16(const uint8_t *p, const uint8_t *e)
 {
     if (e - p < 16)
         return -1;
-    for (int half = 0; half < 2; half++) {
-        uint64_t v = f_ld8(p + 8 * half);
-        unsigned q = f_find8(v, '"');
-        unsigned bad = f_find8(v, '\\');
-        unsigned c = f_ctl8(v);
-        if (c < bad)
-            bad = c;
-        if (bad < q)
-            return -1;
-        if (q < 8)
-            return (int)(8 * half + q);
-    }
-    return -1;
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    unsigned bad = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')),
+                     _mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8(0x1f)), _mm_set1_epi8(0x1f))));
+    if (!q || (bad & (q ^ (q - 1))))   /* no quote, or '\\' / control byte up to the first one */
+        return -1;
+    return __builtin_ctz(q);
 }
 
 /* ---- 16-byte number scan (SSSE3) ----------------------------------------
