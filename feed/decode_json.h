@@ -695,7 +695,15 @@ static inline int f_str16(const uint8_t *p, const uint8_t *e)
  * digits and squeezes out the decimal point, the value by three
  * multiply-adds: no per-digit or per-8-digit loop. Numbers that do not end
  * inside the 16 bytes take the SWAR code below; both give identical
- * results (tests/unit/test_decode.c compares them digit-width by width). */
+ * results (tests/unit/test_decode.c compares them digit-width by width).
+ * Measured (docs/feed.md): 15-20% fewer instructions per message, but
+ * 3-10% SLOWER wall-clock on the Zen 5 build VM (the digit mask goes
+ * through movemask/tzcnt on the critical path of the cursor, longer than
+ * the SWAR test), so the decoders use it only when built with
+ * -DRS_DEC_SIMD_NUM=1 (to re-measure on another CPU). */
+#ifndef RS_DEC_SIMD_NUM
+#define RS_DEC_SIMD_NUM 0   /* see above: off by default */
+#endif
 #if defined(__SSSE3__)
 #define F_SIMD 1
 /* loadu(f_shr_tab + n): shuffle moving bytes [0, n) to [16 - n, 16), zeros
@@ -763,10 +771,12 @@ static inline uint64_t f_val(const uint8_t *p, size_t n, const uint8_t *e)
 }
 
 /* Non-negative integer, at most 19 digits, no leading zero. Advances *pp. */
-static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
+#ifdef F_SIMD
+/* f_uint's 16-byte form: 0 / J_FB as f_uint, 1 when the number does not
+ * end inside the 16 bytes (or they are not readable): use f_uint. */
+static inline int f_uint16(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 {
     const uint8_t *p = *pp;
-#ifdef F_SIMD
     if (RS_LIKELY(e - p >= 16)) {
         __m128i d;
         unsigned k = (unsigned)__builtin_ctz(~f_dmask16(_mm_loadu_si128((const __m128i *)(const void *)p), &d));
@@ -778,6 +788,17 @@ static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
             return 0;
         }
     }
+    return 1;
+}
+#endif
+
+static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+#if defined(F_SIMD) && RS_DEC_SIMD_NUM
+    int r16 = f_uint16(pp, e, out);
+    if (r16 <= 0)
+        return r16;
 #endif
     if (RS_LIKELY(e - p >= 8)) {   /* up to 7 digits: one load */
         uint64_t v = f_ld8(p);
@@ -816,10 +837,11 @@ static inline int f_uint(const uint8_t **pp, const uint8_t *e, uint64_t *out)
 
 /* Plain decimal "123.4500" (no sign, no exponent): exact, fractional
  * digits beyond exp must be zeros. Advances *pp past the number. */
-static inline __attribute__((always_inline)) int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
+#ifdef F_SIMD
+/* f_dec's 16-byte form: 0 / J_FB as f_dec, 1 when not covered (use f_dec). */
+static inline int f_dec16(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
 {
     const uint8_t *p = *pp;
-#ifdef F_SIMD
     if (RS_LIKELY(e - p >= 16) && exp <= 18) {
         __m128i w = _mm_loadu_si128((const __m128i *)(const void *)p), d;
         unsigned m = f_dmask16(w, &d);
@@ -833,7 +855,7 @@ static inline __attribute__((always_inline)) int f_dec(const uint8_t **pp, const
                 unsigned n2 = (unsigned)__builtin_ctz(~(m >> (n1 + 1)));
                 end = n1 + 1 + n2;
                 if (end >= 16)
-                    goto swar;   /* may go on past the 16 bytes */
+                    return 1;   /* may go on past the 16 bytes */
                 if (n2 == 0)
                     return J_FB;
                 kf = n2 < exp ? n2 : exp;
@@ -857,7 +879,17 @@ static inline __attribute__((always_inline)) int f_dec(const uint8_t **pp, const
             return 0;
         }
     }
-swar:;
+    return 1;
+}
+#endif
+
+static inline __attribute__((always_inline)) int f_dec(const uint8_t **pp, const uint8_t *e, unsigned exp, int64_t *out)
+{
+    const uint8_t *p = *pp;
+#if defined(F_SIMD) && RS_DEC_SIMD_NUM
+    int r16 = f_dec16(pp, e, exp, out);
+    if (r16 <= 0)
+        return r16;
 #endif
     size_t ni;
     uint64_t ip;
