@@ -434,9 +434,18 @@ static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     t->trade_ms = (int64_t)x;
-    T_KEY(",\"m\":");
-    if (t_bool_tail(&p, e, &t->side))
-        return J_FB;
+    /* the usual tail in one compare each; anything else takes the general one */
+    if (e - p >= 19 && !memcmp(p, ",\"m\":true,\"M\":true}", 19)) {
+        t->side = RS_SIDE_SELL;
+        p += 19;
+    } else if (e - p >= 20 && !memcmp(p, ",\"m\":false,\"M\":true}", 20)) {
+        t->side = RS_SIDE_BUY;
+        p += 20;
+    } else {
+        T_KEY(",\"m\":");
+        if (t_bool_tail(&p, e, &t->side))
+            return J_FB;
+    }
     t->venue = d->venue;
     out->sym = t->sym;
     out->n_trades = 1;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../feed/decode_json.h"   /* f_uint / f_dec: the scan tiers under test */
 #include "ringside/decode.h"
 #include "ringside/mem.h"
 #include "testutil.h"
@@ -616,6 +617,255 @@ static void test_mutations(void **s)
     free(b);
 }
 
+/* The 16-byte number scan (SSSE3: f_uint16 / f_dec16, used by the decoders
+ * when built with RS_DEC_SIMD_NUM=1) against f_uint / f_dec: the same
+ * number once with 16+ readable bytes after it (16-byte form) and once right
+ * before a guard page with fewer than 16 bytes left (always the SWAR code)
+ * must give the same verdict, value and end; an accepted decimal must equal
+ * rs_dec_fixed. Widths 0..16 of the integer
+ * and fraction parts, leading zeros, zero tails (kept or beyond the scale),
+ * every scale 0..18, each followed by a quote, a comma, '.', 'e' or a digit
+ * run reaching the 16-byte edge. */
+static uint64_t rng_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_number_scan(void **s)
+{
+    (void)s;
+#ifndef F_SIMD
+    skip();
+#else
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    char num[64], big[96];
+    int n_simd_ok = 0, n_cmp = 0;
+    static const char terms[] = "\",.e}x";
+    static const char zero15[15] = {0};
+    uint8_t *g15 = rs_guard_copy(zero15, 15);   /* 15 bytes ending at a guard page, reused */
+    int iters = rs_test_scale() < 1.0 ? 60000 : 300000;   /* sanitizer builds: fewer */
+    for (int iter = 0; iter < iters; iter++) {
+        uint64_t r = rng_next(&seed);
+        unsigned ni = (unsigned)(r % 17), nf = (unsigned)((r >> 8) % 17), dot = (r >> 16) & 1;
+        unsigned zeros = (unsigned)((r >> 20) % 10), exp = (unsigned)((r >> 28) % 19);
+        int len = 0;
+        for (unsigned i = 0; i < ni; i++)
+            num[len++] = (char)('0' + (i == 0 && (r >> 33) % 5 == 0 ? 0 : rng_next(&seed) % 10));
+        if (dot) {
+            num[len++] = '.';
+            for (unsigned i = 0; i < nf; i++)
+                num[len++] = (char)('0' + (i + zeros >= nf ? 0 : rng_next(&seed) % 10));
+        }
+        if (len == 0 || len > 15)
+            continue;
+        char t = terms[(r >> 40) % (sizeof terms - 1)];
+        if ((r >> 44) % 8 == 0)
+            t = (char)('0' + (r >> 48) % 10);
+        num[len] = t;
+        /* 16-byte path: plenty of bytes after the terminator */
+        memset(big, 'x', sizeof big);
+        memcpy(big, num, (size_t)len + 1);
+        /* SWAR path: the number and its terminator right before a guard page
+         * (a digit terminator is dropped: its run would go on) */
+        size_t gl = (size_t)len + (j_isdigit((uint8_t)t) ? 0 : 1);
+        if (gl >= 16)
+            continue;
+        uint8_t *g = g15 + 15 - gl;
+        memcpy(g, num, gl);
+        if (j_isdigit((uint8_t)t)) {   /* compare with the run as long in both */
+            big[len] = 'x';
+        }
+        const uint8_t *pa = (const uint8_t *)big, *pb = g;
+        int64_t va = -1, vb = -1;
+        int ra = f_dec16(&pa, (const uint8_t *)big + sizeof big, exp, &va);
+        if (ra == 1) {   /* not covered by the 16-byte form */
+            n_cmp++;
+            continue;
+        }
+        int rb = f_dec(&pb, g + gl, exp, &vb);
+        if (ra != rb || (ra == 0 && (va != vb || pa - (const uint8_t *)big != pb - g)))
+            fail_msg("f_dec '%.*s' exp %u: 16-byte %d %lld end %td vs SWAR %d %lld end %td", len, num, exp, ra,
+                     (long long)va, pa - (const uint8_t *)big, rb, (long long)vb, pb - g);
+        if (ra == 0) {
+            int64_t vf;
+            size_t used = (size_t)(pa - (const uint8_t *)big);
+            if (rs_dec_fixed(big, used, exp, &vf) != 0 || vf != va)
+                fail_msg("f_dec '%.*s' exp %u = %lld, rs_dec_fixed disagrees", (int)used, big, exp, (long long)va);
+            n_simd_ok++;
+        }
+        if (!dot) {
+            uint64_t ua = 0, ub = 0;
+            pa = (const uint8_t *)big;
+            pb = g;
+            ra = f_uint16(&pa, (const uint8_t *)big + sizeof big, &ua);
+            if (ra == 1)
+                ra = f_uint(&pa, (const uint8_t *)big + sizeof big, &ua);
+            rb = f_uint(&pb, g + gl, &ub);
+            if (ra != rb || (ra == 0 && (ua != ub || pa - (const uint8_t *)big != pb - g)))
+                fail_msg("f_uint '%.*s': 16-byte %d %llu vs SWAR %d %llu", len, num, ra, (unsigned long long)ua, rb,
+                         (unsigned long long)ub);
+            if (ra == 0 && ua != strtoull(big, NULL, 10))
+                fail_msg("f_uint '%.*s' = %llu", len, num, (unsigned long long)ua);
+        }
+        n_cmp++;
+    }
+    rs_guard_free(g15, 15);
+    print_message("number scan: %d compared, %d accepted decimals\n", n_cmp, n_simd_ok);
+    assert_true(n_cmp > iters / 3 && n_simd_ok > iters / 15);
+#endif
+}
+
+/* Escape-free string bodies up to the first quote (f_str16) against the
+ * byte loop, with the quote, a backslash or a control byte at every offset. */
+static void test_str16(void **s)
+{
+    (void)s;
+    uint8_t b[40];
+    static const uint8_t specials[] = {'"', '\\', 0x01, 0x1f, 0x20, 'A', 0x7f, 0x80, 0xff};
+    for (unsigned i = 0; i < 20; i++)
+        for (unsigned j = 0; j < 20; j++)
+            for (size_t a = 0; a < sizeof specials; a++)
+                for (size_t c = 0; c < sizeof specials; c++) {
+                    memset(b, 'A', sizeof b);
+                    b[i] = specials[a];
+                    b[j] = specials[c];
+                    for (unsigned avail = 15; avail <= 17; avail++) {
+                        int r = f_str16(b, b + avail);
+                        int want = -1;
+                        if (avail >= 16) {
+                            for (int k = 0; k < 16; k++) {
+                                if (b[k] == '"') {
+                                    want = k;
+                                    break;
+                                }
+                                if (b[k] == '\\' || b[k] < 0x20)
+                                    break;
+                            }
+                        }
+                        if (r != want)
+                            fail_msg("f_str16: %d, want %d (i %u j %u)", r, want, i, j);
+                    }
+                }
+}
+
+/* The template tiers expect the venue's key order and compact bytes; every
+ * surprise must fall back to the generic scanner and give the same record
+ * (or the same verdict): keys reordered, unknown keys (scalars, nested
+ * containers) between known ones, escapes in keys and values, whitespace,
+ * numbers the 16-byte scan does not cover. Each variant: same records as
+ * the canonical message, fast-vs-validating differential, and every prefix
+ * right before a guard page. */
+static void check_variant(rs_decoder *d, const char *canon, const char *var)
+{
+    static rs_decoded ref;
+    assert_int_equal(rs_decode(d, (const uint8_t *)canon, strlen(canon), &ref), RS_OK);
+    int rc = rs_decode(d, (const uint8_t *)var, strlen(var), OUT);
+    if (rc != RS_OK)
+        fail_msg("variant rejected (%s '%s' at %u): %s", rs_dec_reason_name(OUT->err.reason), OUT->err.field,
+                 OUT->err.offset, var);
+    assert_same(&ref, OUT, var);
+    differential(d, var, strlen(var));
+    prefixes(d, var, strlen(var), RS_OK);
+}
+
+static void test_template_fallbacks(void **s)
+{
+    (void)s;
+    const char *tr = "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\","
+                     "\"T\":1672515782136,\"m\":true,\"M\":true}";
+    static const char *const tr_var[] = {
+        /* reordered */
+        "{\"E\":1672515782136,\"e\":\"trade\",\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"q\":\"100\",\"p\":\"0.001\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"m\":true,\"M\":true,\"T\":1672515782136}",
+        "{\"M\":true,\"m\":true,\"T\":1672515782136,\"q\":\"100\",\"p\":\"0.001\",\"t\":12345,\"s\":\"BNBBTC\",\"E\":1672515782136,\"e\":\"trade\"}",
+        /* unknown keys: scalars, long names, nested containers, in the middle and at the ends */
+        "{\"e\":\"trade\",\"E\":1672515782136,\"x\":\"y\",\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"zz\":[1,{\"a\":[2,\"]\"]}],\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"x\":-1.5e3,\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true,\"extra\":{\"k\":null}}",
+        "{\"first\":0,\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        /* escapes in the middle: a value, a key, the event type */
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNB\\u0042TC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"\\u0070\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"tr\\u0061de\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"x\":\"a\\\"b\\\\c\\n\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        /* whitespace, and numbers outside the 16-byte scan (long runs, zero tails, exponents) */
+        "{\"e\":\"trade\", \"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}\n",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.00100000000000000000\",\"q\":\"100.000000000000\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":000000000000000012345,\"p\":\"0.001\",\"q\":\"100\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+        "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"1e-3\",\"q\":\"1.00e2\",\"T\":1672515782136,\"m\":true,\"M\":true}",
+    };
+    for (size_t i = 0; i < RS_ARRAY_LEN(tr_var); i++) {
+        if (strstr(tr_var[i], "000000000000000012345")) {   /* leading zeros: not JSON */
+            assert_int_equal(dec(&DB, tr_var[i]), RS_BAD);
+            assert_int_equal(OUT->err.reason, RS_BAD_SYNTAX);
+            differential(&DB, tr_var[i], strlen(tr_var[i]));
+            continue;
+        }
+        check_variant(&DB, tr, tr_var[i]);
+    }
+    /* combined wrapper with legacy keys, aggTrade, bookTicker, depth, OKX */
+    const char *cmb = "{\"stream\":\"ethusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1639351062244,\"s\":\"ETHUSDT\","
+                      "\"t\":705291099,\"p\":\"4149.74000000\",\"q\":\"0.43870000\",\"b\":7038593583,\"a\":7038593613,"
+                      "\"T\":1639351062243,\"m\":true,\"M\":true}}";
+    check_variant(&DB, cmb,
+                  "{\"data\":{\"e\":\"trade\",\"E\":1639351062244,\"s\":\"ETHUSDT\",\"t\":705291099,\"p\":\"4149.74000000\","
+                  "\"q\":\"0.43870000\",\"b\":7038593583,\"a\":7038593613,\"T\":1639351062243,\"m\":true,\"M\":true},"
+                  "\"stream\":\"ethusdt@trade\"}");
+    check_variant(&DB, cmb,
+                  "{\"stream\":\"eth\\u0075sdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1639351062244,\"s\":\"ETHUSDT\","
+                  "\"t\":705291099,\"p\":\"4149.74000000\",\"q\":\"0.43870000\",\"a\":7038593613,\"b\":7038593583,"
+                  "\"T\":1639351062243,\"m\":true,\"M\":true}}");
+    const char *agg = "{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\","
+                      "\"f\":100,\"l\":105,\"T\":1672515782136,\"m\":true,\"M\":true}";
+    check_variant(&DF, agg,
+                  "{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\","
+                  "\"l\":105,\"f\":100,\"T\":1672515782136,\"m\":true,\"M\":true}");
+    check_variant(&DF, agg,
+                  "{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\","
+                  "\"f\":100,\"l\":105,\"T\":1672515782136,\"m\":true,\"M\":true,\"nq\":\"1\"}");
+    const char *bbo = "{\"u\":400900217,\"s\":\"BNBUSDT\",\"b\":\"25.35190000\",\"B\":\"31.21000000\",\"a\":\"25.36520000\","
+                      "\"A\":\"40.66000000\"}";
+    check_variant(&DB, bbo,
+                  "{\"s\":\"BNBUSDT\",\"u\":400900217,\"b\":\"25.35190000\",\"B\":\"31.21000000\",\"a\":\"25.36520000\","
+                  "\"A\":\"40.66000000\"}");
+    check_variant(&DB, bbo,
+                  "{\"u\":400900217,\"s\":\"BNBUSDT\",\"b\":\"25.35190000\",\"B\":\"31.21000000\",\"x\":[],\"a\":\"25.36520000\","
+                  "\"A\":\"40.66000000\"}");
+    check_variant(&DB, bbo,
+                  "{\"u\":400900217,\"s\":\"BNBUSDT\",\"b\":\"25.3519\",\"B\":\"31.21\",\"a\":\"25.3652\",\"A\":\"40.66\"}");
+    const char *dep = "{\"e\":\"depthUpdate\",\"E\":1571889248277,\"T\":1571889248276,\"s\":\"BTCUSDT\",\"U\":390497796,"
+                      "\"u\":390497878,\"pu\":390497794,\"b\":[[\"7403.89\",\"0.002\"],[\"7403.90\",\"3.906\"]],"
+                      "\"a\":[[\"7405.96\",\"3.340\"],[\"7406.63\",\"4.525\"]]}";
+    check_variant(&DF, dep,
+                  "{\"e\":\"depthUpdate\",\"E\":1571889248277,\"T\":1571889248276,\"s\":\"BTCUSDT\",\"U\":390497796,"
+                  "\"u\":390497878,\"pu\":390497794,\"a\":[[\"7405.96\",\"3.340\"],[\"7406.63\",\"4.525\"]],"
+                  "\"b\":[[\"7403.89\",\"0.002\"],[\"7403.90\",\"3.906\"]]}");
+    check_variant(&DF, dep,
+                  "{\"e\":\"depthUpdate\",\"E\":1571889248277,\"T\":1571889248276,\"s\":\"BTCUSDT\",\"U\":390497796,"
+                  "\"u\":390497878,\"pu\":390497794,\"b\":[[\"7403.89\",\"0.002\"],[\"7403.9000000000000\",\"3.906\"]],"
+                  "\"a\":[[\"7405.96\",\"3.340\"],[ \"7406.63\",\"4.525\"]]}");
+    const char *okx = "{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":\"BTC-USDT\","
+                      "\"tradeId\":\"130639474\",\"px\":\"42219.9\",\"sz\":\"0.12060306\",\"side\":\"buy\",\"ts\":\"1630048897897\","
+                      "\"count\":\"3\",\"source\":\"0\",\"seqId\":1234}]}";
+    check_variant(&DO, okx,
+                  "{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"tradeId\":\"130639474\","
+                  "\"instId\":\"BTC-USDT\",\"sz\":\"0.12060306\",\"px\":\"42219.9\",\"side\":\"buy\",\"ts\":\"1630048897897\","
+                  "\"count\":\"3\",\"source\":\"0\",\"seqId\":1234}]}");
+    check_variant(&DO, okx,
+                  "{\"data\":[{\"instId\":\"BTC-USDT\",\"tradeId\":\"130639474\",\"px\":\"42219.9\",\"sz\":\"0.12060306\","
+                  "\"side\":\"b\\u0075y\",\"ts\":\"1630048897897\",\"count\":\"3\",\"source\":\"0\",\"seqId\":1234}],"
+                  "\"arg\":{\"instId\":\"BTC-USDT\",\"channel\":\"trades\"}}");
+    check_variant(&DO, okx,
+                  "{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":\"BTC-USDT\","
+                  "\"tradeId\":\"130639474\",\"px\":\"42219.90000000000\",\"sz\":\"0.12060306\",\"side\":\"buy\","
+                  "\"ts\":\"1630048897897\",\"seqId\":{\"n\":[1,2]},\"count\":\"3\"}]}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,7 +873,8 @@ int main(void)
         cmocka_unit_test(test_okx_samples),   cmocka_unit_test(test_bad_table),
         cmocka_unit_test(test_vectors_and_prefixes), cmocka_unit_test(test_no_alloc),
         cmocka_unit_test(test_big_depth), cmocka_unit_test(test_mutations),
-        cmocka_unit_test(test_fraction_widths),
+        cmocka_unit_test(test_fraction_widths), cmocka_unit_test(test_number_scan),
+        cmocka_unit_test(test_str16), cmocka_unit_test(test_template_fallbacks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
