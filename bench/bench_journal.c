@@ -15,7 +15,8 @@
  * Bench arguments (after --): --dir DIR, --e2e (only 2), --size 64|256,
  * --repeat N (2 repeated, alternating, plus a row of medians), --rec-cpu N
  * (pin the recorder thread; --cpus A,B pins producer and consumer),
- * --drain N, --drain-prefill N --instance NAME (bench/callgrind_recorder.sh).
+ * --drain N, --drain-prefill N --instance NAME (bench/callgrind_recorder.sh),
+ * --paced [--rate N] [--seconds S] [--ring-mb N] (only the open-loop rows).
  *
  * Journals go to --dir DIR (default var/bench/journal), removed afterwards.
  * The file system matters (tmpfs makes fsync free): the note says which.
@@ -253,6 +254,7 @@ static void *recorder(void *arg)
 }
 
 static int rec_cpu = -1;   /* --rec-cpu N: pin the recorder thread */
+static uint32_t ring_bytes = 1u << 22;   /* --ring-mb N: the ring's capacity */
 
 static int run_e2e(const rs_bench_opts *o, const char *dir, bool attached, uint32_t size, uint64_t n, double rate,
                    e2e *e)
@@ -268,7 +270,7 @@ static int run_e2e(const rs_bench_opts *o, const char *dir, bool attached, uint3
     e->cpu_c = o->cpu_b;
     char inst[48];
     snprintf(inst, sizeof inst, "benchj%d", (int)getpid());
-    rs_region_ring_spec spec = {"md", RS_STREAM_MD, 1u << 22, attached ? RS_SPSC_F_RECORDER : 0};
+    rs_region_ring_spec spec = {"md", RS_STREAM_MD, ring_bytes, attached ? RS_SPSC_F_RECORDER : 0};
     if (rs_region_create(&e->reg, inst, &spec, 1) != 0) {
         fprintf(stderr, "bench journal: %s\n", rs_err_msg());
         return -1;
@@ -444,8 +446,9 @@ static int run_paced(const rs_bench_opts *o, const char *edir, uint32_t size, do
     static e2e ea, eu;
     char cname[96], note[400], what[160];
     uint64_t n = (uint64_t)(rate * seconds);
-    snprintf(what, sizeof what, "open loop: %u B records offered at %.2f M/s for %.1f s, recorder attached vs not",
-             size, rate / 1e6, seconds);
+    snprintf(what, sizeof what,
+             "open loop: %u B records offered at %.2f M/s for %.1f s, %u MiB ring, recorder attached vs not", size,
+             rate / 1e6, seconds, ring_bytes >> 20);
     rs_bench_header(o, "journal", what);
     /* [k][field][rep]: achieved/s, p50, p99, p99.9, lag p99, lag max, full */
     double m[2][7][MAX_REPEAT];
@@ -549,8 +552,16 @@ int rs_bench_journal(const rs_bench_opts *o)
             seconds = strtod(o->argv[++i], NULL);
         else if (!strcmp(o->argv[i], "--paced"))
             paced_only = true;
+        else if (!strcmp(o->argv[i], "--ring-mb") && i + 1 < o->argc) {
+            long mb = atol(o->argv[++i]);
+            if (mb < 1 || mb > 1024 || (mb & (mb - 1))) {
+                fprintf(stderr, "bench journal: --ring-mb wants a power of two in 1..1024\n");
+                return 1;
+            }
+            ring_bytes = (uint32_t)mb << 20;
+        }
         else {
-            fprintf(stderr, "bench journal: unknown argument %s (--dir DIR, --e2e, --paced, --rate N, --seconds S, "
+            fprintf(stderr, "bench journal: unknown argument %s (--dir DIR, --e2e, --paced, --rate N, --seconds S, --ring-mb N, "
                             "--drain N, --repeat N, --size 64|256, --rec-cpu N, --drain-prefill N --instance NAME)\n",
                     o->argv[i]);
             return 1;
