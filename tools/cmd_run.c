@@ -453,10 +453,14 @@ int rs_cmd_run(int argc, char **argv)
         for (unsigned t = 1; t < RS_EV_TYPE_MAX; t++)
             if (sum.per_type[t])
                 printf("%s %s=%" PRIu64, col++ % 6 ? "," : "\n ", rs_ev_type_name(t), sum.per_type[t]);
+        /* "orders" are new orders: order records also carry cancels and
+         * the reconciliation's status queries, which are not orders sent */
         printf("\nbars %" PRIu64 ", predictions %" PRIu64 ", decisions %" PRIu64 ", intents %" PRIu64 ", orders %" PRIu64
-               ", fills %" PRIu64 ", rejects %" PRIu64 ", risk events %" PRIu64 "\n",
+               " (order records %" PRIu64 " incl. cancels and queries), fills %" PRIu64 ", rejects %" PRIu64
+               ", risk events %" PRIu64 "\n",
                sum.per_type[RS_EV_BAR], sum.per_type[RS_EV_PREDICTION], sum.per_type[RS_EV_DECISION],
-               sum.per_type[RS_EV_INTENT], sum.per_type[RS_EV_ORDER], sum.fills, sum.rejects, sum.per_type[RS_EV_RISK]);
+               sum.per_type[RS_EV_INTENT], sum.new_orders, sum.per_type[RS_EV_ORDER], sum.fills, sum.rejects,
+               sum.per_type[RS_EV_RISK]);
         printf("decisions by reason (first failing gate):");
         for (unsigned g = 0; g < 32; g++)
             if (sum.decisions_by_reason[g])
