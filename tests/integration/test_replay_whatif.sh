@@ -100,7 +100,10 @@ za, zb = a['decisions_by_reason'].get('zedge', 0), b['decisions_by_reason'].get(
 if int(sys.argv[3]) > 0:
     assert a != b, "z_threshold 3.0 gave the same summary"
     assert zb > za, f"zedge refusals {za} -> {zb}"
-assert b['intents'] <= a['intents'], (a['intents'], b['intents'])
+# (not asserted: fewer intents with the higher threshold. Intents depend on
+# the simulated fills and positions along the way, so a stricter entry gate
+# can end with more of them -- CI saw 10 -> 34 once; the zedge refusals
+# above are decided before any position-dependent gate)
 assert a['bars'] == b['bars'] and a['predictions'] == b['predictions']
 for k in ('pnl', 'fills', 'trades', 'fees', 'orders', 'decisions'):   # top-level copies for scripts
     assert d[k] == b[k], k
@@ -125,7 +128,7 @@ grep -q "already holds a journal" "$T/refuse.log" || { cat "$T/refuse.log"; exit
 mkdir -p "$T/mdir" && cp models/h1.json models/h3.json models/h12.json models/calibration.json "$T/mdir/"
 "$B" replay "$J" --what-if -c "$T/z3.yml" --model-dir "$T/mdir" --out "$T/z3" --force --progress 0 > "$T/force.log" 2>&1 \
     || { cat "$T/force.log"; exit 1; }
-grep -q "removed the 1 segment file" "$T/force.log" || { cat "$T/force.log"; exit 1; }
+grep -q "removed the [0-9]* segment file" "$T/force.log" || { cat "$T/force.log"; exit 1; }
 grep -q "models/h12.json <- $T/mdir/h12.json (--model-dir)" "$T/force.log" || { cat "$T/force.log"; exit 1; }
 "$B" replay "$T/z3" --verify > /dev/null
 if "$B" replay "$J" --what-if --out "$J" --force --progress 0 > "$T/self.log" 2>&1; then
