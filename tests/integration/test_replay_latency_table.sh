@@ -150,7 +150,10 @@ early = [(k, g, used[k % n]) for k, g in enumerate(got) if g < used[k % n]]
 exact = sum(1 for w in wait if w == 0)
 print(f"  sequence: {len(got)} orders answered: {exact} exactly their measured latency after they were sent, "
       f"{len(got) - exact - len(early)} later (at the next market event), {len(early)} earlier (a reconciliation poll)")
-assert exact >= 1 and len(early) <= max(2, len(got) // 10), early[:5]
+# (how many land exactly on their sample depends on when the next market
+# event comes -- CI saw 0 of 73 once -- so only "never before its sample,
+# except the few a reconciliation poll reveals" is asserted)
+assert len(early) <= max(2, len(got) // 10), early[:5]
 wait = [w for w in wait if w >= 0]
 # table: the what-if's acks follow the measured distribution: each is a
 # round trip drawn from the source's samples plus the wait for the next
