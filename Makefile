@@ -36,13 +36,13 @@ test: deps
 	@$(MAKE) --no-print-directory test-release test-asan test-tsan test-fuzz
 
 test-release: release
-	cd build/release && ctest $(CTEST_ARGS) -LE 'fuzz'
+	@bash tools/ctest-run.sh build/release $(CTEST_ARGS) -LE 'fuzz'
 test-asan: asan
-	cd build/asan && ctest $(CTEST_ARGS) -LE 'fuzz|noasan'
+	@bash tools/ctest-run.sh build/asan $(CTEST_ARGS) -LE 'fuzz|noasan'
 test-tsan: tsan
-	cd build/tsan && ctest $(CTEST_ARGS) -LE 'fuzz|notsan'
+	@bash tools/ctest-run.sh build/tsan $(CTEST_ARGS) -LE 'fuzz|notsan'
 test-fuzz: fuzz
-	cd build/fuzz && ctest $(CTEST_ARGS) -L fuzz
+	@bash tools/ctest-run.sh build/fuzz $(CTEST_ARGS) -L fuzz
 
 bench: deps release
 	@mkdir -p build/bench

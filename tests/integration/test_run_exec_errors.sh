@@ -324,18 +324,22 @@ else:
     after = [f for f in orders if ts(f) >= b1 and f['kind'] in ('1', '2')]
     flat = [f for f in after if f['kind'] == '1' and f['reduce_only'] == '1']
     # the market may close the position inside the ban: a stop or take-profit
-    # resting at the venue since before the kill fills, and the kill is left
-    # with nothing to send. Correct behaviour, but not the held-kill path this
-    # phase is for: say so instead of failing (the ban checks above still hold)
-    k0 = ts(started[0])
-    before = {f['client_id'] for f in orders if ts(f) < k0 and f['kind'] == '1'}
-    market_closed = [f for f in xr if f.get('is_fill') == '1' and k0 <= ts(f) < b1 and f['client_id'] in before]
+    # resting at the venue since before the ban fills -- before the kill
+    # (`ctl kill` took 5 s of wall time, 2 market hours, on a loaded CI box) or
+    # after it -- and the kill is left with nothing to send. Correct behaviour,
+    # but not the held-kill path this phase is for: say so instead of failing
+    # (the ban checks above still hold)
+    b0 = kw[0][0]
+    before = {f['client_id'] for f in orders if ts(f) < b0 and f['kind'] == '1'}
+    market_closed = [f for f in xr if f.get('is_fill') == '1' and b0 <= ts(f) < b1 and f['client_id'] in before]
     if ts(done[0]) < b1 and market_closed:
         print(f"  kill: latched during the ban; the market closed the position inside it ({len(market_closed)} fill(s) "
               f"of orders resting since before the kill), so the kill completed with nothing to send: "
               f"held-kill path not exercised this run")
     elif not after:
         fail("no held kill-path order went out after the ban")
+        for f in sorted([f for f in xr if f.get('is_fill') == '1' and b0 <= ts(f) < b1] + kills, key=ts):
+            print("   ", " ".join(f"{k}={v}" for k, v in f.items()))
     elif ts(done[0]) < b1:
         fail("the kill completed inside the ban: it had nothing to do")
     else:
