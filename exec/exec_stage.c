@@ -161,11 +161,17 @@ int rs_exec_init(void *mem, const rs_exec_params *p, rs_exec **out)
         rs_sign_key *ws = NULL, *rest = NULL;
         const char *key = "";
         if (p->secrets) {
+            /* A venue API key is of one type (Binance: HMAC, Ed25519 or
+             * RSA) and every signed request made with it, WebSocket API and
+             * REST alike, must use that type: the configured key type
+             * (ws_sign) decides both, even when the secrets hold both kinds.
+             * (REST used to prefer HMAC whenever one was present, which a
+             * real Ed25519 key would have answered with -1022.) */
             key = p->secrets->api_key;
-            rest = p->secrets->hmac.kind ? &p->secrets->hmac : &p->secrets->ed25519;
             ws = (p->ws_sign == RS_SIGN_ED25519 && p->secrets->ed25519.kind) ? &p->secrets->ed25519
                  : p->secrets->hmac.kind                                      ? &p->secrets->hmac
                                                                               : &p->secrets->ed25519;
+            rest = ws;
         }
         int rc = rs_bn_init(&x->bn, &bp, key, ws, rest);
         if (rc)

@@ -98,6 +98,7 @@ struct rs_vso {
         dropped_acks, disconnects, trades_applied, order_rejects, answers_5xx, answers_unknown, clock_rejects, bans,
         ban_requests, ban_order_requests, ws_refused;
     uint64_t ws_places, rest_places;   /* accepted placements per channel (tests prove the order channel) */
+    uint64_t sig_hmac, sig_ed25519;    /* signed requests by the key type that verified them */
 };
 
 /* ---- options --------------------------------------------------------------------- */
@@ -435,11 +436,13 @@ static void on_request(rs_vso *v, int ci, const char *s, size_t n, uint8_t ch)
         key = v->sec->ed25519.kind ? &v->sec->ed25519 : &v->sec->hmac;
         rc = rs_bn_srv_parse_ws(&v->bn, s, n, key, &q);
         if (rc == RS_OK && q.has_sig && !q.sig_ok && key == &v->sec->ed25519 && v->sec->hmac.kind)
-            rc = rs_bn_srv_parse_ws(&v->bn, s, n, &v->sec->hmac, &q);   /* an HMAC-signing client */
+            rc = rs_bn_srv_parse_ws(&v->bn, s, n, key = &v->sec->hmac, &q);   /* an HMAC-signing client */
     } else {
         v->rest_requests++;
         key = v->sec->hmac.kind ? &v->sec->hmac : &v->sec->ed25519;
         rc = rs_bn_srv_parse_rest(&v->bn, s, n, key, &q);
+        if (rc == RS_OK && q.has_sig && !q.sig_ok && key == &v->sec->hmac && v->sec->ed25519.kind)
+            rc = rs_bn_srv_parse_rest(&v->bn, s, n, key = &v->sec->ed25519, &q);   /* an Ed25519-signing client */
     }
     if (rc != RS_OK) {
         v->bad_requests++;
@@ -456,6 +459,8 @@ static void on_request(rs_vso *v, int ci, const char *s, size_t n, uint8_t ch)
         return;
     }
     bool needs_sig = q.r.kind != RS_VREQ_TIME && q.r.kind != RS_VREQ_USER_SUB;
+    if (q.has_sig && q.sig_ok)
+        *(key == &v->sec->hmac ? &v->sig_hmac : &v->sig_ed25519) += 1;
     if (needs_sig && ((q.has_sig && !q.sig_ok) || (!q.has_sig && !(ch == 1 && c->authed)))) {
         v->bad_sig++;
         refuse(v, ci, &q, ch, -1022, 400);
@@ -784,6 +789,7 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          "\"clock_rejects\":%llu,\"bans\":%llu,\"banned\":%d,\"ban_requests\":%llu,"
                          "\"ban_order_requests\":%llu,\"fills_dropped\":%llu,\"fills_duplicated\":%llu,"
                          "\"account_events_lost\":%llu,\"ws_refused\":%llu,\"ws_places\":%llu,\"rest_places\":%llu,"
+                         "\"sig_hmac\":%llu,\"sig_ed25519\":%llu,"
                          "\"positions\":{",
                          (unsigned long long)v->conns_total, (unsigned long long)v->ws_sessions,
                          (unsigned long long)v->ws_requests, (unsigned long long)v->rest_requests,
@@ -800,7 +806,8 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
                          (unsigned long long)v->ban_order_requests, (unsigned long long)ss.fills_dropped,
                          (unsigned long long)ss.fills_duplicated, (unsigned long long)ss.lost_events,
                          (unsigned long long)v->ws_refused, (unsigned long long)v->ws_places,
-                         (unsigned long long)v->rest_places);
+                         (unsigned long long)v->rest_places, (unsigned long long)v->sig_hmac,
+                         (unsigned long long)v->sig_ed25519);
         for (uint16_t s = 0; s < v->u.n && k > 0 && (size_t)k < cap; s++)
             k += snprintf(reply + k, cap - (size_t)k, "%s\"%s\":%lld", s ? "," : "", v->u.ins[s].symbol,
                           (long long)rs_sim_position(v->sim, s));

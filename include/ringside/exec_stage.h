@@ -89,8 +89,9 @@ typedef struct rs_exec_params {
     uint8_t venue;                 /* RS_VENUE_SIM (default) or RS_VENUE_BINANCE */
     uint8_t order_channel;         /* Binance order entry: RS_XCH_WS (default) or RS_XCH_REST;
                                       reconciliation always uses REST */
-    uint8_t ws_sign;               /* RS_SIGN_ED25519 (default when the key exists, enables
-                                      session.logon) or RS_SIGN_HMAC */
+    uint8_t ws_sign;               /* the API key's type, for every signed request (WebSocket
+                                      API and REST): RS_SIGN_ED25519 (default when the key
+                                      exists, enables session.logon) or RS_SIGN_HMAC */
     uint8_t pad;
     uint32_t max_orders;           /* live + recent orders (default 1024) */
     uint32_t max_fills;            /* remembered trade ids (default 65536) */

@@ -8,9 +8,11 @@
 #           order is POST /api/v3/order signed with HMAC-SHA256; there is no WS
 #           account stream (an HMAC key cannot log on), so fills come from the
 #           order answers (FULL) and the REST reconciliation (myTrades).
-#  ed25519: key_type ed25519, a secrets file with only an Ed25519 seed: every
-#           order is POST /api/v3/order signed with Ed25519 (percent-encoded
-#           base64); account events (executionReport) arrive over the WS API
+#  ed25519: key_type ed25519, a secrets file with an Ed25519 seed AND an HMAC
+#           secret (key_type decides): every order is POST /api/v3/order
+#           signed with Ed25519 (percent-encoded base64; the simulator counts
+#           which key verified each signed request: none may be HMAC);
+#           account events (executionReport) arrive over the WS API
 #           user-data subscription after session.logon.
 # Each session at the end (pause + flatten): orders went over REST and none
 # over the WS API; the engine's position per symbol (from its exec reports)
@@ -56,7 +58,10 @@ session() {   # name key_type: the whole session, in a subshell of its own
     if [ "$kt" = hmac ]; then
       printf 'api_key = rsRestCanaryKey%s\nhmac_secret = %s\n' "$(openssl rand -hex 12)" "$(openssl rand -hex 32)"
     else
-      printf 'api_key = rsRestCanaryKey%s\ned25519_seed = %s\n' "$(openssl rand -hex 12)" "$(openssl rand -hex 32)"
+      # both secrets: key_type decides, every request must be Ed25519-signed
+      # (the simulator counts which key verified each one)
+      printf 'api_key = rsRestCanaryKey%s\ned25519_seed = %s\nhmac_secret = %s\n' "$(openssl rand -hex 12)" \
+          "$(openssl rand -hex 32)" "$(openssl rand -hex 32)"
     fi > "$D/secrets" )
   local secrets; secrets=$(sed 's/^[a-z_0-9]* = //' "$D/secrets")
   local inst="itest-rest-$name-$$"
@@ -166,6 +171,11 @@ places = [o for o in recs(orders) if o.get('kind') == '1']
 print(f"  placements: engine {len(places)}, venue {st['rest_places']} over REST, {st['ws_places']} over the WS API")
 if not places or st['ws_places'] or st['rest_places'] != len(places):
     sys.exit("  placements did not all go over REST")
+# every signed request verified with the key of key_type (the ed25519 session's
+# file holds an HMAC secret too, which the simulator tries first)
+print(f"  signed requests verified: HMAC {st['sig_hmac']}, Ed25519 {st['sig_ed25519']}")
+if (st['sig_hmac'] if kt == 'ed25519' else st['sig_ed25519']) or not (st['sig_ed25519'] if kt == 'ed25519' else st['sig_hmac']):
+    sys.exit(f"  requests signed with a key other than key_type {kt}")
 # HMAC: nothing on the WS API (no logon: an HMAC key cannot); Ed25519:
 # session.logon + userDataStream.subscribe there, and account events came back
 print(f"  WS API requests {st['ws_requests']}, account events sent {st['events']}")

@@ -5,6 +5,8 @@
  *    journal run with a stand-in key), while their wire bytes differ;
  *  - losing the WS API connection turns a placement in flight UNKNOWN at
  *    once and queries it over REST by client id -- it is never re-sent;
+ *  - with secrets holding both kinds, the key type decides how REST is
+ *    signed (a venue API key is of one type);
  *  - a reconciliation request the venue refuses (-1021 while the clock is
  *    off) does not switch reconciliation off for that symbol;
  *  - during a 418 ban the kill switch's repeated cancel-all does not cancel
@@ -39,7 +41,7 @@ typedef struct h {
     int oo_sent, mt_sent;
 } h;
 
-static void h_init(h *t, const char *key, const char *hmac, uint8_t seed0)
+static void h_init_as(h *t, const char *key, const char *hmac, uint8_t seed0, uint8_t sign, uint8_t chan)
 {
     memset(t, 0, sizeof *t);
     rs_instrument in;
@@ -63,11 +65,17 @@ static void h_init(h *t, const char *key, const char *hmac, uint8_t seed0)
     p.venue = RS_VENUE_BINANCE;
     p.u = &t->u;
     p.secrets = t->sec;
-    p.ws_sign = RS_SIGN_ED25519;
+    p.ws_sign = sign;
+    p.order_channel = chan;
     t->memsz = rs_exec_memsize(&p);
     t->mem = rs_secure_alloc(t->memsz);
     assert_int_equal(rs_exec_init(t->mem, &p, &t->x), 0);
     rs_emit_buf_init(&t->eb, t->buf, sizeof t->buf, RS_STREAM_EXEC);
+}
+
+static void h_init(h *t, const char *key, const char *hmac, uint8_t seed0)
+{
+    h_init_as(t, key, hmac, seed0, RS_SIGN_ED25519, RS_XCH_WS);
 }
 
 static void h_fini(h *t)
@@ -200,6 +208,53 @@ static void test_records_independent_of_credentials(void **st)
     assert_null(memmem(a.recs, a.nrecs, "signature", 9));
     h_fini(&a);
     h_fini(&b);
+}
+
+/* Percent-decoding of a query value (an Ed25519 signature is base64). */
+static size_t unpct(const char *s, size_t n, char *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '%' && i + 2 < n) {
+            char hx[3] = {s[i + 1], s[i + 2], 0};
+            out[k++] = (char)strtol(hx, NULL, 16);
+            i += 2;
+        } else {
+            out[k++] = s[i];
+        }
+    }
+    return k;
+}
+
+/* With secrets holding both an HMAC secret and an Ed25519 key, the key type
+ * (ws_sign) decides how REST requests are signed -- a venue API key is of one
+ * type -- and each REST placement verifies with that key and not the other. */
+static void test_rest_signed_with_key_type(void **st)
+{
+    (void)st;
+    static h t;
+    const uint8_t types[2] = {RS_SIGN_ED25519, RS_SIGN_HMAC};
+    for (int k = 0; k < 2; k++) {
+        h_init_as(&t, "KEYBOTH", "the-hmac-secret", 5, types[k], RS_XCH_REST);
+        session(&t);
+        rs_sign_key *mine = types[k] == RS_SIGN_ED25519 ? &t.sec->ed25519 : &t.sec->hmac;
+        rs_sign_key *other = types[k] == RS_SIGN_ED25519 ? &t.sec->hmac : &t.sec->ed25519;
+        int posts = 0;
+        const char *w = (const char *)t.wire, *end = w + t.nwire;
+        for (const char *q = w; (q = memmem(q, (size_t)(end - q), "POST /api/v3/order?", 19)); q++) {
+            const char *qs = q + 19, *sp = memchr(qs, ' ', (size_t)(end - qs));
+            assert_non_null(sp);
+            const char *sg = memmem(qs, (size_t)(sp - qs), "&signature=", 11);
+            assert_non_null(sg);
+            char raw[256];
+            size_t nraw = unpct(sg + 11, (size_t)(sp - sg - 11), raw);
+            assert_int_equal(rs_sign_verify(mine, qs, (size_t)(sg - qs), NULL, 0, raw, nraw), 1);
+            assert_int_not_equal(rs_sign_verify(other, qs, (size_t)(sg - qs), NULL, 0, raw, nraw), 1);
+            posts++;
+        }
+        assert_int_equal(posts, 2);
+        h_fini(&t);
+    }
 }
 
 static void test_ws_loss_unknown_at_once(void **st)
@@ -395,6 +450,7 @@ int main(void)
 {
     const struct CMUnitTest t[] = {
         cmocka_unit_test(test_records_independent_of_credentials),
+        cmocka_unit_test(test_rest_signed_with_key_type),
         cmocka_unit_test(test_ws_loss_unknown_at_once),
         cmocka_unit_test(test_recon_survives_clock_refusal),
         cmocka_unit_test(test_kill_flatten_held_through_ban),
