@@ -798,6 +798,15 @@ static void on_position_change(rs_gate *g, uint16_t sym, int64_t before, int64_t
         s->have_exit = 1;
         s->exit_bar = s->bar_idx;
         cancel_children(g, sym);   /* OCO: the other child must not fire on a flat book */
+        /* Another order closed the position while our closing order is still
+         * working -- typically a kill or exit flatten held by the exec stage
+         * through a 418 ban or a clock block, overtaken by a resting stop.
+         * Sent later it would open a position the other way (a spot venue
+         * has no reduce-only). A held order is cancelled without reaching
+         * the venue; one already in flight is cancelled once answered, if
+         * it still rests. (When the closing order itself filled, it is
+         * terminal here and this does nothing.) */
+        cancel_order(g, s->close_id);
     }
 }
 

@@ -14,6 +14,11 @@
  *     held unanswered for minutes; the switch waits without spending its
  *     retry budget, says so once, escalates once when the wait alone has
  *     lasted the whole budget, and completes when the ban ends
+ *  7. the same ban, but the stop resting at the venue since before the kill
+ *     (its cancel held too) fills inside it and closes the position: the
+ *     held flatten is cancelled (it never reached the venue; sent after the
+ *     ban it would open a position the other way on a spot venue) and the
+ *     switch completes once the venue confirms the other child's cancel
  */
 #include "../unit/gate_harness.h"
 
@@ -38,6 +43,32 @@ static H *start(const rs_gate_params *p)
     h_mark(h, 0, PX, PX - 0.5, PX + 0.5);
     h_clear(h);
     return h;
+}
+
+/* Long 1 unit of symbol 0, its stop and take-profit resting at the venue;
+ * the kill switch retries `retries` times, backing off from 0.5 s. */
+static H *start_long_protected(uint32_t retries)
+{
+    rs_gate_params p;
+    base_params(&p);
+    p.kill_max_retries = retries;
+    p.kill_backoff_ns = SEC / 2;
+    H *h = start(&p);
+    h_enter(h, 0, 1, PX);
+    h_next_bar(h, 0, PX);
+    return h;
+}
+
+/* "kill complete" records in the transcript since the last h_clear */
+static int kill_completes(H *h)
+{
+    int n = 0;
+    for (int i = 0;; i++) {
+        const rs_ev_risk *r = (const rs_ev_risk *)h_nth(h, RS_EV_RISK, i);
+        if (!r)
+            return n;
+        n += r->circuit == RS_CIRC_KILL && strstr(r->text, "kill complete") != NULL;
+    }
 }
 
 /* 1 ------------------------------------------------------------------------ */
@@ -134,13 +165,7 @@ static H *sc_228_rejects(void)
 /* 3 ------------------------------------------------------------------------ */
 static H *sc_kill_cancel_rejected(void)
 {
-    rs_gate_params p;
-    base_params(&p);
-    p.kill_max_retries = 4;
-    p.kill_backoff_ns = SEC / 2;
-    H *h = start(&p);
-    h_enter(h, 0, 1, PX);
-    h_next_bar(h, 0, PX);   /* stop and take-profit rest at the venue */
+    H *h = start_long_protected(4);
     assert_int_equal(h_count_intents(h, RS_INT_NEW, RS_PUR_STOP), 1);
     uint64_t children[2] = {0, 0};
     for (int i = 0, k = 0; h_intent(h, i); i++)
@@ -315,15 +340,63 @@ static H *sc_kill_held_through_ban(void)
     assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, 0);
     h->t += 100000000;
     h_timer(h);
-    int complete = 0;
-    for (int i = 0;; i++) {
-        const rs_ev_risk *r = (const rs_ev_risk *)h_nth(h, RS_EV_RISK, i);
-        if (!r)
-            break;
-        complete += r->circuit == RS_CIRC_KILL && strstr(r->text, "kill complete") != NULL;
-    }
+    int complete = kill_completes(h);
     (void)cancel_alls;
     assert_int_equal(complete, 1);
+    return h;
+}
+
+/* 7 ------------------------------------------------------------------------ */
+static H *sc_kill_stop_fills_in_ban(void)
+{
+    H *h = start_long_protected(5);
+    int64_t q = rs_gate_portfolio(h->g)->pos[0].qty;
+    uint64_t stop = 0, tp = 0;
+    for (int i = 0; h_intent(h, i); i++) {
+        const rs_ev_intent *in = h_intent(h, i);
+        if (in->kind == RS_INT_NEW && in->purpose == RS_PUR_STOP)
+            stop = in->client_id;
+        else if (in->kind == RS_INT_NEW && in->purpose != RS_PUR_ENTRY)
+            tp = in->client_id;
+    }
+    assert_true(stop && tp);
+    h_exec(h, stop, 0, RS_OS_ACKED, RS_SIDE_SELL, 0, 0, 0, 0, 0);
+    h_exec(h, tp, 0, RS_OS_ACKED, RS_SIDE_SELL, 0, 0, 0, 0, 0);
+    h_clear(h);
+    /* banned: the kill's cancel-all and flatten are held by the exec stage */
+    h_ctl(h, RS_CTL_KILL, 0xffff);
+    assert_int_equal(h_count_intents(h, RS_INT_CANCEL_ALL, RS_PUR_KILL), 1);
+    uint64_t fid = 0;
+    for (int i = 0; h_intent(h, i); i++)
+        if (h_intent(h, i)->kind == RS_INT_NEW && h_intent(h, i)->purpose == RS_PUR_KILL)
+            fid = h_intent(h, i)->client_id;
+    assert_true(fid != 0);
+    for (int step = 0; step < 50; step++) {
+        h->t += 100000000;
+        h_timer(h);
+    }
+    h_clear(h);
+    /* the stop fills inside the ban: flat; the held flatten is cancelled */
+    h->t += 1000;
+    h_exec(h, stop, 0, RS_OS_FILLED, RS_SIDE_SELL, 1, PX - 50, q, q, 0);
+    assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, 0);
+    int cancels = 0;
+    for (int i = 0; h_intent(h, i); i++)
+        cancels += h_intent(h, i)->kind == RS_INT_CANCEL && h_intent(h, i)->target_id == fid;
+    assert_int_equal(cancels, 1);
+    assert_int_equal(h_count_intents(h, RS_INT_NEW, 0), 0);
+    /* the exec stage cancels it locally (it never left); the ban ends, the
+     * take-profit's held cancel goes out and is confirmed */
+    h_exec(h, fid, 0, RS_OS_CANCELLED, RS_SIDE_SELL, 0, 0, 0, 0, 0);
+    h->t += 60 * SEC;
+    h_exec(h, tp, 0, RS_OS_CANCELLED, RS_SIDE_SELL, 0, 0, 0, 0, 0);
+    h_clear(h);
+    h->t += 100000000;
+    h_timer(h);
+    int complete = kill_completes(h);
+    assert_int_equal(complete, 1);
+    assert_int_equal(h_count_intents(h, RS_INT_NEW, 0), 0);
+    assert_int_equal(rs_gate_portfolio(h->g)->pos[0].qty, 0);
     return h;
 }
 
@@ -343,6 +416,7 @@ static void test_kill_cancel_rejected(void **s) { (void)s; run_twice(sc_kill_can
 static void test_surge_against_short(void **s) { (void)s; run_twice(sc_surge_against_short); }
 static void test_two_closes_same_us(void **s) { (void)s; run_twice(sc_two_closes_same_us); }
 static void test_kill_held_through_ban(void **s) { (void)s; run_twice(sc_kill_held_through_ban); }
+static void test_kill_stop_fills_in_ban(void **s) { (void)s; run_twice(sc_kill_stop_fills_in_ban); }
 
 int main(void)
 {
@@ -350,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_status_without_fill), cmocka_unit_test(test_228_rejects),
         cmocka_unit_test(test_kill_cancel_rejected), cmocka_unit_test(test_surge_against_short),
         cmocka_unit_test(test_two_closes_same_us), cmocka_unit_test(test_kill_held_through_ban),
+        cmocka_unit_test(test_kill_stop_fills_in_ban),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
