@@ -1,7 +1,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -99,4 +104,37 @@ double rs_test_scale(void)
     if (!strcmp(bt, "asan")) return 0.05;
     if (!strcmp(bt, "debug")) return 0.2;
     return 1.0;
+}
+
+void rs_test_hold_rx_stamps(void)
+{
+    static int fd = -1;   /* held until exit: keeps stamping on host-wide */
+    if (fd >= 0)
+        return;
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+    assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags), 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    for (int tries = 0; tries < 1000; tries++) {
+        assert_int_equal(sendto(fd, "t", 1, 0, (struct sockaddr *)&a, sizeof a), 1);
+        char b[8], ctl[256];
+        struct iovec iov = {b, sizeof b};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+        assert_int_equal(recvmsg(fd, &m, 0), 1);
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_TIMESTAMPING) {
+                struct timespec ts[3];
+                memcpy(ts, CMSG_DATA(c), sizeof ts);
+                if (ts[0].tv_sec || ts[0].tv_nsec)
+                    return;
+            }
+        }
+        struct timespec d = {0, 10000000};
+        nanosleep(&d, NULL);
+    }
+    fail_msg("kernel receive stamps never came on (SO_TIMESTAMPING on a loopback UDP socket, 10 s)");
 }

@@ -32,4 +32,14 @@ double rs_test_scale(void);
 /* Build type string ("release", "asan", "tsan", ...). */
 const char *rs_test_build_type(void);
 
+/* Make kernel software receive stamps (SO_TIMESTAMPING) certain for the rest
+ * of the process. Linux turns receive stamping on for the whole host only
+ * while some socket asks for it, and the first socket's request takes
+ * effect later, from a work queue: a connection opened while no other
+ * socket held it open can receive its first segments unstamped (seen on a
+ * loaded CI box). This holds one stamping UDP socket open and waits (up to
+ * 10 s) until a datagram it sends itself comes back stamped. Fails the test
+ * if that never happens. */
+void rs_test_hold_rx_stamps(void);
+
 #endif

@@ -416,8 +416,8 @@ int rs_cmd_run(int argc, char **argv)
     /* summary */
     printf("\n== summary (%.1f s wall)\n", ran);
     printf("frames received %" PRIu64 " (%" PRIu64 " bytes), dropped %" PRIu64 ", oversize %" PRIu64
-           ", connections opened %" PRIu64 " closed %" PRIu64 "\n",
-           fs->frames, fs->bytes, fs->dropped, fs->too_large, fs->opens, fs->closes);
+           ", connections opened %" PRIu64 " closed %" PRIu64 ", without a kernel receive stamp %" PRIu64 "\n",
+           fs->frames, fs->bytes, fs->dropped, fs->too_large, fs->opens, fs->closes, fs->unstamped);
     if (xs) {
         char line[512];
         rs_exec_session_summary(xs, line, sizeof line);

@@ -23,8 +23,14 @@ static void on_msg(void *user, uint32_t conn, const uint8_t *data, uint32_t n, i
     rs_feed_src *s = user;
     bump(&s->frames, 1);
     bump(&s->bytes, n);
-    if (!rx_ns)
+    if (!rx_ns) {
+        /* No kernel stamp: SO_TIMESTAMPING off (net.no_timestamps), or the
+         * first segments after the host turned receive stamping on (Linux
+         * enables it lazily, from a work queue). Stamp here -- later than the
+         * kernel would, so latencies from it are low -- and count it. */
         rx_ns = rs_now_ns();
+        bump(&s->unstamped, 1);
+    }
     if (n > RS_FEED_MAX_FRAME) {
         /* cannot be a record: keep its head as bad input so it is not lost
          * silently (the feed stage skips it; the journal has it) */

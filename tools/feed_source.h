@@ -46,6 +46,7 @@ typedef struct rs_feed_src {
     /* written by the feed thread only, read by the supervisor's progress
      * and summary lines: relaxed atomics (monitoring, no ordering) */
     rs_atomic_u64 frames, bytes, dropped, too_large, opens, closes, snapshots;
+    rs_atomic_u64 unstamped;   /* frames without a kernel receive stamp: stamped on arrival here */
     int64_t mono_now;
 } rs_feed_src;
 
