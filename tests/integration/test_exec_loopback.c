@@ -103,7 +103,9 @@ static void lb_pump_out(lb *h)
     rs_exec_wire w;
     while (rs_exec_outbox_peek(h->x, &w) == RS_OK) {
         rs_bn_srv_req q;
-        rs_sign_key *key = w.channel == RS_XCH_WS ? &h->sec->ed25519 : &h->sec->hmac;
+        /* one key type for every request, as on the venue (the secrets hold
+         * both kinds; ws_sign is Ed25519) */
+        rs_sign_key *key = h->p.ws_sign == RS_SIGN_ED25519 ? &h->sec->ed25519 : &h->sec->hmac;
         int rc = w.channel == RS_XCH_WS ? rs_bn_srv_parse_ws(&h->srv, (const char *)w.data, w.len, key, &q)
                                         : rs_bn_srv_parse_rest(&h->srv, (const char *)w.data, w.len, key, &q);
         if (rc != RS_OK)
