@@ -238,8 +238,13 @@ int rs_ws_check_response(const char *buf, size_t n, const char *key_b64)
         return 0;
     size_t hl = (size_t)(end - buf) + 4;
     const char *eol = memmem(buf, hl, "\r\n", 2);
-    int status = 0;
-    if (hl < 12 || strncmp(buf, "HTTP/1.1 ", 9) || sscanf(buf + 9, "%3d", &status) != 1 || status != 101) {
+    /* the status code by hand: buf is not NUL-terminated, so no sscanf
+     * (it runs strlen first: an over-read the fuzzer found) */
+    int status = -1;
+    if (hl >= 13 && buf[9] >= '0' && buf[9] <= '9' && buf[10] >= '0' && buf[10] <= '9' && buf[11] >= '0' &&
+        buf[11] <= '9' && (buf[12] == ' ' || buf[12] == '\r'))
+        status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+    if (status != 101 || memcmp(buf, "HTTP/1.1 ", 9)) {
         int ll = (int)(eol - buf);
         return rs_err_set(RS_EPROTO, "ws: upgrade refused: status line '%.*s' (want 101)", ll > 200 ? 200 : ll, buf);
     }

@@ -191,6 +191,23 @@ static void test_handshake(void **st)
     const char *ext = "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Extensions: permessage-deflate\r\n"
                       "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
     assert_int_equal(rs_ws_check_response(ext, strlen(ext), key), -RS_EPROTO);
+    /* each response alone, ending right before a guard page (the status code
+     * was once read with sscanf, which runs past an unterminated buffer:
+     * the fuzzer's input is the last one); "1010" / "10" are not 101 */
+    const char *all[] = {bad_accept, refused, no_up, ext,
+                         "HTTP/1.1 1010 OK\r\n\r\n", "HTTP/1.1 10\r\n\r\n", "HTTP/1.1 101\r\n\r\n",
+                         "HTTP/1.1 101 Switching Pr\177tocols\r\n\025pgrade: websocket\r\n"
+                         "Connept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"};
+    const int want[] = {-RS_EPROTO, -RS_EPROTO, -RS_EPROTO, -RS_EPROTO, -RS_EPROTO, -RS_EPROTO, -RS_EPROTO, -RS_EPROTO};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        size_t k = strlen(all[i]);
+        uint8_t *g = rs_guard_copy(all[i], k);
+        assert_int_equal(rs_ws_check_response((const char *)g, k, key), want[i]);
+        rs_guard_free(g, k);
+    }
+    uint8_t *g = rs_guard_copy(ok, (size_t)hl);
+    assert_int_equal(rs_ws_check_response((const char *)g, (size_t)hl, key), hl);
+    rs_guard_free(g, (size_t)hl);
 }
 
 static void test_utf8(void **st)
