@@ -81,9 +81,43 @@ typedef struct rs_dec_err {
     char field[16];       /* venue key ("p", "tradeId"), NUL-terminated; "" if n/a */
 } rs_dec_err;
 
+/* Shape cache (feed/decode_spec.h): the layout of a recently decoded
+ * message -- its bytes, which of them are the digits of its numbers, and
+ * how each number lands in the output -- so that the next message with the
+ * same layout (same bytes except those digits) is decoded by parsing all
+ * its numbers at once from known offsets instead of walking the message.
+ * Private to the decoders; the result is identical either way. */
+#define RS_DEC_SP_SLOTS 16     /* shapes per decoder, indexed by message length */
+#define RS_DEC_SP_MAXN 256     /* longest message a shape covers */
+#define RS_DEC_SP_OPS 24       /* numbers per shape */
+#define RS_DEC_SP_IMG 208      /* output bytes per shape (a depth header and 8 levels) */
+typedef struct rs_dec_sp_op {
+    uint8_t ctl[16];           /* byte shuffle: the kept digits right-aligned, zeros before */
+    uint64_t mul;              /* value times 10^(exp - kept fraction digits) */
+    uint16_t at;               /* start of the 16-byte window in the message */
+    uint16_t zero;             /* window bits that must be '0' (fraction digits beyond exp) */
+    uint16_t nzero;            /* window bit that must not be '0' (lead of a multi-digit integer) */
+    uint16_t dst, dst2;        /* byte offsets of the int64 in rs_decoded (0xffff: none) */
+    uint8_t min;               /* value must be >= min */
+    uint8_t pad;
+} rs_dec_sp_op;
+typedef struct rs_dec_shape {
+    uint16_t n;                /* message length; 0: empty */
+    uint16_t img_off, img_len; /* output region (in rs_decoded) restored from img */
+    uint16_t u_n;              /* universe size when learned (symbols resolve alike) */
+    uint16_t sym, n_trades;
+    uint8_t kind, nops, rel_a, rel_b;   /* value of op rel_a <= op rel_b (0xff: none) */
+    uint8_t miss, pad[3];
+    rs_dec_sp_op op[RS_DEC_SP_OPS];
+    uint8_t msg[RS_DEC_SP_MAXN];        /* the message learned */
+    uint8_t var[RS_DEC_SP_MAXN];        /* 0xff: a digit of one of its numbers */
+    uint8_t img[RS_DEC_SP_IMG];
+} rs_dec_shape;
+
 /* Decoder configuration and symbol index. Caller memory; init once
  * (control path). One decoder per thread: rs_decode_* updates the symbol
- * cache when the universe grew (auto_add) and is otherwise read-only. */
+ * cache when the universe grew (auto_add) and the shape cache (sp) as it
+ * goes; the records it produces do not depend on either cache's state. */
 typedef struct rs_decoder {
     rs_universe *u;            /* borrowed; outlives the decoder */
     uint8_t venue;             /* enum rs_venue stamped on records */
@@ -91,8 +125,10 @@ typedef struct rs_decoder {
     uint8_t auto_px_exp;       /* exponents for auto-added symbols */
     uint8_t auto_qty_exp;
     uint16_t n_keys;           /* symbols indexed below (== u->n when fresh) */
-    uint16_t pad;
+    uint8_t no_spec;           /* 1: never use the shape cache (tests: the reference path) */
+    uint8_t pad;
     uint64_t key[RS_MAX_SYMBOLS][2];  /* upper-case symbol, NUL-padded */
+    rs_dec_shape sp[RS_DEC_SP_SLOTS];
 } rs_decoder;
 
 /* Output of one decode. Caller memory (about 66 KiB: the depth levels);

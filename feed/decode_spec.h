@@ -1,0 +1,264 @@
+/* feed/decode_spec.h -- private: decoding a message from the learned shape
+ * of an earlier one (the shape cache in rs_decoder.sp).
+ *
+ * Why: the template decoders walk a message field by field, and each field's
+ * key compare needs the previous number's end, so the decode is one long
+ * chain of dependent loads (docs/feed.md, decode5/decode6). Venue messages
+ * of one kind and symbol keep their layout from one message to the next:
+ * the same keys, the same symbol, numbers of the same widths (Binance pads
+ * prices and quantities to 8 decimals, times have 13 digits). So after a
+ * template decode succeeds, the decoder remembers the message (`msg`), which
+ * of its bytes are the digits of the numbers it converted (`var`), and for
+ * each number where it sits and where its value goes in the output (`op`).
+ * The next message of the same length is checked against that in a few
+ * independent 32-byte compares (every byte equal to the learned one except
+ * number digits, which must be digits), and then every number is converted
+ * from its known offset at once -- no chain.
+ *
+ * Why the result is identical to the template path's: a message that
+ * passes the check differs from the learned one only in number digits, so
+ * the template would take exactly the same steps on it (keys, lengths,
+ * symbol, literals) except for the value-dependent decisions, which are
+ * re-checked here: a leading zero of a multi-digit integer (nzero),
+ * fraction digits beyond the instrument's scale must be '0' (zero), zero
+ * price/quantity (min), the ordering of id pairs (rel_a/rel_b). Overflow
+ * cannot happen: a shape is only learned for numbers of at most 16 kept
+ * digits and integer digits + scale <= 18. The symbol resolves alike while
+ * the universe has not changed (u_n). Anything else is a miss: the caller
+ * runs the template path (and its fallbacks) as before, with nothing
+ * written to the output by the miss. Tests compare this path with the
+ * reference (rs_decoder.no_spec = 1) on digit mutations of every sample
+ * (tests/unit/test_decode.c test_spec_*, the decode fuzzers).
+ *
+ * Needs AVX2 (the build's baseline, -march=x86-64-v3); without it SP_ON is 0
+ * and the decoders run the template path only, which is the reference. */
+#ifndef RS_FEED_DECODE_SPEC_H
+#define RS_FEED_DECODE_SPEC_H
+
+#include <stddef.h>
+
+#include "decode_json.h"
+
+#if defined(__AVX2__) && defined(F_SIMD)
+#define SP_ON 1
+#else
+#define SP_ON 0
+#endif
+
+#define SP_INT 0xffu      /* sp_note exp: a JSON integer (no point) */
+#define SP_NONE 0xffffu   /* op dst: value checked, not stored */
+
+typedef struct sp_raw {
+    uint32_t s, len;       /* number bytes [s, s + len) of the message */
+    uint32_t dst, dst2;    /* byte offsets in rs_decoded, or SP_NONE */
+    uint8_t exp, min;
+} sp_raw;
+
+/* What a template decode saw, filled as it goes; learned from on success. */
+typedef struct sp_rec {
+    const uint8_t *b;
+    const rs_decoded *out;
+    uint32_t n, bad;
+    uint8_t rel_a, rel_b;
+    sp_raw r[RS_DEC_SP_OPS];
+} sp_rec;
+
+static inline void sp_init(sp_rec *r, const uint8_t *b, const rs_decoded *out)
+{
+    r->b = b;
+    r->out = out;
+    r->n = 0;
+    r->bad = 0;
+    r->rel_a = r->rel_b = 0xff;
+}
+
+static inline uint32_t sp_off(const sp_rec *r, const void *dst)
+{
+    return dst ? (uint32_t)((const uint8_t *)dst - (const uint8_t *)r->out) : SP_NONE;
+}
+
+/* The number [s, p) was converted (exp: its scale, or SP_INT) and stored at
+ * dst (and dst2; NULL: only checked); its value must be >= min. Returns its
+ * index (for sp_rel). */
+static inline unsigned sp_note(sp_rec *r, const uint8_t *s, const uint8_t *p, unsigned exp, unsigned min,
+                               const void *dst, const void *dst2)
+{
+    if (RS_UNLIKELY(r->n >= RS_DEC_SP_OPS)) {
+        r->bad = 1;
+        return 0;
+    }
+    sp_raw *x = &r->r[r->n];
+    x->s = (uint32_t)(s - r->b);
+    x->len = (uint32_t)(p - s);
+    x->dst = sp_off(r, dst);
+    x->dst2 = sp_off(r, dst2);
+    x->exp = (uint8_t)exp;
+    x->min = (uint8_t)min;
+    return r->n++;
+}
+
+/* Value of op a must be <= value of op b (aggTrade f/l, depth U/u). */
+static inline void sp_rel(sp_rec *r, unsigned a, unsigned b)
+{
+    r->rel_a = (uint8_t)a;
+    r->rel_b = (uint8_t)b;
+}
+
+static inline rs_dec_shape *sp_slot(rs_decoder *d, size_t n) { return &d->sp[n % RS_DEC_SP_SLOTS]; }
+
+/* Cold-ish (after a template decode that the cache did not cover): build
+ * the shape of p[0..n) from the record r into sh; leaves sh empty when the
+ * message cannot be covered. */
+static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uint8_t *p, size_t n,
+                     const rs_decoded *out) RS_UNUSED;
+static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uint8_t *p, size_t n,
+                     const rs_decoded *out)
+{
+    sh->n = 0;
+    sh->miss = 0;
+    if (r->bad || r->n == 0 || n < 32 || n > RS_DEC_SP_MAXN)
+        return;
+    size_t img_off, img_len;
+    switch (out->kind) {
+    case RS_DEC_TRADE:
+        img_off = offsetof(rs_decoded, trades);
+        img_len = (size_t)out->n_trades * sizeof(rs_ev_trade);
+        break;
+    case RS_DEC_BBO:
+        img_off = offsetof(rs_decoded, bbo);
+        img_len = sizeof(rs_ev_bbo);
+        break;
+    case RS_DEC_DEPTH:
+        img_off = offsetof(rs_decoded, depth_mem);
+        img_len = rs_decoded_depth_len(out);
+        break;
+    default:
+        return;
+    }
+    if (img_len > RS_DEC_SP_IMG)
+        return;
+    memset(sh->var, 0, sizeof sh->var);
+    for (uint32_t i = 0; i < r->n; i++) {
+        const sp_raw *x = &r->r[i];
+        rs_dec_sp_op *o = &sh->op[i];
+        uint32_t s = x->s, len = x->len, ni = len, nf = 0, pt = 0;
+        unsigned exp = x->exp == SP_INT ? 0 : x->exp;
+        if (len == 0 || len > 16 || s + len > n || exp > 18)
+            return;
+        if (x->exp != SP_INT) {
+            const uint8_t *dot = memchr(p + s, '.', len);
+            if (dot) {
+                ni = (uint32_t)(dot - (p + s));
+                nf = len - ni - 1;
+                pt = 1;
+            }
+        }
+        uint32_t kf = nf < exp ? nf : exp;
+        if (ni == 0 || ni + kf > 16 || ni + exp > 18)
+            return;
+        uint32_t at = s + 16 <= n ? s : (uint32_t)n - 16, ws = s - at, nd = ni + kf;
+        o->at = (uint16_t)at;
+        memset(o->ctl, 0x80, sizeof o->ctl);
+        for (uint32_t j = 0; j < ni; j++)
+            o->ctl[16 - nd + j] = (uint8_t)(ws + j);
+        for (uint32_t j = 0; j < kf; j++)
+            o->ctl[16 - nd + ni + j] = (uint8_t)(ws + ni + 1 + j);
+        o->mul = (uint64_t)rs_ipow10_tab[exp - kf];
+        o->zero = 0;
+        for (uint32_t j = kf; j < nf; j++)
+            o->zero |= (uint16_t)(1u << (ws + ni + 1 + j));
+        o->nzero = ni > 1 ? (uint16_t)(1u << ws) : 0;
+        o->dst = (uint16_t)x->dst;
+        o->dst2 = (uint16_t)x->dst2;
+        o->min = x->min;
+        for (uint32_t j = 0; j < len; j++)
+            if (!(pt && j == ni))
+                sh->var[s + j] = 0xff;
+    }
+    memcpy(sh->msg, p, n);
+    memcpy(sh->img, (const uint8_t *)out + img_off, img_len);
+    sh->img_off = (uint16_t)img_off;
+    sh->img_len = (uint16_t)img_len;
+    sh->u_n = d->u->n;
+    sh->sym = out->sym;
+    sh->n_trades = out->n_trades;
+    sh->kind = out->kind;
+    sh->nops = (uint8_t)r->n;
+    sh->rel_a = r->rel_a;
+    sh->rel_b = r->rel_b;
+    sh->n = (uint16_t)n;
+}
+
+/* After a template decode succeeded (r filled) in the slot sh that did not
+ * cover it: learn when the slot is empty, or after 8 misses in a row (a
+ * slot that two layouts share keeps the one that hits, at bounded cost). */
+static inline void sp_after(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uint8_t *p, size_t n,
+                            const rs_decoded *out)
+{
+    if (d->no_spec || n > RS_DEC_SP_MAXN)
+        return;
+    if (sh->n == 0 || ++sh->miss >= 8)
+        sp_learn(d, sh, r, p, n, out);
+}
+
+#if SP_ON
+/* Hot path. p[0..n) with n == sh->n: 0 and the output written when it fits
+ * the shape, J_FB (nothing written) otherwise. */
+static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint8_t *p, size_t n,
+                         rs_decoded *out)
+{
+    if (RS_UNLIKELY(sh->u_n != d->u->n || d->n_keys != sh->u_n))
+        return J_FB;
+    /* every byte as learned, except number digits, which must be digits;
+     * 32 bytes per step, the last step ending at n (overlap is harmless) */
+    const __m256i c0 = _mm256_set1_epi8('0'), c9 = _mm256_set1_epi8(9);
+    __m256i bad = _mm256_setzero_si256();
+    for (size_t off = 0;; off += 32) {
+        if (off + 32 > n)
+            off = n - 32;
+        __m256i m = _mm256_loadu_si256((const __m256i *)(const void *)(p + off));
+        __m256i pm = _mm256_loadu_si256((const __m256i *)(const void *)(sh->msg + off));
+        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(sh->var + off));
+        __m256i dg = _mm256_sub_epi8(m, c0);
+        __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, c9), dg);
+        bad = _mm256_or_si256(bad, _mm256_or_si256(_mm256_andnot_si256(v, _mm256_xor_si256(m, pm)),
+                                                   _mm256_andnot_si256(isd, v)));
+        if (off + 32 >= n)
+            break;
+    }
+    if (!_mm256_testz_si256(bad, bad))
+        return J_FB;
+    /* every number from its own 16-byte window: independent of each other */
+    uint64_t val[RS_DEC_SP_OPS];
+    unsigned fail = 0, nops = sh->nops;
+    const __m128i z0 = _mm_set1_epi8('0');
+    for (unsigned i = 0; i < nops; i++) {
+        const rs_dec_sp_op *o = &sh->op[i];
+        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + o->at));
+        unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, z0));
+        uint64_t x = f_val16(_mm_shuffle_epi8(_mm_sub_epi8(w, z0),
+                                              _mm_loadu_si128((const __m128i *)(const void *)o->ctl))) *
+                     o->mul;
+        fail |= ((z & o->zero) ^ o->zero) | (z & o->nzero) | (unsigned)(x < o->min);
+        val[i] = x;
+    }
+    if (fail || (sh->rel_a != 0xff && val[sh->rel_a] > val[sh->rel_b]))
+        return J_FB;
+    uint8_t *ob = (uint8_t *)out;
+    memcpy(ob + sh->img_off, sh->img, sh->img_len);
+    for (unsigned i = 0; i < nops; i++) {
+        const rs_dec_sp_op *o = &sh->op[i];
+        if (o->dst != SP_NONE)
+            memcpy(ob + o->dst, &val[i], 8);
+        if (o->dst2 != SP_NONE)
+            memcpy(ob + o->dst2, &val[i], 8);
+    }
+    out->kind = sh->kind;
+    out->sym = sh->sym;
+    out->n_trades = sh->n_trades;
+    out->consumed = (uint32_t)n;
+    return 0;
+}
+#endif
+
+#endif
