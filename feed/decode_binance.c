@@ -813,12 +813,8 @@ int rs_decode_binance(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out
     out->n_trades = 0;
     out->first_trade_id = out->last_trade_id = 0;
     rs_dec_shape *sh = sp_slot(d, n);
-#if SP_ON
-    if (sh->n == n && !d->no_spec && sp_run(d, sh, p, n, out) == 0) {
-        sh->miss = 0;
+    if (sp_hit(d, sh, p, n, out))
         return RS_OK;
-    }
-#endif
     sp_rec r;
     sp_init(&r, p, out);
     if (RS_LIKELY(bn_tmpl(d, p, n, out, &r) == RS_OK)) {

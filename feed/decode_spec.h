@@ -261,4 +261,19 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
 }
 #endif
 
+/* Hot path: 1 when the shape in sh (the slot of n) covered p[0..n) and the
+ * output is written; 0: decode it the usual way (nothing written). */
+static inline int sp_hit(rs_decoder *d, rs_dec_shape *sh, const uint8_t *p, size_t n, rs_decoded *out)
+{
+#if SP_ON
+    if (sh->n == n && !d->no_spec && sp_run(d, sh, p, n, out) == 0) {
+        sh->miss = 0;
+        return 1;
+    }
+#else
+    (void)d, (void)sh, (void)p, (void)n, (void)out;
+#endif
+    return 0;
+}
+
 #endif

@@ -88,7 +88,7 @@ typedef struct rs_dec_err {
  * its numbers at once from known offsets instead of walking the message.
  * Private to the decoders; the result is identical either way. */
 #define RS_DEC_SP_SLOTS 16     /* shapes per decoder, indexed by message length */
-#define RS_DEC_SP_MAXN 256     /* longest message a shape covers */
+#define RS_DEC_SP_MAXN 320     /* longest message a shape covers */
 #define RS_DEC_SP_OPS 24       /* numbers per shape */
 #define RS_DEC_SP_IMG 208      /* output bytes per shape (a depth header and 8 levels) */
 typedef struct rs_dec_sp_op {
