@@ -808,21 +808,7 @@ static int bn_fast(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
 
 int rs_decode_binance(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
 {
-    out->venue = d->venue;
-    out->err.reason = 0;
-    out->n_trades = 0;
-    out->first_trade_id = out->last_trade_id = 0;
-    rs_dec_shape *sh = sp_slot(d, n);
-    if (sp_hit(d, sh, p, n, out))
-        return RS_OK;
-    sp_rec r;
-    sp_init(&r, p, out);
-    if (RS_LIKELY(bn_tmpl(d, p, n, out, &r) == RS_OK)) {
-        if (SP_ON)
-            sp_after(d, sh, &r, p, n, out);
-        return RS_OK;
-    }
-    if (bn_fast(d, p, n, out) == RS_OK)
+    if (RS_LIKELY(sp_decode(d, p, n, out, bn_tmpl) == RS_OK) || bn_fast(d, p, n, out) == RS_OK)
         return RS_OK;
     return bn_slow(d, p, n, out);
 }

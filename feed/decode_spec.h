@@ -261,19 +261,34 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
 }
 #endif
 
-/* Hot path: 1 when the shape in sh (the slot of n) covered p[0..n) and the
- * output is written; 0: decode it the usual way (nothing written). */
-static inline int sp_hit(rs_decoder *d, rs_dec_shape *sh, const uint8_t *p, size_t n, rs_decoded *out)
+typedef int (*sp_tmplfn)(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out, sp_rec *r);
+
+/* Hot path, the decoders' front: reset the output's common fields, try the
+ * shape of n's slot, else the venue's template decoder `tmpl` (a constant:
+ * folded), learning from it on success. RS_OK, or J_FB: the caller's
+ * fallbacks decide (the shape wrote nothing). */
+static inline __attribute__((always_inline)) int sp_decode(rs_decoder *d, const uint8_t *p, size_t n,
+                                                           rs_decoded *out, sp_tmplfn tmpl)
 {
+    out->venue = d->venue;
+    out->err.reason = 0;
+    out->n_trades = 0;
+    out->first_trade_id = out->last_trade_id = 0;
+    rs_dec_shape *sh = sp_slot(d, n);
 #if SP_ON
     if (sh->n == n && !d->no_spec && sp_run(d, sh, p, n, out) == 0) {
         sh->miss = 0;
-        return 1;
+        return RS_OK;
     }
-#else
-    (void)d, (void)sh, (void)p, (void)n, (void)out;
 #endif
-    return 0;
+    sp_rec r;
+    sp_init(&r, p, out);
+    if (RS_LIKELY(tmpl(d, p, n, out, &r) == RS_OK)) {
+        if (SP_ON)
+            sp_after(d, sh, &r, p, n, out);
+        return RS_OK;
+    }
+    return J_FB;
 }
 
 #endif
