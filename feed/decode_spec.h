@@ -19,9 +19,10 @@
  * passes the check differs from the learned one only in number digits, so
  * the template would take exactly the same steps on it (keys, lengths,
  * symbol, literals) except for the value-dependent decisions, which are
- * re-checked here: a leading zero of a multi-digit integer (nzero),
- * fraction digits beyond the instrument's scale must be '0' (zero), zero
- * price/quantity (min), the ordering of id pairs (rel_a/rel_b). Overflow
+ * re-checked here: a leading zero of a multi-digit integer (nz), fraction
+ * digits beyond the instrument's scale must be '0' (they are compared as
+ * fixed bytes: '0' in the learned message too), zero price/quantity (min),
+ * the ordering of id pairs (rel_a/rel_b). Overflow
  * cannot happen: a shape is only learned for numbers of at most 16 kept
  * digits and integer digits + scale <= 18. The symbol resolves alike while
  * the universe has not changed (u_n). Anything else is a miss: the caller
@@ -138,9 +139,18 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
     if (img_len > RS_DEC_SP_IMG)
         return;
     memset(sh->var, 0, sizeof sh->var);
+    memset(sh->nz, 0, sizeof sh->nz);
+    /* ops that store a value first, checks after (no per-op test in the
+     * store loop); rel_a/rel_b follow their ops */
+    uint8_t at_op[RS_DEC_SP_OPS];
+    uint32_t nst = 0;
+    for (uint32_t i = 0; i < r->n; i++)
+        nst += r->r[i].dst != SP_NONE;
+    for (uint32_t i = 0, k = 0, c = 0; i < r->n; i++)   /* the k-th storing op goes to k */
+        at_op[i] = (uint8_t)(r->r[i].dst != SP_NONE ? k++ : nst + c++);
     for (uint32_t i = 0; i < r->n; i++) {
         const sp_raw *x = &r->r[i];
-        rs_dec_sp_op *o = &sh->op[i];
+        rs_dec_sp_op *o = &sh->op[at_op[i]];
         uint32_t s = x->s, len = x->len, ni = len, nf = 0, pt = 0;
         unsigned exp = x->exp == SP_INT ? 0 : x->exp;
         if (len == 0 || len > 16 || s + len > n || exp > 18)
@@ -164,16 +174,17 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
         for (uint32_t j = 0; j < kf; j++)
             o->ctl[16 - nd + ni + j] = (uint8_t)(ws + ni + 1 + j);
         o->mul = (uint64_t)rs_ipow10_tab[exp - kf];
-        o->zero = 0;
-        for (uint32_t j = kf; j < nf; j++)
-            o->zero |= (uint16_t)(1u << (ws + ni + 1 + j));
-        o->nzero = ni > 1 ? (uint16_t)(1u << ws) : 0;
         o->dst = (uint16_t)x->dst;
         o->dst2 = (uint16_t)x->dst2;
         o->min = x->min;
-        for (uint32_t j = 0; j < len; j++)
+        /* integer and kept fraction digits vary; the point and the
+         * fraction digits beyond the scale ('0', or the template would
+         * have refused) stay fixed bytes */
+        for (uint32_t j = 0; j < ni + pt + kf; j++)
             if (!(pt && j == ni))
                 sh->var[s + j] = 0xff;
+        if (ni > 1)
+            sh->nz[s] = 0xff;
     }
     memcpy(sh->msg, p, n);
     memcpy(sh->img, (const uint8_t *)out + img_off, img_len);
@@ -184,8 +195,9 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
     sh->n_trades = out->n_trades;
     sh->kind = out->kind;
     sh->nops = (uint8_t)r->n;
-    sh->rel_a = r->rel_a;
-    sh->rel_b = r->rel_b;
+    sh->rel_a = r->rel_a == 0xff ? 0xff : at_op[r->rel_a];
+    sh->rel_b = r->rel_b == 0xff ? 0xff : at_op[r->rel_b];
+    sh->nst = (uint8_t)nst;
     sh->n = (uint16_t)n;
 }
 
@@ -219,10 +231,12 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
         __m256i m = _mm256_loadu_si256((const __m256i *)(const void *)(p + off));
         __m256i pm = _mm256_loadu_si256((const __m256i *)(const void *)(sh->msg + off));
         __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(sh->var + off));
+        __m256i z = _mm256_loadu_si256((const __m256i *)(const void *)(sh->nz + off));
         __m256i dg = _mm256_sub_epi8(m, c0);
         __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, c9), dg);
         bad = _mm256_or_si256(bad, _mm256_or_si256(_mm256_andnot_si256(v, _mm256_xor_si256(m, pm)),
                                                    _mm256_andnot_si256(isd, v)));
+        bad = _mm256_or_si256(bad, _mm256_and_si256(z, _mm256_cmpeq_epi8(m, c0)));
         if (off + 32 >= n)
             break;
     }
@@ -235,22 +249,27 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
     for (unsigned i = 0; i < nops; i++) {
         const rs_dec_sp_op *o = &sh->op[i];
         __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + o->at));
-        unsigned z = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(w, z0));
         uint64_t x = f_val16(_mm_shuffle_epi8(_mm_sub_epi8(w, z0),
                                               _mm_loadu_si128((const __m128i *)(const void *)o->ctl))) *
                      o->mul;
-        fail |= ((z & o->zero) ^ o->zero) | (z & o->nzero) | (unsigned)(x < o->min);
+        fail |= (unsigned)(x < o->min);
         val[i] = x;
     }
     if (fail || (sh->rel_a != 0xff && val[sh->rel_a] > val[sh->rel_b]))
         return J_FB;
-    uint8_t *ob = (uint8_t *)out;
-    memcpy(ob + sh->img_off, sh->img, sh->img_len);
-    for (unsigned i = 0; i < nops; i++) {
+    /* the output region as learned (a multiple of 8 bytes), then the values */
+    uint8_t *ob = (uint8_t *)out + sh->img_off;
+    const uint8_t *im = sh->img;
+    size_t k = 0, len = sh->img_len;
+    for (; k + 32 <= len; k += 32)
+        _mm256_storeu_si256((__m256i *)(void *)(ob + k), _mm256_loadu_si256((const __m256i *)(const void *)(im + k)));
+    for (; k < len; k += 8)
+        memcpy(ob + k, im + k, 8);
+    ob = (uint8_t *)out;
+    for (unsigned i = 0, nst = sh->nst; i < nst; i++) {
         const rs_dec_sp_op *o = &sh->op[i];
-        if (o->dst != SP_NONE)
-            memcpy(ob + o->dst, &val[i], 8);
-        if (o->dst2 != SP_NONE)
+        memcpy(ob + o->dst, &val[i], 8);
+        if (RS_UNLIKELY(o->dst2 != SP_NONE))
             memcpy(ob + o->dst2, &val[i], 8);
     }
     out->kind = sh->kind;

@@ -95,8 +95,6 @@ typedef struct rs_dec_sp_op {
     uint8_t ctl[16];           /* byte shuffle: the kept digits right-aligned, zeros before */
     uint64_t mul;              /* value times 10^(exp - kept fraction digits) */
     uint16_t at;               /* start of the 16-byte window in the message */
-    uint16_t zero;             /* window bits that must be '0' (fraction digits beyond exp) */
-    uint16_t nzero;            /* window bit that must not be '0' (lead of a multi-digit integer) */
     uint16_t dst, dst2;        /* byte offsets of the int64 in rs_decoded (0xffff: none) */
     uint8_t min;               /* value must be >= min */
     uint8_t pad;
@@ -107,10 +105,12 @@ typedef struct rs_dec_shape {
     uint16_t u_n;              /* universe size when learned (symbols resolve alike) */
     uint16_t sym, n_trades;
     uint8_t kind, nops, rel_a, rel_b;   /* value of op rel_a <= op rel_b (0xff: none) */
-    uint8_t miss, pad[3];
+    uint8_t nst;               /* ops [0, nst) store their value, the rest are checks */
+    uint8_t miss, pad[2];
     rs_dec_sp_op op[RS_DEC_SP_OPS];
     uint8_t msg[RS_DEC_SP_MAXN];        /* the message learned */
     uint8_t var[RS_DEC_SP_MAXN];        /* 0xff: a digit of one of its numbers */
+    uint8_t nz[RS_DEC_SP_MAXN];         /* 0xff: and not '0' (lead of a multi-digit integer) */
     uint8_t img[RS_DEC_SP_IMG];
 } rs_dec_shape;
 
