@@ -117,7 +117,7 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
 {
     sh->n = 0;
     sh->miss = 0;
-    if (r->bad || r->n == 0 || n < 32 || n > RS_DEC_SP_MAXN)
+    if (r->bad || r->n == 0 || r->n >= RS_DEC_SP_OPS || n < 32 || n > RS_DEC_SP_MAXN)
         return;
     size_t img_off, img_len;
     switch (out->kind) {
@@ -150,7 +150,7 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
         at_op[i] = (uint8_t)(r->r[i].dst != SP_NONE ? k++ : nst + c++);
     for (uint32_t i = 0; i < r->n; i++) {
         const sp_raw *x = &r->r[i];
-        rs_dec_sp_op *o = &sh->op[at_op[i]];
+        unsigned o = at_op[i];
         uint32_t s = x->s, len = x->len, ni = len, nf = 0, pt = 0;
         unsigned exp = x->exp == SP_INT ? 0 : x->exp;
         if (len == 0 || len > 16 || s + len > n || exp > 18)
@@ -167,16 +167,16 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
         if (ni == 0 || ni + kf > 16 || ni + exp > 18)
             return;
         uint32_t at = s + 16 <= n ? s : (uint32_t)n - 16, ws = s - at, nd = ni + kf;
-        o->at = (uint16_t)at;
-        memset(o->ctl, 0x80, sizeof o->ctl);
+        sh->at[o] = (uint16_t)at;
+        memset(sh->ctl[o], 0x80, 16);
         for (uint32_t j = 0; j < ni; j++)
-            o->ctl[16 - nd + j] = (uint8_t)(ws + j);
+            sh->ctl[o][16 - nd + j] = (uint8_t)(ws + j);
         for (uint32_t j = 0; j < kf; j++)
-            o->ctl[16 - nd + ni + j] = (uint8_t)(ws + ni + 1 + j);
-        o->mul = (uint64_t)rs_ipow10_tab[exp - kf];
-        o->dst = (uint16_t)x->dst;
-        o->dst2 = (uint16_t)x->dst2;
-        o->min = x->min;
+            sh->ctl[o][16 - nd + ni + j] = (uint8_t)(ws + ni + 1 + j);
+        sh->mul[o] = (uint64_t)rs_ipow10_tab[exp - kf];
+        sh->dst[o] = (uint16_t)x->dst;
+        sh->dst2[o] = (uint16_t)x->dst2;
+        sh->min[o] = x->min;
         /* integer and kept fraction digits vary; the point and the
          * fraction digits beyond the scale ('0', or the template would
          * have refused) stay fixed bytes */
@@ -186,6 +186,15 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
         if (ni > 1)
             sh->nz[s] = 0xff;
     }
+    uint32_t nops = r->n;
+    if (nops & 1) {   /* the spare op: reads nothing (all-zero shuffle), stores nothing */
+        sh->at[nops] = 0;
+        memset(sh->ctl[nops], 0x80, 16);
+        sh->mul[nops] = 1;
+        sh->dst[nops] = sh->dst2[nops] = SP_NONE;
+        sh->min[nops] = 0;
+        nops++;
+    }
     memcpy(sh->msg, p, n);
     memcpy(sh->img, (const uint8_t *)out + img_off, img_len);
     sh->img_off = (uint16_t)img_off;
@@ -194,7 +203,7 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
     sh->sym = out->sym;
     sh->n_trades = out->n_trades;
     sh->kind = out->kind;
-    sh->nops = (uint8_t)r->n;
+    sh->nops = (uint8_t)nops;
     sh->rel_a = r->rel_a == 0xff ? 0xff : at_op[r->rel_a];
     sh->rel_b = r->rel_b == 0xff ? 0xff : at_op[r->rel_b];
     sh->nst = (uint8_t)nst;
@@ -243,17 +252,26 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
     if (!_mm256_testz_si256(bad, bad))
         return J_FB;
     /* every number from its own 16-byte window: independent of each other */
+    /* two numbers per step, one per 128-bit lane (f_val16 on both) */
     uint64_t val[RS_DEC_SP_OPS];
     unsigned fail = 0, nops = sh->nops;
-    const __m128i z0 = _mm_set1_epi8('0');
-    for (unsigned i = 0; i < nops; i++) {
-        const rs_dec_sp_op *o = &sh->op[i];
-        __m128i w = _mm_loadu_si128((const __m128i *)(const void *)(p + o->at));
-        uint64_t x = f_val16(_mm_shuffle_epi8(_mm_sub_epi8(w, z0),
-                                              _mm_loadu_si128((const __m128i *)(const void *)o->ctl))) *
-                     o->mul;
-        fail |= (unsigned)(x < o->min);
-        val[i] = x;
+    for (unsigned i = 0; i < nops; i += 2) {
+        __m256i w = _mm256_inserti128_si256(
+            _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p + sh->at[i]))),
+            _mm_loadu_si128((const __m128i *)(const void *)(p + sh->at[i + 1])), 1);
+        w = _mm256_shuffle_epi8(_mm256_sub_epi8(w, c0),
+                                _mm256_loadu_si256((const __m256i *)(const void *)sh->ctl[i]));
+        w = _mm256_maddubs_epi16(w, _mm256_set1_epi16(0x010A));    /* 10*d0 + d1 */
+        w = _mm256_madd_epi16(w, _mm256_set1_epi32(0x00010064));   /* 100*p0 + p1 */
+        w = _mm256_packs_epi32(w, w);                              /* each <= 9999 */
+        w = _mm256_madd_epi16(w, _mm256_set1_epi32(0x00012710));   /* 10000*q0 + q1 */
+        /* per lane: high 8 digits * 1e8 + low 8 digits */
+        w = _mm256_add_epi64(_mm256_mul_epu32(w, _mm256_set1_epi64x(100000000)), _mm256_srli_epi64(w, 32));
+        uint64_t a = (uint64_t)_mm256_extract_epi64(w, 0) * sh->mul[i];
+        uint64_t b = (uint64_t)_mm256_extract_epi64(w, 2) * sh->mul[i + 1];
+        fail |= (unsigned)(a < sh->min[i]) | (unsigned)(b < sh->min[i + 1]);
+        val[i] = a;
+        val[i + 1] = b;
     }
     if (fail || (sh->rel_a != 0xff && val[sh->rel_a] > val[sh->rel_b]))
         return J_FB;
@@ -267,10 +285,9 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
         memcpy(ob + k, im + k, 8);
     ob = (uint8_t *)out;
     for (unsigned i = 0, nst = sh->nst; i < nst; i++) {
-        const rs_dec_sp_op *o = &sh->op[i];
-        memcpy(ob + o->dst, &val[i], 8);
-        if (RS_UNLIKELY(o->dst2 != SP_NONE))
-            memcpy(ob + o->dst2, &val[i], 8);
+        memcpy(ob + sh->dst[i], &val[i], 8);
+        if (RS_UNLIKELY(sh->dst2[i] != SP_NONE))
+            memcpy(ob + sh->dst2[i], &val[i], 8);
     }
     out->kind = sh->kind;
     out->sym = sh->sym;

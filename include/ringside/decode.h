@@ -91,14 +91,6 @@ typedef struct rs_dec_err {
 #define RS_DEC_SP_MAXN 320     /* longest message a shape covers */
 #define RS_DEC_SP_OPS 24       /* numbers per shape */
 #define RS_DEC_SP_IMG 208      /* output bytes per shape (a depth header and 8 levels) */
-typedef struct rs_dec_sp_op {
-    uint8_t ctl[16];           /* byte shuffle: the kept digits right-aligned, zeros before */
-    uint64_t mul;              /* value times 10^(exp - kept fraction digits) */
-    uint16_t at;               /* start of the 16-byte window in the message */
-    uint16_t dst, dst2;        /* byte offsets of the int64 in rs_decoded (0xffff: none) */
-    uint8_t min;               /* value must be >= min */
-    uint8_t pad;
-} rs_dec_sp_op;
 typedef struct rs_dec_shape {
     uint16_t n;                /* message length; 0: empty */
     uint16_t img_off, img_len; /* output region (in rs_decoded) restored from img */
@@ -107,7 +99,13 @@ typedef struct rs_dec_shape {
     uint8_t kind, nops, rel_a, rel_b;   /* value of op rel_a <= op rel_b (0xff: none) */
     uint8_t nst;               /* ops [0, nst) store their value, the rest are checks */
     uint8_t miss, pad[2];
-    rs_dec_sp_op op[RS_DEC_SP_OPS];
+    /* one op per number (nops even; a spare one reads 0 and checks nothing) */
+    uint8_t ctl[RS_DEC_SP_OPS][16];     /* byte shuffle: kept digits right-aligned, zeros before */
+    uint64_t mul[RS_DEC_SP_OPS];        /* value times 10^(exp - kept fraction digits) */
+    uint16_t at[RS_DEC_SP_OPS];         /* start of the number's 16-byte window in the message */
+    uint16_t dst[RS_DEC_SP_OPS];        /* byte offset of its int64 in rs_decoded (0xffff: none) */
+    uint16_t dst2[RS_DEC_SP_OPS];       /* a second copy (0xffff: none) */
+    uint8_t min[RS_DEC_SP_OPS];         /* value must be >= min */
     uint8_t msg[RS_DEC_SP_MAXN];        /* the message learned */
     uint8_t var[RS_DEC_SP_MAXN];        /* 0xff: a digit of one of its numbers */
     uint8_t nz[RS_DEC_SP_MAXN];         /* 0xff: and not '0' (lead of a multi-digit integer) */
