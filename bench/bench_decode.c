@@ -52,6 +52,19 @@ static const struct {
      "\"count\":\"3\",\"source\":\"0\",\"seqId\":1234}]}"},
 };
 
+/* The bench's instruments: 8 decimals for prices and quantities. */
+static void bench_universe(rs_universe *u, const char *const *syms, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        rs_instrument ins;
+        memset(&ins, 0, sizeof ins);
+        strcpy(ins.symbol, syms[i]);
+        ins.px_exp = 8;
+        ins.qty_exp = 8;
+        rs_universe_add(u, &ins);
+    }
+}
+
 /* Same records? (headers are zero in both) */
 static int same(const rs_decoded *a, const rs_decoded *b)
 {
@@ -249,14 +262,7 @@ int rs_bench_decode(const rs_bench_opts *o)
         return 1;
     }
     const char *syms[] = {"BNBBTC", "BNBUSDT", "ETHUSDT", "BTCUSDT", "BTC-USDT"};
-    for (unsigned i = 0; i < RS_ARRAY_LEN(syms); i++) {
-        rs_instrument ins;
-        memset(&ins, 0, sizeof ins);
-        strcpy(ins.symbol, syms[i]);
-        ins.px_exp = 8;
-        ins.qty_exp = 8;
-        rs_universe_add(u, &ins);
-    }
+    bench_universe(u, syms, RS_ARRAY_LEN(syms));
     for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++)
         rs_decoder_init(&dec[v], u, (uint8_t)v);
     int have_peer = rs_sj_available();

@@ -85,8 +85,8 @@ static int bn_trade(jcur *c, rs_decoder *d, const jobj *o, int agg, rs_decoded *
         if ((rc = j_get_u64(c, o, L('f'), "f", 0, &out->first_trade_id)) ||
             (rc = j_get_u64(c, o, L('l'), "l", 0, &out->last_trade_id)))
             return rc;
-        if (out->first_trade_id > out->last_trade_id)
-            return j_fail(c, RS_BAD_RANGE, c->b + o->v[L('l')].off, "l");
+        if (out->first_trade_id > out->last_trade_id)   /* "l" may be absent (0): point at "f" then */
+            return j_fail(c, RS_BAD_RANGE, c->b + o->v[HAS(o, L('l')) ? L('l') : L('f')].off, "l");
         t->flags = RS_TRADE_F_AGG;
     }
     t->venue = d->venue;

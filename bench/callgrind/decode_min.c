@@ -38,14 +38,7 @@ int main(int argc, char **argv)
     rs_decoder *ref = rs_mem_alloc(4 * sizeof *ref, 64, "min ref decoders");
     rs_decoded *out = rs_mem_alloc(sizeof *out, 64, "min out");
     const char *syms[] = {"BNBBTC", "BNBUSDT", "ETHUSDT", "BTCUSDT", "BTC-USDT", "BNBETH", "ETHBTC", "LTCBTC"};
-    for (unsigned i = 0; i < RS_ARRAY_LEN(syms); i++) {
-        rs_instrument ins;
-        memset(&ins, 0, sizeof ins);
-        strcpy(ins.symbol, syms[i]);
-        ins.px_exp = 8;
-        ins.qty_exp = 8;
-        rs_universe_add(u, &ins);
-    }
+    bench_universe(u, syms, RS_ARRAY_LEN(syms));
     for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++) {
         rs_decoder_init(&dec[v], u, (uint8_t)v);
         rs_decoder_init(&ref[v], u, (uint8_t)v);

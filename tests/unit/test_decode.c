@@ -304,6 +304,10 @@ static const bad_case bad_cases[] = {
     {'b', RS_AGAIN, 0, "", "   "},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "[]"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{}x"},
+    /* f > l with "l" absent (0): the offset points at "f" (found by the fuzzer) */
+    {'f', RS_BAD, RS_BAD_RANGE, "l",
+     "{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\","
+     "\"f\":101,\"*\":105,\"T\":1672515782136,\"m\":true,\"M\":true}"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{\"e\":\"trade\",}"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{\"e\" \"trade\"}"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{\"e\":\"tr\\xde\"}"},
