@@ -341,7 +341,8 @@ static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out,
             }
             break;
         }
-        r->bad = 1;   /* another key order: not learned */
+        if (r)
+            r->bad = 1;   /* another key order: not learned */
         if (f_obj(&c, &o, okx_key))
             return J_FB;
         memset(t, 0, sizeof *t);

@@ -80,10 +80,12 @@ static inline uint32_t sp_off(const sp_rec *r, const void *dst)
 
 /* The number [s, p) was converted (exp: its scale, or SP_INT) and stored at
  * dst (and dst2; NULL: only checked); its value must be >= min. Returns its
- * index (for sp_rel). */
+ * index (for sp_rel). r NULL: not recording (nothing to learn this time). */
 static inline unsigned sp_note(sp_rec *r, const uint8_t *s, const uint8_t *p, unsigned exp, unsigned min,
                                const void *dst, const void *dst2)
 {
+    if (!r)
+        return 0;
     if (RS_UNLIKELY(r->n >= RS_DEC_SP_OPS)) {
         r->bad = 1;
         return 0;
@@ -101,6 +103,8 @@ static inline unsigned sp_note(sp_rec *r, const uint8_t *s, const uint8_t *p, un
 /* Value of op a must be <= value of op b (aggTrade f/l, depth U/u). */
 static inline void sp_rel(sp_rec *r, unsigned a, unsigned b)
 {
+    if (!r)
+        return;
     r->rel_a = (uint8_t)a;
     r->rel_b = (uint8_t)b;
 }
@@ -210,16 +214,15 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
     sh->n = (uint16_t)n;
 }
 
-/* After a template decode succeeded (r filled) in the slot sh that did not
- * cover it: learn when the slot is empty, or after 8 misses in a row (a
- * slot that two layouts share keeps the one that hits, at bounded cost). */
-static inline void sp_after(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uint8_t *p, size_t n,
-                            const rs_decoded *out)
+/* Before a template decode in the slot sh that did not cover the message:
+ * 1 when this decode should be recorded and learned from -- the slot is
+ * empty, or it missed 8 times in a row (a slot that two layouts share keeps
+ * the one that hits; relearning costs a recording, so it is rationed). */
+static inline int sp_want(rs_decoder *d, rs_dec_shape *sh, size_t n)
 {
-    if (d->no_spec || n > RS_DEC_SP_MAXN)
-        return;
-    if (sh->n == 0 || ++sh->miss >= 8)
-        sp_learn(d, sh, r, p, n, out);
+    if (d->no_spec || n > RS_DEC_SP_MAXN || n < 32)
+        return 0;
+    return sh->n == 0 || ++sh->miss >= 8;
 }
 
 #if SP_ON
@@ -317,11 +320,14 @@ static inline __attribute__((always_inline)) int sp_decode(rs_decoder *d, const 
         return RS_OK;
     }
 #endif
-    sp_rec r;
-    sp_init(&r, p, out);
-    if (RS_LIKELY(tmpl(d, p, n, out, &r) == RS_OK)) {
-        if (SP_ON)
-            sp_after(d, sh, &r, p, n, out);
+    sp_rec rec, *r = NULL;
+    if (SP_ON && RS_UNLIKELY(sp_want(d, sh, n))) {
+        sp_init(&rec, p, out);
+        r = &rec;
+    }
+    if (RS_LIKELY(tmpl(d, p, n, out, r) == RS_OK)) {
+        if (r)
+            sp_learn(d, sh, r, p, n, out);
         return RS_OK;
     }
     return J_FB;
