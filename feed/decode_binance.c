@@ -407,6 +407,7 @@ static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
     t->event_ms = (int64_t)x;
     sp_note(r, s0, p, SP_INT, 0, &t->event_ms, NULL);
     T_KEY(",\"s\":\"");
+    sp_key(r, p);
     if (t_sym(d, &p, e, &t->sym))
         return J_FB;
     const rs_instrument *ins = &d->u->ins[t->sym];
@@ -520,6 +521,7 @@ static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
     dp->event_ms = (int64_t)x;
     sp_note(r, s0, p, SP_INT, 0, &dp->event_ms, NULL);
     T_KEY(",\"s\":\"");
+    sp_key(r, p);
     if (t_sym(d, &p, e, &dp->sym))
         return J_FB;
     const rs_instrument *ins = &d->u->ins[dp->sym];
@@ -584,6 +586,7 @@ static int t_event(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
             return J_FB;
         sp_note(r, s0, p, SP_INT, 0, &b->update_id, NULL);
         T_LIT(",\"s\":\"");
+        sp_key(r, p);
         if (t_sym(d, &p, e, &b->sym))
             return J_FB;
         const rs_instrument *ins = &d->u->ins[b->sym];

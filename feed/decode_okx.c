@@ -210,6 +210,7 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
     memset(t, 0, sizeof *t);
     O_LIT("{\"instId\":\"");
     s = p;
+    sp_key(r, s);
     p = f_scan_str(p, e - s > RS_SYMBOL_MAX ? s + RS_SYMBOL_MAX : e);
     if (p >= e || *p != '"')
         return J_FB;

@@ -59,7 +59,7 @@ typedef struct sp_raw {
 typedef struct sp_rec {
     const uint8_t *b;
     const rs_decoded *out;
-    uint32_t n, bad;
+    uint32_t n, bad, key_off;
     uint8_t rel_a, rel_b;
     sp_raw r[RS_DEC_SP_OPS];
 } sp_rec;
@@ -70,6 +70,7 @@ static inline void sp_init(sp_rec *r, const uint8_t *b, const rs_decoded *out)
     r->out = out;
     r->n = 0;
     r->bad = 0;
+    r->key_off = 0;
     r->rel_a = r->rel_b = 0xff;
 }
 
@@ -100,6 +101,13 @@ static inline unsigned sp_note(sp_rec *r, const uint8_t *s, const uint8_t *p, un
     return r->n++;
 }
 
+/* The symbol starts at s: its bytes tell shapes of one length apart. */
+static inline void sp_key(sp_rec *r, const uint8_t *s)
+{
+    if (r)
+        r->key_off = (uint32_t)(s - r->b);
+}
+
 /* Value of op a must be <= value of op b (aggTrade f/l, depth U/u). */
 static inline void sp_rel(sp_rec *r, unsigned a, unsigned b)
 {
@@ -109,7 +117,25 @@ static inline void sp_rel(sp_rec *r, unsigned a, unsigned b)
     r->rel_b = (uint8_t)b;
 }
 
-static inline rs_dec_shape *sp_slot(rs_decoder *d, size_t n) { return &d->sp[n % RS_DEC_SP_SLOTS]; }
+/* The ways of the set for length n. */
+static inline rs_dec_shape *sp_set(rs_decoder *d, size_t n) { return &d->sp[(n % RS_DEC_SP_SETS) * RS_DEC_SP_WAYS]; }
+
+/* Tests: forget the shapes of length n's set / is p[0..n) covered. */
+static inline void sp_forget(rs_decoder *d, size_t n)
+{
+    for (unsigned w = 0; w < RS_DEC_SP_WAYS; w++)
+        sp_set(d, n)[w].n = 0;
+}
+
+static inline int sp_covered(rs_decoder *d, const uint8_t *p, size_t n)
+{
+    for (unsigned w = 0; w < RS_DEC_SP_WAYS; w++) {
+        const rs_dec_shape *sh = &sp_set(d, n)[w];
+        if (sh->n == n && !memcmp(p + sh->key_off, &sh->key, 8))
+            return 1;
+    }
+    return 0;
+}
 
 /* Cold-ish (after a template decode that the cache did not cover): build
  * the shape of p[0..n) from the record r into sh; leaves sh empty when the
@@ -120,7 +146,6 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
                      const rs_decoded *out)
 {
     sh->n = 0;
-    sh->miss = 0;
     if (r->bad || r->n == 0 || r->n >= RS_DEC_SP_OPS || n < 32 || n > RS_DEC_SP_MAXN)
         return;
     size_t img_off, img_len;
@@ -211,18 +236,34 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
     sh->rel_a = r->rel_a == 0xff ? 0xff : at_op[r->rel_a];
     sh->rel_b = r->rel_b == 0xff ? 0xff : at_op[r->rel_b];
     sh->nst = (uint8_t)nst;
+    sh->key_off = (uint16_t)(r->key_off + 8 <= n ? r->key_off : n - 8);
+    memcpy(&sh->key, p + sh->key_off, 8);
     sh->n = (uint16_t)n;
 }
 
-/* Before a template decode in the slot sh that did not cover the message:
- * 1 when this decode should be recorded and learned from -- the slot is
- * empty, or it missed 8 times in a row (a slot that two layouts share keeps
- * the one that hits; relearning costs a recording, so it is rationed). */
-static inline int sp_want(rs_decoder *d, rs_dec_shape *sh, size_t n)
+/* Before a template decode that no shape of the set covered: 1 when it
+ * should be recorded and learned from -- a way of the set is empty, or
+ * every 4th time (a recording costs, so relearning is rationed when more
+ * layouts share a set than it has ways). */
+static inline int sp_want(rs_decoder *d, const rs_dec_shape *set, size_t n)
 {
     if (d->no_spec || n > RS_DEC_SP_MAXN || n < 32)
         return 0;
-    return sh->n == 0 || ++sh->miss >= 8;
+    for (unsigned w = 0; w < RS_DEC_SP_WAYS; w++)
+        if (set[w].n == 0)
+            return 1;
+    return (++d->sp_miss[n % RS_DEC_SP_SETS] & 15) == 0;
+}
+
+/* Where to learn: an empty way, else round robin. (Two layouts of one
+ * symbol can share a length -- "m":false with a shorter quantity -- so a
+ * way whose key matched is not evicted for that reason.) */
+static inline rs_dec_shape *sp_victim(rs_decoder *d, rs_dec_shape *set, size_t n)
+{
+    for (unsigned w = 0; w < RS_DEC_SP_WAYS; w++)
+        if (set[w].n == 0)
+            return &set[w];
+    return &set[d->sp_next[n % RS_DEC_SP_SETS]++ % RS_DEC_SP_WAYS];
 }
 
 #if SP_ON
@@ -313,21 +354,30 @@ static inline __attribute__((always_inline)) int sp_decode(rs_decoder *d, const 
     out->err.reason = 0;
     out->n_trades = 0;
     out->first_trade_id = out->last_trade_id = 0;
-    rs_dec_shape *sh = sp_slot(d, n);
+    rs_dec_shape *set = sp_set(d, n);
 #if SP_ON
-    if (sh->n == n && !d->no_spec && sp_run(d, sh, p, n, out) == 0) {
-        sh->miss = 0;
-        return RS_OK;
+    if (RS_LIKELY(!d->no_spec) && n >= 32) {
+        for (unsigned w = 0; w < RS_DEC_SP_WAYS; w++) {
+            const rs_dec_shape *sh = &set[w];
+            uint64_t k;
+            if (sh->n != n)
+                continue;
+            memcpy(&k, p + sh->key_off, 8);
+            if (k != sh->key)
+                continue;
+            if (sp_run(d, sh, p, n, out) == 0)
+                return RS_OK;
+        }
     }
 #endif
     sp_rec rec, *r = NULL;
-    if (SP_ON && RS_UNLIKELY(sp_want(d, sh, n))) {
+    if (SP_ON && RS_UNLIKELY(sp_want(d, set, n))) {
         sp_init(&rec, p, out);
         r = &rec;
     }
     if (RS_LIKELY(tmpl(d, p, n, out, r) == RS_OK)) {
         if (r)
-            sp_learn(d, sh, r, p, n, out);
+            sp_learn(d, sp_victim(d, set, n), r, p, n, out);
         return RS_OK;
     }
     return J_FB;

@@ -87,7 +87,8 @@ typedef struct rs_dec_err {
  * same layout (same bytes except those digits) is decoded by parsing all
  * its numbers at once from known offsets instead of walking the message.
  * Private to the decoders; the result is identical either way. */
-#define RS_DEC_SP_SLOTS 16     /* shapes per decoder, indexed by message length */
+#define RS_DEC_SP_SETS 16      /* shape sets per decoder, chosen by message length */
+#define RS_DEC_SP_WAYS 4       /* shapes per set, told apart by 8 bytes at the symbol */
 #define RS_DEC_SP_MAXN 320     /* longest message a shape covers */
 #define RS_DEC_SP_OPS 24       /* numbers per shape */
 #define RS_DEC_SP_IMG 208      /* output bytes per shape (a depth header and 8 levels) */
@@ -98,7 +99,8 @@ typedef struct rs_dec_shape {
     uint16_t sym, n_trades;
     uint8_t kind, nops, rel_a, rel_b;   /* value of op rel_a <= op rel_b (0xff: none) */
     uint8_t nst;               /* ops [0, nst) store their value, the rest are checks */
-    uint8_t miss, pad[2];
+    uint16_t key_off;          /* 8 bytes at key_off (the symbol) equal key: worth verifying */
+    uint64_t key;
     /* one op per number (nops even; a spare one reads 0 and checks nothing) */
     uint8_t ctl[RS_DEC_SP_OPS][16];     /* byte shuffle: kept digits right-aligned, zeros before */
     uint64_t mul[RS_DEC_SP_OPS];        /* value times 10^(exp - kept fraction digits) */
@@ -126,7 +128,9 @@ typedef struct rs_decoder {
     uint8_t no_spec;           /* 1: never use the shape cache (tests: the reference path) */
     uint8_t pad;
     uint64_t key[RS_MAX_SYMBOLS][2];  /* upper-case symbol, NUL-padded */
-    rs_dec_shape sp[RS_DEC_SP_SLOTS];
+    uint8_t sp_miss[RS_DEC_SP_SETS];    /* uncovered decodes per set (learning is rationed) */
+    uint8_t sp_next[RS_DEC_SP_SETS];    /* round-robin victim per set */
+    rs_dec_shape sp[RS_DEC_SP_SETS * RS_DEC_SP_WAYS];
 } rs_decoder;
 
 /* Output of one decode. Caller memory (about 66 KiB: the depth levels);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../feed/decode_spec.h"   /* sp_forget */
 #include "ringside/decode.h"
 #include "ringside/feed_stage.h"
 #include "ringside/mem.h"
@@ -85,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         init();
     uint8_t *p = malloc(n ? n : 1);
     memcpy(p, data, n);
-    D.sp[n % RS_DEC_SP_SLOTS].n = 0;   /* learn this input's shape (if the template takes it) */
+    sp_forget(&D, n);   /* learn this input's shape (if the template takes it) */
     int rc = rs_decode(&D, p, n, OUT);
     if (rc == RS_OK) {
         if (OUT->consumed != n)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../feed/decode_json.h"   /* f_uint / f_dec: the scan tiers under test */
+#include "../../feed/decode_spec.h"   /* sp_forget / sp_covered: the shape cache under test */
 #include "ringside/decode.h"
 #include "ringside/mem.h"
 #include "testutil.h"
@@ -529,10 +530,10 @@ static void spec_check(rs_decoder *d, const char *msg, size_t n)
     REF.auto_qty_exp = d->auto_qty_exp;
     REF.no_spec = 1;
     uint8_t *g = rs_guard_copy(msg, n);
-    d->sp[n % RS_DEC_SP_SLOTS].n = 0;   /* learn this one even if its slot holds another */
+    sp_forget(d, n);   /* learn this one even if its set is full */
     spec_one(d, g, n, "learn");
     spec_one(d, g, n, "again");
-    if (n <= RS_DEC_SP_MAXN && d->sp[n % RS_DEC_SP_SLOTS].n == n)
+    if (n <= RS_DEC_SP_MAXN && sp_covered(d, g, n))
         spec_learned++;
     else if (getenv("SPEC_DEBUG"))
         print_message("not learned: %.*s\n", (int)n, msg);
