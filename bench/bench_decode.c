@@ -11,7 +11,15 @@
  * finer than the ~10 ns timer step of a VM); the single-message p50 ratio
  * and the back-to-back mean ratio are printed in the note. Messages are compact JSON,
  * as they arrive on the wire (the vectors in ../shared/vectors/exchange,
- * minified; the futures depthUpdate is the documented USD-M example). */
+ * minified; the futures depthUpdate is the documented USD-M example).
+ *
+ * The decoders keep a shape cache (feed/decode_spec.h): a message laid out
+ * like a recent one (same bytes but number digits) is decoded from known
+ * offsets. Each case repeats one message, so "<case>" measures that path;
+ * "<case>/no_cache" measures the same decode with the cache off
+ * (rs_decoder.no_spec): what a message with a new layout costs.
+ * bench/callgrind/decode_min.sh adds digit-varying and multi-symbol
+ * streams. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,7 +261,7 @@ int rs_bench_decode(const rs_bench_opts *o)
     uint64_t timer_cost = rs_hist_pct(&th, 50);
 
     rs_universe *u = rs_mem_alloc(sizeof *u, 64, "bench decode universe");
-    rs_decoder *dec = rs_mem_alloc(4 * sizeof *dec, 64, "bench decode decoders");
+    rs_decoder *dec = rs_mem_alloc(8 * sizeof *dec, 64, "bench decode decoders");   /* [4..8): no cache */
     rs_decoded *out = rs_mem_alloc(2 * sizeof *out, 64, "bench decode outputs");
     rs_hist *h = rs_mem_alloc(sizeof *h, 64, "bench decode hist");
     rs_hist *hb = rs_mem_alloc(sizeof *hb, 64, "bench decode batch hist");
@@ -263,8 +271,11 @@ int rs_bench_decode(const rs_bench_opts *o)
     }
     const char *syms[] = {"BNBBTC", "BNBUSDT", "ETHUSDT", "BTCUSDT", "BTC-USDT"};
     bench_universe(u, syms, RS_ARRAY_LEN(syms));
-    for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++)
+    for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++) {
         rs_decoder_init(&dec[v], u, (uint8_t)v);
+        rs_decoder_init(&dec[4 + v], u, (uint8_t)v);
+        dec[4 + v].no_spec = 1;
+    }
     int have_peer = rs_sj_available();
     rs_sj_ctx *sj = have_peer ? rs_sj_create() : NULL;
     if (have_peer && !sj) {
@@ -356,6 +367,32 @@ int rs_bench_decode(const rs_bench_opts *o)
                      b_peer, peer_p50 / r.p50, m_peer / m_ours);
         }
         r.note = note;
+        rs_bench_emit(o, &r);
+        /* the same without the shape cache (a layout seen for the first time) */
+        runner nc = ours;
+        nc.dec = &dec[4 + cases[c].venue];
+        double m_nc = 0, b_nc = 0;
+        if (measure(&nc, iters, timer_cost, h, &m_nc, ghz) || batch_p50(&nc, iters, timer_cost, hb, ghz, &b_nc)) {
+            rc = 1;
+            continue;
+        }
+        char ncname[64];
+        snprintf(ncname, sizeof ncname, "%s/no_cache", cases[c].name);
+        memset(&r, 0, sizeof r);
+        r.bench = "decode";
+        r.case_name = ncname;
+        r.unit = "ns";
+        rs_bench_from_hist(&r, h, 1.0 / ghz);
+        r.mean = m_nc;
+        r.throughput = 1e9 / m_nc;
+        r.tp_unit = "msgs/s";
+        if (have_peer) {
+            r.peer = "simdjson_ondemand";
+            r.ratio_vs_peer = b_peer / b_nc;
+        }
+        snprintf(pnote, sizeof pnote, "shape cache off (rs_decoder.no_spec); batch-of-%d p50 %.1f ns/msg", BATCH,
+                 b_nc);
+        r.note = pnote;
         rs_bench_emit(o, &r);
     }
     /* all messages together */
