@@ -60,6 +60,19 @@ static const struct {
      "\"count\":\"3\",\"source\":\"0\",\"seqId\":1234}]}"},
 };
 
+/* A per-message result: percentiles of h (ticks), mean ns, messages/s. */
+static void msg_result(rs_bench_result *r, const char *name, const rs_hist *h, double ghz, double mean_ns)
+{
+    memset(r, 0, sizeof *r);
+    r->bench = "decode";
+    r->case_name = name;
+    r->unit = "ns";
+    rs_bench_from_hist(r, h, 1.0 / ghz);
+    r->mean = mean_ns;
+    r->throughput = 1e9 / mean_ns;
+    r->tp_unit = "msgs/s";
+}
+
 /* The bench's instruments: 8 decimals for prices and quantities. */
 static void bench_universe(rs_universe *u, const char *const *syms, unsigned n)
 {
@@ -322,14 +335,8 @@ int rs_bench_decode(const rs_bench_opts *o)
             memset(&r, 0, sizeof r);
             char cname[64];
             snprintf(cname, sizeof cname, "%s/simdjson", cases[c].name);
-            r.bench = "decode";
-            r.case_name = cname;
-            r.unit = "ns";
-            rs_bench_from_hist(&r, h, 1.0 / ghz);
+            msg_result(&r, cname, h, ghz, m_peer);
             peer_p50 = r.p50;
-            r.mean = m_peer;
-            r.throughput = 1e9 / m_peer;
-            r.tp_unit = "msgs/s";
             snprintf(pnote, sizeof pnote, "peer: simdjson %s On-Demand; %s", rs_sj_version(), note);
             r.note = pnote;
             rs_bench_emit(o, &r);
@@ -348,14 +355,7 @@ int rs_bench_decode(const rs_bench_opts *o)
             rc = 1;
             continue;
         }
-        memset(&r, 0, sizeof r);
-        r.bench = "decode";
-        r.case_name = cases[c].name;
-        r.unit = "ns";
-        rs_bench_from_hist(&r, h, 1.0 / ghz);
-        r.mean = m_ours;
-        r.throughput = 1e9 / m_ours;
-        r.tp_unit = "msgs/s";
+        msg_result(&r, cases[c].name, h, ghz, m_ours);
         if (have_peer) {
             r.peer = "simdjson_ondemand";
             /* ratio from the batched medians (finer than the timer step) */
@@ -378,14 +378,7 @@ int rs_bench_decode(const rs_bench_opts *o)
         }
         char ncname[64];
         snprintf(ncname, sizeof ncname, "%s/no_cache", cases[c].name);
-        memset(&r, 0, sizeof r);
-        r.bench = "decode";
-        r.case_name = ncname;
-        r.unit = "ns";
-        rs_bench_from_hist(&r, h, 1.0 / ghz);
-        r.mean = m_nc;
-        r.throughput = 1e9 / m_nc;
-        r.tp_unit = "msgs/s";
+        msg_result(&r, ncname, h, ghz, m_nc);
         if (have_peer) {
             r.peer = "simdjson_ondemand";
             r.ratio_vs_peer = b_peer / b_nc;
