@@ -25,7 +25,8 @@
  * the ordering of id pairs (rel_a/rel_b). Overflow
  * cannot happen: a shape is only learned for numbers of at most 16 kept
  * digits and integer digits + scale <= 18. The symbol resolves alike while
- * the universe has not changed (u_n). Anything else is a miss: the caller
+ * the universe has not changed (u_n; instruments, with their scales, are
+ * never modified once added). Anything else is a miss: the caller
  * runs the template path (and its fallbacks) as before, with nothing
  * written to the output by the miss. Tests compare this path with the
  * reference (rs_decoder.no_spec = 1) on digit mutations of every sample
