@@ -533,8 +533,15 @@ static void spec_check(rs_decoder *d, const char *msg, size_t n)
     sp_forget(d, n);   /* learn this one even if its set is full */
     spec_one(d, g, n, "learn");
     spec_one(d, g, n, "again");
-    if (n <= RS_DEC_SP_MAXN && sp_covered(d, g, n))
+    if (n <= RS_DEC_SP_MAXN && sp_covered(d, g, n)) {
+        /* and the learned shape takes it (the "again" decode was a hit) */
+        int hit = 0;
+        for (unsigned w = 0; w < RS_DEC_SP_WAYS; w++)
+            hit |= sp_set(d, n)[w].n == n && sp_run(d, &sp_set(d, n)[w], g, n, OUT2) == 0;
+        if (!hit)
+            fail_msg("learned but not hit: %.*s", (int)n, msg);
         spec_learned++;
+    }
     else if (getenv("SPEC_DEBUG"))
         print_message("not learned: %.*s\n", (int)n, msg);
     /* mutated symbols must not grow the universe */
