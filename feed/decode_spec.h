@@ -173,7 +173,7 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
     /* ops that store a value first, checks after (no per-op test in the
      * store loop); rel_a/rel_b follow their ops */
     uint8_t at_op[RS_DEC_SP_OPS];
-    uint32_t nst = 0;
+    uint32_t nst = 0, ndup = 0;
     for (uint32_t i = 0; i < r->n; i++)
         nst += r->r[i].dst != SP_NONE;
     for (uint32_t i = 0, k = 0, c = 0; i < r->n; i++)   /* the k-th storing op goes to k */
@@ -205,8 +205,13 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
             sh->ctl[o][16 - nd + ni + j] = (uint8_t)(ws + ni + 1 + j);
         sh->mul[o] = (uint64_t)rs_ipow10_tab[exp - kf];
         sh->dst[o] = (uint16_t)x->dst;
-        sh->dst2[o] = (uint16_t)x->dst2;
         sh->min[o] = x->min;
+        if (x->dst2 != SP_NONE) {
+            if (ndup >= sizeof sh->dup_op)
+                return;
+            sh->dup_op[ndup] = (uint8_t)o;
+            sh->dup_dst[ndup++] = (uint16_t)x->dst2;
+        }
         /* integer and kept fraction digits vary; the point and the
          * fraction digits beyond the scale ('0', or the template would
          * have refused) stay fixed bytes */
@@ -221,7 +226,7 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
         sh->at[nops] = 0;
         memset(sh->ctl[nops], 0x80, 16);
         sh->mul[nops] = 1;
-        sh->dst[nops] = sh->dst2[nops] = SP_NONE;
+        sh->dst[nops] = SP_NONE;
         sh->min[nops] = 0;
         nops++;
     }
@@ -237,6 +242,7 @@ static void sp_learn(rs_decoder *d, rs_dec_shape *sh, const sp_rec *r, const uin
     sh->rel_a = r->rel_a == 0xff ? 0xff : at_op[r->rel_a];
     sh->rel_b = r->rel_b == 0xff ? 0xff : at_op[r->rel_b];
     sh->nst = (uint8_t)nst;
+    sh->ndup = (uint8_t)ndup;
     sh->key_off = (uint16_t)(r->key_off + 8 <= n ? r->key_off : n - 8);
     memcpy(&sh->key, p + sh->key_off, 8);
     sh->n = (uint16_t)n;
@@ -268,6 +274,20 @@ static inline rs_dec_shape *sp_victim(rs_decoder *d, rs_dec_shape *set, size_t n
 }
 
 #if SP_ON
+/* Bytes [off, off + 32) of p against the shape: non-zero bytes where a fixed
+ * byte differs, a number digit is not a digit, or a leading digit is '0'. */
+static inline __m256i sp_chunk(const rs_dec_shape *sh, const uint8_t *p, size_t off, __m256i c0)
+{
+    __m256i m = _mm256_loadu_si256((const __m256i *)(const void *)(p + off));
+    __m256i pm = _mm256_loadu_si256((const __m256i *)(const void *)(sh->msg + off));
+    __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(sh->var + off));
+    __m256i z = _mm256_loadu_si256((const __m256i *)(const void *)(sh->nz + off));
+    __m256i dg = _mm256_sub_epi8(m, c0);
+    __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, _mm256_set1_epi8(9)), dg);
+    return _mm256_or_si256(_mm256_or_si256(_mm256_andnot_si256(v, _mm256_xor_si256(m, pm)), _mm256_andnot_si256(isd, v)),
+                           _mm256_and_si256(z, _mm256_cmpeq_epi8(m, c0)));
+}
+
 /* Hot path. p[0..n) with n == sh->n: 0 and the output written when it fits
  * the shape, J_FB (nothing written) otherwise. */
 static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint8_t *p, size_t n,
@@ -277,23 +297,11 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
         return J_FB;
     /* every byte as learned, except number digits, which must be digits;
      * 32 bytes per step, the last step ending at n (overlap is harmless) */
-    const __m256i c0 = _mm256_set1_epi8('0'), c9 = _mm256_set1_epi8(9);
+    const __m256i c0 = _mm256_set1_epi8('0');
     __m256i bad = _mm256_setzero_si256();
-    for (size_t off = 0;; off += 32) {
-        if (off + 32 > n)
-            off = n - 32;
-        __m256i m = _mm256_loadu_si256((const __m256i *)(const void *)(p + off));
-        __m256i pm = _mm256_loadu_si256((const __m256i *)(const void *)(sh->msg + off));
-        __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(sh->var + off));
-        __m256i z = _mm256_loadu_si256((const __m256i *)(const void *)(sh->nz + off));
-        __m256i dg = _mm256_sub_epi8(m, c0);
-        __m256i isd = _mm256_cmpeq_epi8(_mm256_min_epu8(dg, c9), dg);
-        bad = _mm256_or_si256(bad, _mm256_or_si256(_mm256_andnot_si256(v, _mm256_xor_si256(m, pm)),
-                                                   _mm256_andnot_si256(isd, v)));
-        bad = _mm256_or_si256(bad, _mm256_and_si256(z, _mm256_cmpeq_epi8(m, c0)));
-        if (off + 32 >= n)
-            break;
-    }
+    for (size_t off = 0; off + 32 < n; off += 32)
+        bad = _mm256_or_si256(bad, sp_chunk(sh, p, off, c0));
+    bad = _mm256_or_si256(bad, sp_chunk(sh, p, n - 32, c0));
     if (!_mm256_testz_si256(bad, bad))
         return J_FB;
     /* every number from its own 16-byte window: independent of each other */
@@ -314,7 +322,7 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
         w = _mm256_add_epi64(_mm256_mul_epu32(w, _mm256_set1_epi64x(100000000)), _mm256_srli_epi64(w, 32));
         uint64_t a = (uint64_t)_mm256_extract_epi64(w, 0) * sh->mul[i];
         uint64_t b = (uint64_t)_mm256_extract_epi64(w, 2) * sh->mul[i + 1];
-        fail |= (unsigned)(a < sh->min[i]) | (unsigned)(b < sh->min[i + 1]);
+        fail |= (unsigned)(((a - sh->min[i]) | (b - sh->min[i + 1])) >> 63);   /* values < 10^18 */
         val[i] = a;
         val[i + 1] = b;
     }
@@ -329,11 +337,10 @@ static inline int sp_run(const rs_decoder *d, const rs_dec_shape *sh, const uint
     for (; k < len; k += 8)
         memcpy(ob + k, im + k, 8);
     ob = (uint8_t *)out;
-    for (unsigned i = 0, nst = sh->nst; i < nst; i++) {
+    for (unsigned i = 0, nst = sh->nst; i < nst; i++)
         memcpy(ob + sh->dst[i], &val[i], 8);
-        if (RS_UNLIKELY(sh->dst2[i] != SP_NONE))
-            memcpy(ob + sh->dst2[i], &val[i], 8);
-    }
+    for (unsigned k = 0, nd = sh->ndup; k < nd; k++)
+        memcpy(ob + sh->dup_dst[k], &val[sh->dup_op[k]], 8);
     out->kind = sh->kind;
     out->sym = sh->sym;
     out->n_trades = sh->n_trades;

@@ -99,6 +99,7 @@ typedef struct rs_dec_shape {
     uint16_t sym, n_trades;
     uint8_t kind, nops, rel_a, rel_b;   /* value of op rel_a <= op rel_b (0xff: none) */
     uint8_t nst;               /* ops [0, nst) store their value, the rest are checks */
+    uint8_t ndup;              /* values also stored a second time (OKX ts: event and trade time) */
     uint16_t key_off;          /* 8 bytes at key_off (the symbol) equal key: worth verifying */
     uint64_t key;
     /* one op per number (nops even; a spare one reads 0 and checks nothing) */
@@ -106,8 +107,9 @@ typedef struct rs_dec_shape {
     uint64_t mul[RS_DEC_SP_OPS];        /* value times 10^(exp - kept fraction digits) */
     uint16_t at[RS_DEC_SP_OPS];         /* start of the number's 16-byte window in the message */
     uint16_t dst[RS_DEC_SP_OPS];        /* byte offset of its int64 in rs_decoded (0xffff: none) */
-    uint16_t dst2[RS_DEC_SP_OPS];       /* a second copy (0xffff: none) */
-    uint8_t min[RS_DEC_SP_OPS];         /* value must be >= min */
+    uint64_t min[RS_DEC_SP_OPS];        /* value must be >= min (0 or 1) */
+    uint8_t dup_op[4];                  /* value of op dup_op[k] also stored at dup_dst[k] */
+    uint16_t dup_dst[4];
     uint8_t msg[RS_DEC_SP_MAXN];        /* the message learned */
     uint8_t var[RS_DEC_SP_MAXN];        /* 0xff: a digit of one of its numbers */
     uint8_t nz[RS_DEC_SP_MAXN];         /* 0xff: and not '0' (lead of a multi-digit integer) */
