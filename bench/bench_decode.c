@@ -11,7 +11,15 @@
  * finer than the ~10 ns timer step of a VM); the single-message p50 ratio
  * and the back-to-back mean ratio are printed in the note. Messages are compact JSON,
  * as they arrive on the wire (the vectors in ../shared/vectors/exchange,
- * minified; the futures depthUpdate is the documented USD-M example). */
+ * minified; the futures depthUpdate is the documented USD-M example).
+ *
+ * The decoders keep a shape cache (feed/decode_spec.h): a message laid out
+ * like a recent one (same bytes but number digits) is decoded from known
+ * offsets. Each case repeats one message, so "<case>" measures that path;
+ * "<case>/no_cache" measures the same decode with the cache off
+ * (rs_decoder.no_spec): what a message with a new layout costs.
+ * bench/callgrind/decode_min.sh adds digit-varying and multi-symbol
+ * streams. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +59,32 @@ static const struct {
      "\"tradeId\":\"130639474\",\"px\":\"42219.9\",\"sz\":\"0.12060306\",\"side\":\"buy\",\"ts\":\"1630048897897\","
      "\"count\":\"3\",\"source\":\"0\",\"seqId\":1234}]}"},
 };
+
+/* A per-message result: percentiles of h (ticks), mean ns, messages/s. */
+static void msg_result(rs_bench_result *r, const char *name, const rs_hist *h, double ghz, double mean_ns)
+{
+    memset(r, 0, sizeof *r);
+    r->bench = "decode";
+    r->case_name = name;
+    r->unit = "ns";
+    rs_bench_from_hist(r, h, 1.0 / ghz);
+    r->mean = mean_ns;
+    r->throughput = 1e9 / mean_ns;
+    r->tp_unit = "msgs/s";
+}
+
+/* The bench's instruments: 8 decimals for prices and quantities. */
+static void bench_universe(rs_universe *u, const char *const *syms, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        rs_instrument ins;
+        memset(&ins, 0, sizeof ins);
+        strcpy(ins.symbol, syms[i]);
+        ins.px_exp = 8;
+        ins.qty_exp = 8;
+        rs_universe_add(u, &ins);
+    }
+}
 
 /* Same records? (headers are zero in both) */
 static int same(const rs_decoded *a, const rs_decoded *b)
@@ -240,7 +274,7 @@ int rs_bench_decode(const rs_bench_opts *o)
     uint64_t timer_cost = rs_hist_pct(&th, 50);
 
     rs_universe *u = rs_mem_alloc(sizeof *u, 64, "bench decode universe");
-    rs_decoder *dec = rs_mem_alloc(4 * sizeof *dec, 64, "bench decode decoders");
+    rs_decoder *dec = rs_mem_alloc(8 * sizeof *dec, 64, "bench decode decoders");   /* [4..8): no cache */
     rs_decoded *out = rs_mem_alloc(2 * sizeof *out, 64, "bench decode outputs");
     rs_hist *h = rs_mem_alloc(sizeof *h, 64, "bench decode hist");
     rs_hist *hb = rs_mem_alloc(sizeof *hb, 64, "bench decode batch hist");
@@ -249,16 +283,12 @@ int rs_bench_decode(const rs_bench_opts *o)
         return 1;
     }
     const char *syms[] = {"BNBBTC", "BNBUSDT", "ETHUSDT", "BTCUSDT", "BTC-USDT"};
-    for (unsigned i = 0; i < RS_ARRAY_LEN(syms); i++) {
-        rs_instrument ins;
-        memset(&ins, 0, sizeof ins);
-        strcpy(ins.symbol, syms[i]);
-        ins.px_exp = 8;
-        ins.qty_exp = 8;
-        rs_universe_add(u, &ins);
-    }
-    for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++)
+    bench_universe(u, syms, RS_ARRAY_LEN(syms));
+    for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++) {
         rs_decoder_init(&dec[v], u, (uint8_t)v);
+        rs_decoder_init(&dec[4 + v], u, (uint8_t)v);
+        dec[4 + v].no_spec = 1;
+    }
     int have_peer = rs_sj_available();
     rs_sj_ctx *sj = have_peer ? rs_sj_create() : NULL;
     if (have_peer && !sj) {
@@ -305,14 +335,8 @@ int rs_bench_decode(const rs_bench_opts *o)
             memset(&r, 0, sizeof r);
             char cname[64];
             snprintf(cname, sizeof cname, "%s/simdjson", cases[c].name);
-            r.bench = "decode";
-            r.case_name = cname;
-            r.unit = "ns";
-            rs_bench_from_hist(&r, h, 1.0 / ghz);
+            msg_result(&r, cname, h, ghz, m_peer);
             peer_p50 = r.p50;
-            r.mean = m_peer;
-            r.throughput = 1e9 / m_peer;
-            r.tp_unit = "msgs/s";
             snprintf(pnote, sizeof pnote, "peer: simdjson %s On-Demand; %s", rs_sj_version(), note);
             r.note = pnote;
             rs_bench_emit(o, &r);
@@ -331,14 +355,7 @@ int rs_bench_decode(const rs_bench_opts *o)
             rc = 1;
             continue;
         }
-        memset(&r, 0, sizeof r);
-        r.bench = "decode";
-        r.case_name = cases[c].name;
-        r.unit = "ns";
-        rs_bench_from_hist(&r, h, 1.0 / ghz);
-        r.mean = m_ours;
-        r.throughput = 1e9 / m_ours;
-        r.tp_unit = "msgs/s";
+        msg_result(&r, cases[c].name, h, ghz, m_ours);
         if (have_peer) {
             r.peer = "simdjson_ondemand";
             /* ratio from the batched medians (finer than the timer step) */
@@ -350,6 +367,25 @@ int rs_bench_decode(const rs_bench_opts *o)
                      b_peer, peer_p50 / r.p50, m_peer / m_ours);
         }
         r.note = note;
+        rs_bench_emit(o, &r);
+        /* the same without the shape cache (a layout seen for the first time) */
+        runner nc = ours;
+        nc.dec = &dec[4 + cases[c].venue];
+        double m_nc = 0, b_nc = 0;
+        if (measure(&nc, iters, timer_cost, h, &m_nc, ghz) || batch_p50(&nc, iters, timer_cost, hb, ghz, &b_nc)) {
+            rc = 1;
+            continue;
+        }
+        char ncname[64];
+        snprintf(ncname, sizeof ncname, "%s/no_cache", cases[c].name);
+        msg_result(&r, ncname, h, ghz, m_nc);
+        if (have_peer) {
+            r.peer = "simdjson_ondemand";
+            r.ratio_vs_peer = b_peer / b_nc;
+        }
+        snprintf(pnote, sizeof pnote, "shape cache off (rs_decoder.no_spec); batch-of-%d p50 %.1f ns/msg", BATCH,
+                 b_nc);
+        r.note = pnote;
         rs_bench_emit(o, &r);
     }
     /* all messages together */

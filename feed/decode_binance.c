@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "decode_json.h"
+#include "decode_spec.h"
 #include "ringside/decode.h"
 
 enum {
@@ -84,8 +85,8 @@ static int bn_trade(jcur *c, rs_decoder *d, const jobj *o, int agg, rs_decoded *
         if ((rc = j_get_u64(c, o, L('f'), "f", 0, &out->first_trade_id)) ||
             (rc = j_get_u64(c, o, L('l'), "l", 0, &out->last_trade_id)))
             return rc;
-        if (out->first_trade_id > out->last_trade_id)
-            return j_fail(c, RS_BAD_RANGE, c->b + o->v[L('l')].off, "l");
+        if (out->first_trade_id > out->last_trade_id)   /* "l" may be absent (0): point at "f" then */
+            return j_fail(c, RS_BAD_RANGE, c->b + o->v[HAS(o, L('l')) ? L('l') : L('f')].off, "l");
         t->flags = RS_TRADE_F_AGG;
     }
     t->venue = d->venue;
@@ -342,7 +343,7 @@ static inline int t_bool_tail(const uint8_t **pp, const uint8_t *e, uint8_t *sid
  * (the legacy "b"/"a" of 2021 trades, the futures "T" of depthUpdate) are
  * skipped, unless the letter is one this message uses or repeats: then
  * the validating scanner decides (it rejects duplicate keys). */
-static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, uint64_t *extras)
+static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, uint64_t *extras, sp_rec *r)
 {
     const uint8_t *p = *pp;
     while (e - p >= 6 && p[0] == ',' && p[1] == '"' && p[3] == '"' && p[4] == ':') {
@@ -363,8 +364,10 @@ static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, ui
                 return J_FB;
             p++;
         } else if (j_isdigit(*p)) {
+            const uint8_t *s = p;
             if (f_uint(&p, e, &x) || p >= e || *p == '.' || (*p | 0x20) == 'e')
                 return J_FB;
+            sp_note(r, s, p, SP_INT, 0, NULL, NULL);
         } else if (e - p >= 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) {
             p += 4;
         } else if (e - p >= 5 && !memcmp(p, "false", 5)) {
@@ -380,7 +383,7 @@ static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, ui
 #define T_KEY(lit)                                                                        \
     do {                                                                                        \
         if ((size_t)(e - p) < sizeof(lit) - 1 || memcmp(p, lit, sizeof(lit) - 1) != 0) {        \
-            if (t_extra(&p, e, tpl, &extras) || (size_t)(e - p) < sizeof(lit) - 1 ||                    \
+            if (t_extra(&p, e, tpl, &extras, r) || (size_t)(e - p) < sizeof(lit) - 1 ||                    \
                 memcmp(p, lit, sizeof(lit) - 1) != 0)                                           \
                 return J_FB;                                                                    \
         }                                                                                       \
@@ -392,9 +395,9 @@ static inline int t_extra(const uint8_t **pp, const uint8_t *e, uint64_t tpl, ui
 #define DEPTH_KEYS (B('e') | B('E') | B('s') | B('U') | B('u') | B('b') | B('a'))
 
 /* After {"e":"trade","E": or {"e":"aggTrade","E": */
-static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out, int agg)
+static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out, int agg, sp_rec *r)
 {
-    const uint8_t *p = *pp;
+    const uint8_t *p = *pp, *s0 = p;
     uint64_t x, extras = 0;
     const uint64_t tpl = agg ? AGG_KEYS : TRADE_KEYS;
     rs_ev_trade *t = &out->trades[0];
@@ -402,7 +405,9 @@ static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     t->event_ms = (int64_t)x;
+    sp_note(r, s0, p, SP_INT, 0, &t->event_ms, NULL);
     T_KEY(",\"s\":\"");
+    sp_key(r, p);
     if (t_sym(d, &p, e, &t->sym))
         return J_FB;
     const rs_instrument *ins = &d->u->ins[t->sym];
@@ -411,29 +416,41 @@ static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
         T_KEY(",\"a\":");
     else
         T_KEY(",\"t\":");
+    s0 = p;
     if (t_int(&p, e, &t->trade_id))
         return J_FB;
+    sp_note(r, s0, p, SP_INT, 0, &t->trade_id, NULL);
     T_KEY(",\"p\":\"");
+    s0 = p;
     if (f_dec(&p, e, ins->px_exp, &t->px) || t->px <= 0)
         return J_FB;
+    sp_note(r, s0, p, ins->px_exp, 1, &t->px, NULL);
     T_LIT("\"");
     T_KEY(",\"q\":\"");
+    s0 = p;
     if (f_dec(&p, e, ins->qty_exp, &t->qty) || t->qty <= 0)
         return J_FB;
+    sp_note(r, s0, p, ins->qty_exp, 1, &t->qty, NULL);
     T_LIT("\"");
     if (agg) {
         T_KEY(",\"f\":");
+        s0 = p;
         if (t_int(&p, e, &out->first_trade_id))
             return J_FB;
+        unsigned of = sp_note(r, s0, p, SP_INT, 0, &out->first_trade_id, NULL);
         T_KEY(",\"l\":");
+        s0 = p;
         if (t_int(&p, e, &out->last_trade_id) || out->first_trade_id > out->last_trade_id)
             return J_FB;
+        sp_rel(r, of, sp_note(r, s0, p, SP_INT, 0, &out->last_trade_id, NULL));
         t->flags = RS_TRADE_F_AGG;
     }
     T_KEY(",\"T\":");
+    s0 = p;
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     t->trade_ms = (int64_t)x;
+    sp_note(r, s0, p, SP_INT, 0, &t->trade_ms, NULL);
     /* the usual tail in one compare each; anything else takes the general one */
     if (e - p >= 19 && !memcmp(p, ",\"m\":true,\"M\":true}", 19)) {
         t->side = RS_SIDE_SELL;
@@ -455,7 +472,8 @@ static int t_trade(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
 }
 
 /* [["px","qty"],...] compact, two strings per level, after the '['. */
-static int t_levels(const uint8_t **pp, const uint8_t *e, const rs_instrument *ins, rs_level *lv, uint32_t *cnt)
+static int t_levels(const uint8_t **pp, const uint8_t *e, const rs_instrument *ins, rs_level *lv, uint32_t *cnt,
+                    sp_rec *r)
 {
     const uint8_t *p = *pp;
     uint32_t n = *cnt;
@@ -467,11 +485,15 @@ static int t_levels(const uint8_t **pp, const uint8_t *e, const rs_instrument *i
         if (n >= RS_DEC_MAX_LEVELS)
             return J_FB;
         T_LIT("[\"");
+        const uint8_t *s0 = p;
         if (f_dec(&p, e, ins->px_exp, &lv[n].px) || lv[n].px <= 0)
             return J_FB;
+        sp_note(r, s0, p, ins->px_exp, 1, &lv[n].px, NULL);
         T_LIT("\",\"");
+        s0 = p;
         if (f_dec(&p, e, ins->qty_exp, &lv[n].qty))
             return J_FB;
+        sp_note(r, s0, p, ins->qty_exp, 0, &lv[n].qty, NULL);
         T_LIT("\"]");
         n++;
         if (p < e && *p == ',') {
@@ -487,9 +509,9 @@ static int t_levels(const uint8_t **pp, const uint8_t *e, const rs_instrument *i
 }
 
 /* After {"e":"depthUpdate","E": */
-static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out)
+static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out, sp_rec *r)
 {
-    const uint8_t *p = *pp;
+    const uint8_t *p = *pp, *s0 = p;
     uint64_t x, extras = 0;
     const uint64_t tpl = DEPTH_KEYS;
     rs_ev_depth *dp = rs_decoded_depth(out);
@@ -497,29 +519,37 @@ static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
     if (t_int(&p, e, &x) || x > (uint64_t)INT64_MAX)
         return J_FB;
     dp->event_ms = (int64_t)x;
+    sp_note(r, s0, p, SP_INT, 0, &dp->event_ms, NULL);
     T_KEY(",\"s\":\"");
+    sp_key(r, p);
     if (t_sym(d, &p, e, &dp->sym))
         return J_FB;
     const rs_instrument *ins = &d->u->ins[dp->sym];
     p++;
     T_KEY(",\"U\":");
+    s0 = p;
     if (t_int(&p, e, &dp->first_update_id))
         return J_FB;
+    unsigned ou = sp_note(r, s0, p, SP_INT, 0, &dp->first_update_id, NULL);
     T_KEY(",\"u\":");
+    s0 = p;
     if (t_int(&p, e, &dp->final_update_id) || dp->first_update_id > dp->final_update_id)
         return J_FB;
+    sp_rel(r, ou, sp_note(r, s0, p, SP_INT, 0, &dp->final_update_id, NULL));
     if (e - p >= 6 && !memcmp(p, ",\"pu\":", 6)) {
         p += 6;
+        s0 = p;
         if (t_int(&p, e, &dp->prev_final_update_id))
             return J_FB;
+        sp_note(r, s0, p, SP_INT, 0, &dp->prev_final_update_id, NULL);
     }
     T_KEY(",\"b\":[");
     uint32_t n = 0;
-    if (t_levels(&p, e, ins, dp->levels, &n))
+    if (t_levels(&p, e, ins, dp->levels, &n, r))
         return J_FB;
     uint32_t nb = n;
     T_KEY(",\"a\":[");
-    if (t_levels(&p, e, ins, dp->levels, &n))
+    if (t_levels(&p, e, ins, dp->levels, &n, r))
         return J_FB;
     T_LIT("}");
     dp->n_bids = (uint16_t)nb;
@@ -532,43 +562,54 @@ static int t_depth(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
 }
 
 /* p at the event object's '{'; on success *pp is past its '}'. */
-static int t_event(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out)
+static int t_event(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decoded *out, sp_rec *r)
 {
     const uint8_t *p = *pp;
     if (e - p >= 17 && !memcmp(p, "{\"e\":\"trade\",\"E\":", 17)) {
         *pp = p + 17;
-        return t_trade(d, pp, e, out, 0);
+        return t_trade(d, pp, e, out, 0, r);
     }
     if (e - p >= 20 && !memcmp(p, "{\"e\":\"aggTrade\",\"E\":", 20)) {
         *pp = p + 20;
-        return t_trade(d, pp, e, out, 1);
+        return t_trade(d, pp, e, out, 1, r);
     }
     if (e - p >= 23 && !memcmp(p, "{\"e\":\"depthUpdate\",\"E\":", 23)) {
         *pp = p + 23;
-        return t_depth(d, pp, e, out);
+        return t_depth(d, pp, e, out, r);
     }
     if (e - p >= 5 && !memcmp(p, "{\"u\":", 5)) {
         p += 5;
         rs_ev_bbo *b = &out->bbo;
         memset(b, 0, sizeof *b);
+        const uint8_t *s0 = p;
         if (t_int(&p, e, &b->update_id))
             return J_FB;
+        sp_note(r, s0, p, SP_INT, 0, &b->update_id, NULL);
         T_LIT(",\"s\":\"");
+        sp_key(r, p);
         if (t_sym(d, &p, e, &b->sym))
             return J_FB;
         const rs_instrument *ins = &d->u->ins[b->sym];
         T_LIT("\",\"b\":\"");
+        s0 = p;
         if (f_dec(&p, e, ins->px_exp, &b->bid_px) || b->bid_px <= 0)
             return J_FB;
+        sp_note(r, s0, p, ins->px_exp, 1, &b->bid_px, NULL);
         T_LIT("\",\"B\":\"");
+        s0 = p;
         if (f_dec(&p, e, ins->qty_exp, &b->bid_qty))
             return J_FB;
+        sp_note(r, s0, p, ins->qty_exp, 0, &b->bid_qty, NULL);
         T_LIT("\",\"a\":\"");
+        s0 = p;
         if (f_dec(&p, e, ins->px_exp, &b->ask_px) || b->ask_px <= 0)
             return J_FB;
+        sp_note(r, s0, p, ins->px_exp, 1, &b->ask_px, NULL);
         T_LIT("\",\"A\":\"");
+        s0 = p;
         if (f_dec(&p, e, ins->qty_exp, &b->ask_qty))
             return J_FB;
+        sp_note(r, s0, p, ins->qty_exp, 0, &b->ask_qty, NULL);
         T_LIT("\"}");
         b->venue = d->venue;
         out->sym = b->sym;
@@ -579,17 +620,17 @@ static int t_event(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_decod
     return J_FB;
 }
 
-static int bn_tmpl(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
+static int bn_tmpl(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out, sp_rec *r)
 {
     const uint8_t *p = p0, *e = p0 + n;
     if (n > 11 && !memcmp(p, "{\"stream\":\"", 11)) {
         p += 11;
         p = f_scan_str(p, e);
         T_LIT("\",\"data\":");
-        if (t_event(d, &p, e, out))
+        if (t_event(d, &p, e, out, r))
             return J_FB;
         T_LIT("}");
-    } else if (t_event(d, &p, e, out)) {
+    } else if (t_event(d, &p, e, out, r)) {
         return J_FB;
     }
     if (p != e)
@@ -770,11 +811,7 @@ static int bn_fast(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
 
 int rs_decode_binance(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
 {
-    out->venue = d->venue;
-    out->err.reason = 0;
-    out->n_trades = 0;
-    out->first_trade_id = out->last_trade_id = 0;
-    if (RS_LIKELY(bn_tmpl(d, p, n, out) == RS_OK) || bn_fast(d, p, n, out) == RS_OK)
+    if (RS_LIKELY(sp_decode(d, p, n, out, bn_tmpl) == RS_OK) || bn_fast(d, p, n, out) == RS_OK)
         return RS_OK;
     return bn_slow(d, p, n, out);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "decode_json.h"
+#include "decode_spec.h"
 #include "ringside/decode.h"
 
 enum {
@@ -202,13 +203,14 @@ static int okx_slow(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
         p += sizeof(lit) - 1;                                                      \
     } while (0)
 
-static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_trade *t)
+static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_trade *t, sp_rec *r)
 {
     const uint8_t *p = *pp, *s;
     uint64_t ts, x;
     memset(t, 0, sizeof *t);
     O_LIT("{\"instId\":\"");
     s = p;
+    sp_key(r, s);
     p = f_scan_str(p, e - s > RS_SYMBOL_MAX ? s + RS_SYMBOL_MAX : e);
     if (p >= e || *p != '"')
         return J_FB;
@@ -218,14 +220,20 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
     t->sym = (uint16_t)sym;
     const rs_instrument *ins = &d->u->ins[sym];
     O_LIT("\",\"tradeId\":\"");
+    s = p;
     if (f_uint(&p, e, &t->trade_id))
         return J_FB;
+    sp_note(r, s, p, SP_INT, 0, &t->trade_id, NULL);
     O_LIT("\",\"px\":\"");
+    s = p;
     if (f_dec(&p, e, ins->px_exp, &t->px) || t->px <= 0)
         return J_FB;
+    sp_note(r, s, p, ins->px_exp, 1, &t->px, NULL);
     O_LIT("\",\"sz\":\"");
+    s = p;
     if (f_dec(&p, e, ins->qty_exp, &t->qty) || t->qty <= 0)
         return J_FB;
+    sp_note(r, s, p, ins->qty_exp, 1, &t->qty, NULL);
     O_LIT("\",\"side\":\"");
     if (e - p >= 4 && !memcmp(p, "buy\"", 4)) {
         t->side = RS_SIDE_BUY;
@@ -237,8 +245,10 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
         return J_FB;
     }
     O_LIT("\",\"ts\":\"");
+    s = p;
     if (f_uint(&p, e, &ts) || ts > (uint64_t)INT64_MAX)
         return J_FB;
+    sp_note(r, s, p, SP_INT, 0, &t->event_ms, &t->trade_ms);
     O_LIT("\"");
     int have_count = 0;
     while (p < e && *p == ',') {
@@ -254,8 +264,10 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
             if (have_count++)
                 return J_FB;
             O_LIT("\"");
+            s = p;
             if (f_uint(&p, e, &x) || x == 0)
                 return J_FB;
+            sp_note(r, s, p, SP_INT, 1, NULL, NULL);
             O_LIT("\"");
             continue;
         }
@@ -266,8 +278,10 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
             p = f_scan_str(p, e);
             O_LIT("\"");
         } else if (p < e && j_isdigit(*p)) {
+            s = p;
             if (f_uint(&p, e, &x) || p >= e || *p == '.' || (*p | 0x20) == 'e')
                 return J_FB;
+            sp_note(r, s, p, SP_INT, 0, NULL, NULL);
         } else if (e - p >= 4 && (!memcmp(p, "true", 4) || !memcmp(p, "null", 4))) {
             p += 4;
         } else if (e - p >= 5 && !memcmp(p, "false", 5)) {
@@ -287,7 +301,7 @@ static int o_elem(rs_decoder *d, const uint8_t **pp, const uint8_t *e, rs_ev_tra
  * compact and escape-free, arg first (as OKX sends it); elements in any key
  * order via f_obj. Anything else goes to okx_slow, which accepts a superset
  * with identical results. */
-static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
+static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out, sp_rec *r)
 {
     const uint8_t *p = p0, *e = p0 + n;
     static const char pre[] = "{\"arg\":{\"channel\":\"trades";
@@ -319,7 +333,7 @@ static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
         if (c.p >= e || *c.p != '{' || nt >= RS_DEC_MAX_TRADES)
             return J_FB;
         rs_ev_trade *t = &out->trades[nt];
-        if (o_elem(d, &c.p, e, t) == 0) {
+        if (o_elem(d, &c.p, e, t, r) == 0) {
             t->flags = flags;
             nt++;
             if (c.p < e && *c.p == ',') {
@@ -328,6 +342,8 @@ static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
             }
             break;
         }
+        if (r)
+            r->bad = 1;   /* another key order: not learned */
         if (f_obj(&c, &o, okx_key))
             return J_FB;
         memset(t, 0, sizeof *t);
@@ -370,11 +386,7 @@ static int okx_fast(rs_decoder *d, const uint8_t *p0, size_t n, rs_decoded *out)
 
 int rs_decode_okx(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *out)
 {
-    out->venue = d->venue;
-    out->err.reason = 0;
-    out->n_trades = 0;
-    out->first_trade_id = out->last_trade_id = 0;
-    if (RS_LIKELY(okx_fast(d, p, n, out) == RS_OK))
+    if (RS_LIKELY(sp_decode(d, p, n, out, okx_fast) == RS_OK))
         return RS_OK;
     return okx_slow(d, p, n, out);
 }

@@ -3,7 +3,9 @@
  * Not part of the CMake build: decode_cg.sh compiles it against the
  * release libraries. Usage: decode_cg CASE PEER N -- decodes bench case
  * CASE (index into bench_decode.c's cases[]) N times with ours (PEER=0,
- * function run_ours) or simdjson On-Demand (PEER=1, run_peer). */
+ * function run_ours) or simdjson On-Demand (PEER=1, run_peer). With
+ * RS_DEC_NO_SPEC=1 in the environment our decoders run with the shape
+ * cache off (the template path). */
 #include "../bench_decode.c"
 
 __attribute__((noinline)) int run_ours(rs_decoder *d, const uint8_t *p, size_t n, rs_decoded *o)
@@ -27,16 +29,11 @@ int main(int argc, char **argv)
     rs_decoder *dec = rs_mem_alloc(4 * sizeof *dec, 64, "cg decoders");
     rs_decoded *out = rs_mem_alloc(sizeof *out, 64, "cg out");
     const char *syms[] = {"BNBBTC", "BNBUSDT", "ETHUSDT", "BTCUSDT", "BTC-USDT"};
-    for (unsigned i = 0; i < RS_ARRAY_LEN(syms); i++) {
-        rs_instrument ins;
-        memset(&ins, 0, sizeof ins);
-        strcpy(ins.symbol, syms[i]);
-        ins.px_exp = 8;
-        ins.qty_exp = 8;
-        rs_universe_add(u, &ins);
-    }
-    for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++)
+    bench_universe(u, syms, RS_ARRAY_LEN(syms));
+    for (int v = RS_VENUE_BINANCE; v <= RS_VENUE_OKX; v++) {
         rs_decoder_init(&dec[v], u, (uint8_t)v);
+        dec[v].no_spec = getenv("RS_DEC_NO_SPEC") && atoi(getenv("RS_DEC_NO_SPEC"));
+    }
     rs_sj_ctx *sj = rs_sj_create();
     size_t n = strlen(cases[c].msg);
     rs_sj_set(sj, c, cases[c].msg, n);

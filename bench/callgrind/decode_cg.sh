@@ -2,6 +2,7 @@
 # Instructions per message, ours vs the simdjson peer, for every
 # `ringside bench decode` case, under callgrind. Needs `make release` and
 # valgrind. Usage: bench/callgrind/decode_cg.sh [N=2000]
+# (RS_DEC_NO_SPEC=1: our decoders with the shape cache off)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 B=$src/build/release

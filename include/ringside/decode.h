@@ -81,9 +81,45 @@ typedef struct rs_dec_err {
     char field[16];       /* venue key ("p", "tradeId"), NUL-terminated; "" if n/a */
 } rs_dec_err;
 
+/* Shape cache (feed/decode_spec.h): the layout of a recently decoded
+ * message -- its bytes, which of them are the digits of its numbers, and
+ * how each number lands in the output -- so that the next message with the
+ * same layout (same bytes except those digits) is decoded by parsing all
+ * its numbers at once from known offsets instead of walking the message.
+ * Private to the decoders; the result is identical either way. */
+#define RS_DEC_SP_SETS 16      /* shape sets per decoder, chosen by message length */
+#define RS_DEC_SP_WAYS 4       /* shapes per set, told apart by 8 bytes at the symbol */
+#define RS_DEC_SP_MAXN 320     /* longest message a shape covers */
+#define RS_DEC_SP_OPS 24       /* numbers per shape */
+#define RS_DEC_SP_IMG 208      /* output bytes per shape (a depth header and 8 levels) */
+typedef struct rs_dec_shape {
+    uint16_t n;                /* message length; 0: empty */
+    uint16_t img_off, img_len; /* output region (in rs_decoded) restored from img */
+    uint16_t u_n;              /* universe size when learned (symbols resolve alike) */
+    uint16_t sym, n_trades;
+    uint8_t kind, nops, rel_a, rel_b;   /* value of op rel_a <= op rel_b (0xff: none) */
+    uint8_t nst;               /* ops [0, nst) store their value, the rest are checks */
+    uint8_t ndup;              /* values also stored a second time (OKX ts: event and trade time) */
+    uint16_t key_off;          /* 8 bytes at key_off (the symbol) equal key: worth verifying */
+    uint64_t key;
+    /* one op per number (nops even; a spare one reads 0 and checks nothing) */
+    uint8_t ctl[RS_DEC_SP_OPS][16];     /* byte shuffle: kept digits right-aligned, zeros before */
+    uint64_t mul[RS_DEC_SP_OPS];        /* value times 10^(exp - kept fraction digits) */
+    uint16_t at[RS_DEC_SP_OPS];         /* start of the number's 16-byte window in the message */
+    uint16_t dst[RS_DEC_SP_OPS];        /* byte offset of its int64 in rs_decoded (0xffff: none) */
+    uint64_t min[RS_DEC_SP_OPS];        /* value must be >= min (0 or 1) */
+    uint8_t dup_op[4];                  /* value of op dup_op[k] also stored at dup_dst[k] */
+    uint16_t dup_dst[4];
+    uint8_t msg[RS_DEC_SP_MAXN];        /* the message learned */
+    uint8_t var[RS_DEC_SP_MAXN];        /* 0xff: a digit of one of its numbers */
+    uint8_t nz[RS_DEC_SP_MAXN];         /* 0xff: and not '0' (lead of a multi-digit integer) */
+    uint8_t img[RS_DEC_SP_IMG];
+} rs_dec_shape;
+
 /* Decoder configuration and symbol index. Caller memory; init once
  * (control path). One decoder per thread: rs_decode_* updates the symbol
- * cache when the universe grew (auto_add) and is otherwise read-only. */
+ * cache when the universe grew (auto_add) and the shape cache (sp) as it
+ * goes; the records it produces do not depend on either cache's state. */
 typedef struct rs_decoder {
     rs_universe *u;            /* borrowed; outlives the decoder */
     uint8_t venue;             /* enum rs_venue stamped on records */
@@ -91,8 +127,12 @@ typedef struct rs_decoder {
     uint8_t auto_px_exp;       /* exponents for auto-added symbols */
     uint8_t auto_qty_exp;
     uint16_t n_keys;           /* symbols indexed below (== u->n when fresh) */
-    uint16_t pad;
+    uint8_t no_spec;           /* 1: never use the shape cache (tests: the reference path) */
+    uint8_t pad;
     uint64_t key[RS_MAX_SYMBOLS][2];  /* upper-case symbol, NUL-padded */
+    uint8_t sp_miss[RS_DEC_SP_SETS];    /* uncovered decodes per set (learning is rationed) */
+    uint8_t sp_next[RS_DEC_SP_SETS];    /* round-robin victim per set */
+    rs_dec_shape sp[RS_DEC_SP_SETS * RS_DEC_SP_WAYS];
 } rs_decoder;
 
 /* Output of one decode. Caller memory (about 66 KiB: the depth levels);

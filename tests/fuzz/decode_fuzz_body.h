@@ -3,7 +3,9 @@
  * bytes through the feed stage. Checks: no crash / overread (ASan; the input is
  * copied to an exact-size heap buffer), a verdict for every input, OK only with
  * consumed == n, error offsets inside the input, and records that respect
- * their invariants; the fast paths agree with the validating scanner. */
+ * their invariants; the fast paths agree with the validating scanner; the
+ * shape cache (feed/decode_spec.h) agrees with the reference path
+ * (no_spec) on the input once learned and on digit rewrites of it. */
 #ifndef FUZZ_VENUE
 #error "define FUZZ_VENUE before including decode_fuzz_body.h"
 #endif
@@ -11,12 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../feed/decode_spec.h"   /* sp_forget */
 #include "ringside/decode.h"
 #include "ringside/feed_stage.h"
 #include "ringside/mem.h"
 
 static rs_universe U;
-static rs_decoder D;
+static rs_decoder D, DR;   /* DR: the reference path, no shape cache */
 static rs_decoded *OUT, *OUT2;
 static rs_feed *F;
 static uint8_t *MD, *MARK;
@@ -33,6 +36,8 @@ static void init(void)
         rs_universe_add(&U, &ins);
     }
     rs_decoder_init(&D, &U, FUZZ_VENUE);
+    rs_decoder_init(&DR, &U, FUZZ_VENUE);
+    DR.no_spec = 1;
     OUT = calloc(1, sizeof *OUT);
     OUT2 = calloc(1, sizeof *OUT2);
     rs_feed_cfg c;
@@ -43,12 +48,45 @@ static void init(void)
     MARK = malloc(1 << 20);
 }
 
+/* Same records from both decodes (OK results). */
+static int same_ok(const rs_decoded *a, const rs_decoded *b)
+{
+    if (a->kind != b->kind || a->n_trades != b->n_trades)
+        return 0;
+    if (a->kind == RS_DEC_TRADE && memcmp(a->trades, b->trades, a->n_trades * sizeof(rs_ev_trade)))
+        return 0;
+    if (a->kind == RS_DEC_BBO && memcmp(&a->bbo, &b->bbo, sizeof a->bbo))
+        return 0;
+    if (a->kind == RS_DEC_DEPTH &&
+        (rs_decoded_depth_len(a) != rs_decoded_depth_len(b) ||
+         memcmp(a->depth_mem, b->depth_mem, rs_decoded_depth_len(a))))
+        return 0;
+    return 1;
+}
+
+/* q[0..n) through D (shape cache) and DR (reference): same verdict, same
+ * records, same error. */
+static void spec_cmp(const uint8_t *q, size_t n)
+{
+    int a = rs_decode(&D, q, n, OUT);
+    int b = rs_decode(&DR, q, n, OUT2);
+    if (a != b)
+        abort();
+    if (a == RS_BAD && (OUT->err.reason != OUT2->err.reason || OUT->err.offset != OUT2->err.offset ||
+                        strcmp(OUT->err.field, OUT2->err.field)))
+        abort();
+    if (a == RS_OK && (!same_ok(OUT, OUT2) || OUT->sym != OUT2->sym || OUT->consumed != OUT2->consumed ||
+                       OUT->first_trade_id != OUT2->first_trade_id || OUT->last_trade_id != OUT2->last_trade_id))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
 {
     if (!OUT)
         init();
     uint8_t *p = malloc(n ? n : 1);
     memcpy(p, data, n);
+    sp_forget(&D, n);   /* learn this input's shape (if the template takes it) */
     int rc = rs_decode(&D, p, n, OUT);
     if (rc == RS_OK) {
         if (OUT->consumed != n)
@@ -79,17 +117,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t n)
         abort();
     if (rc == RS_BAD && OUT2->err.reason != OUT->err.reason)
         abort();
-    if (rc == RS_OK) {
-        if (OUT->kind != OUT2->kind || OUT->n_trades != OUT2->n_trades)
-            abort();
-        if (OUT->kind == RS_DEC_TRADE && memcmp(OUT->trades, OUT2->trades, OUT->n_trades * sizeof(rs_ev_trade)))
-            abort();
-        if (OUT->kind == RS_DEC_BBO && memcmp(&OUT->bbo, &OUT2->bbo, sizeof OUT->bbo))
-            abort();
-        if (OUT->kind == RS_DEC_DEPTH && (rs_decoded_depth_len(OUT) != rs_decoded_depth_len(OUT2) ||
-                                          memcmp(OUT->depth_mem, OUT2->depth_mem, rs_decoded_depth_len(OUT))))
-            abort();
+    if (rc == RS_OK && !same_ok(OUT, OUT2))
+        abort();
+    /* the shape cache: the input again (covered by its shape now), then the
+     * input with its digits rewritten (rotations keyed by the input, all
+     * '0', all '9'): same results as the reference path */
+    spec_cmp(p, n);
+    uint8_t *v = malloc(n ? n : 1);
+    for (unsigned k = 0; k < 5; k++) {
+        for (size_t i = 0; i < n; i++) {
+            uint8_t ch = p[i];
+            if (ch >= '0' && ch <= '9')
+                ch = k == 3 ? '0' : k == 4 ? '9' : (uint8_t)('0' + (ch - '0' + 1 + k + data[(i * 7 + k) % n]) % 10);
+            v[i] = ch;
+        }
+        spec_cmp(v, n);
     }
+    free(v);
     /* and through the stage (bounded outputs, never RS_FULL here) */
     rs_emit_buf md, mark;
     rs_emit_buf_init(&md, MD, 1 << 20, RS_STREAM_MD);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../feed/decode_json.h"   /* f_uint / f_dec: the scan tiers under test */
+#include "../../feed/decode_spec.h"   /* sp_forget / sp_covered: the shape cache under test */
 #include "ringside/decode.h"
 #include "ringside/mem.h"
 #include "testutil.h"
@@ -304,6 +305,10 @@ static const bad_case bad_cases[] = {
     {'b', RS_AGAIN, 0, "", "   "},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "[]"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{}x"},
+    /* f > l with "l" absent (0): the offset points at "f" (found by the fuzzer) */
+    {'f', RS_BAD, RS_BAD_RANGE, "l",
+     "{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\","
+     "\"f\":101,\"*\":105,\"T\":1672515782136,\"m\":true,\"M\":true}"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{\"e\":\"trade\",}"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{\"e\" \"trade\"}"},
     {'b', RS_BAD, RS_BAD_SYNTAX, "", "{\"e\":\"tr\\xde\"}"},
@@ -444,6 +449,8 @@ static int sample_files(const char *dir, char names[][512], int max)
     return n;
 }
 
+static void spec_check(rs_decoder *d, const char *msg, size_t n);
+
 static void run_dir(const char *dir, rs_decoder *d, int venue_filter, int *count)
 {
     static char names[256][512];
@@ -474,12 +481,154 @@ static void run_dir(const char *dir, rs_decoder *d, int venue_filter, int *count
         assert_int_equal(rs_decode(d, (const uint8_t *)mini, mn, OUT), RS_OK);
         assert_same(OUT, OUT2, names[i]);
         differential(d, mini, mn);
+        spec_check(d, mini, mn);
         prefixes(d, txt, len, full);
         prefixes(d, mini, mn, full);
         (*count)++;
         free(mini);
         free(txt);
     }
+}
+
+
+/* ---- shape cache (feed/decode_spec.h) against the reference path -------
+ * A decoder with the cache and one with no_spec = 1 over the same universe
+ * must give the same verdict, the same records and the same error (reason,
+ * offset, field) for a message, for the same message again (now covered by
+ * the learned shape), and for every mutation of it: each digit set to each
+ * digit (leading zeros, zero prices, fractions beyond the scale, f > l,
+ * U > u), each byte set to a structural character or a letter, and random
+ * multi-digit rewrites. The message ends right before a guard page. */
+static rs_decoder REF;
+static unsigned spec_learned;
+
+static void spec_one(rs_decoder *d, const uint8_t *g, size_t n, const char *what)
+{
+    int a = rs_decode(d, g, n, OUT);
+    int b = rs_decode(&REF, g, n, OUT2);
+    if (a != b)
+        fail_msg("%s: shape cache rc %d vs reference %d on %.*s", what, a, b, (int)n, (const char *)g);
+    if (a == RS_OK) {
+        if (OUT->n_trades != OUT2->n_trades || OUT->sym != OUT2->sym || OUT->consumed != OUT2->consumed ||
+            OUT->first_trade_id != OUT2->first_trade_id || OUT->last_trade_id != OUT2->last_trade_id ||
+            OUT->venue != OUT2->venue || OUT->err.reason != OUT2->err.reason)
+            fail_msg("%s: output fields differ on %.*s", what, (int)n, (const char *)g);
+        assert_same(OUT, OUT2, what);
+    } else if (a == RS_BAD && (OUT->err.reason != OUT2->err.reason || OUT->err.offset != OUT2->err.offset ||
+                               strcmp(OUT->err.field, OUT2->err.field))) {
+        fail_msg("%s: error %s/%u/%s vs %s/%u/%s on %.*s", what, rs_dec_reason_name(OUT->err.reason),
+                 OUT->err.offset, OUT->err.field, rs_dec_reason_name(OUT2->err.reason), OUT2->err.offset,
+                 OUT2->err.field, (int)n, (const char *)g);
+    }
+}
+
+static void spec_check(rs_decoder *d, const char *msg, size_t n)
+{
+    rs_decoder_init(&REF, d->u, d->venue);
+    REF.auto_add = d->auto_add;
+    REF.auto_px_exp = d->auto_px_exp;
+    REF.auto_qty_exp = d->auto_qty_exp;
+    REF.no_spec = 1;
+    uint8_t *g = rs_guard_copy(msg, n);
+    sp_forget(d, n);   /* learn this one even if its set is full */
+    spec_one(d, g, n, "learn");
+    spec_one(d, g, n, "again");
+    if (n <= RS_DEC_SP_MAXN && sp_covered(d, g, n)) {
+        /* and the learned shape takes it (the "again" decode was a hit) */
+        int hit = 0;
+        for (unsigned w = 0; w < RS_DEC_SP_WAYS; w++)
+            hit |= sp_set(d, n)[w].n == n && sp_run(d, &sp_set(d, n)[w], g, n, OUT2) == 0;
+        if (!hit)
+            fail_msg("learned but not hit: %.*s", (int)n, msg);
+        spec_learned++;
+    }
+    else if (getenv("SPEC_DEBUG"))
+        print_message("not learned: %.*s\n", (int)n, msg);
+    /* mutated symbols must not grow the universe */
+    uint8_t add = d->auto_add;
+    d->auto_add = REF.auto_add = 0;
+    size_t lim = n < 600 ? n : 600;
+    for (size_t i = 0; i < lim; i++) {
+        uint8_t was = g[i];
+        if (j_isdigit(was)) {
+            for (uint8_t c = '0'; c <= '9'; c++) {
+                g[i] = c;
+                spec_one(d, g, n, "digit");
+            }
+        }
+        static const char other[] = "\"., }]-ae+0";
+        for (size_t k = 0; k < sizeof other - 1; k++) {
+            g[i] = (uint8_t)other[k];
+            spec_one(d, g, n, "byte");
+        }
+        g[i] = was;
+        spec_one(d, g, n, "restored");
+    }
+    uint64_t x = 0x9E3779B97F4A7C15ull ^ n;
+    for (int it = 0; it < 200; it++) {
+        memcpy(g, msg, n);
+        for (size_t i = 0; i < lim; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if (j_isdigit(g[i]) && (x & 3) == 0)
+                g[i] = (uint8_t)((x >> 8) & 1 ? '0' : '0' + (x >> 16) % 10);
+        }
+        spec_one(d, g, n, "random digits");
+    }
+    d->auto_add = add;
+    rs_guard_free(g, n);
+}
+
+static void test_spec_shapes(void **s)
+{
+    (void)s;
+    /* the bench's messages and variants of them */
+    static const struct { char v; const char *m; } msgs[] = {
+        {'b', "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.001\",\"q\":\"100\","
+              "\"T\":1672515782136,\"m\":true,\"M\":true}"},
+        {'b', "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"t\":12345,\"p\":\"0.00100000\",\"q\":"
+              "\"100.00000000\",\"T\":1672515782136,\"m\":false,\"M\":true}"},
+        {'b', "{\"e\":\"trade\",\"E\":1672515782136,\"s\":\"BTCUSDT\",\"t\":12345,\"p\":\"20000.10000000\",\"q\":"
+              "\"0.00100000\",\"T\":1672515782136,\"m\":false,\"M\":true}"},
+        {'b', "{\"stream\":\"ethusdt@trade\",\"data\":{\"e\":\"trade\",\"E\":1639351062244,\"s\":\"ETHUSDT\","
+              "\"t\":705291099,\"p\":\"4149.74000000\",\"q\":\"0.43870000\",\"b\":7038593583,\"a\":7038593613,"
+              "\"T\":1639351062243,\"m\":true,\"M\":true}}"},
+        {'f', "{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":\"BNBBTC\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\","
+              "\"f\":100,\"l\":105,\"T\":1672515782136,\"m\":true,\"M\":true}"},
+        {'b', "{\"u\":400900217,\"s\":\"BNBUSDT\",\"b\":\"25.35190000\",\"B\":\"31.21000000\",\"a\":\"25.36520000\","
+              "\"A\":\"40.66000000\"}"},
+        {'f', "{\"e\":\"depthUpdate\",\"E\":1571889248277,\"T\":1571889248276,\"s\":\"BTCUSDT\",\"U\":390497796,"
+              "\"u\":390497878,\"pu\":390497794,\"b\":[[\"7403.89\",\"0.002\"],[\"7403.90\",\"3.906\"]],"
+              "\"a\":[[\"7405.96\",\"3.340\"],[\"7406.63\",\"4.525\"]]}"},
+        {'b', "{\"e\":\"depthUpdate\",\"E\":1571889248277,\"s\":\"BTCUSDT\",\"U\":390497796,\"u\":390497878,"
+              "\"b\":[[\"7403.89\",\"0.00200\"]],\"a\":[]}"},
+        {'o', "{\"arg\":{\"channel\":\"trades\",\"instId\":\"BTC-USDT\"},\"data\":[{\"instId\":\"BTC-USDT\","
+              "\"tradeId\":\"130639474\",\"px\":\"42219.9\",\"sz\":\"0.12060306\",\"side\":\"buy\",\"ts\":"
+              "\"1630048897897\",\"count\":\"3\",\"source\":\"0\",\"seqId\":1234}]}"},
+        {'o', "{\"arg\":{\"channel\":\"trades-all\",\"instId\":\"ETH-USDT\"},\"data\":[{\"instId\":\"ETH-USDT\","
+              "\"tradeId\":\"130639474\",\"px\":\"2219.90\",\"sz\":\"0.1206\",\"side\":\"sell\",\"ts\":"
+              "\"1630048897897\"},{\"instId\":\"ETH-USDT\",\"tradeId\":\"130639475\",\"px\":\"2219.91\",\"sz\":"
+              "\"1.5\",\"side\":\"buy\",\"ts\":\"1630048897898\"}]}"},
+    };
+    spec_learned = 0;
+    for (size_t i = 0; i < RS_ARRAY_LEN(msgs); i++) {
+        rs_decoder *d = msgs[i].v == 'o' ? &DO : msgs[i].v == 'f' ? &DF : &DB;
+        spec_check(d, msgs[i].m, strlen(msgs[i].m));
+    }
+    /* every listed message is covered by a learned shape */
+    assert_int_equal(spec_learned, RS_ARRAY_LEN(msgs));
+
+    /* the universe grows after a shape was learned: the shape is not used
+     * until relearned, the records stay the same */
+    rs_universe u2;
+    memset(&u2, 0, sizeof u2);
+    static rs_decoder b;
+    rs_decoder_init(&b, &u2, RS_VENUE_BINANCE);
+    b.auto_add = 1;
+    for (size_t i = 0; i < 6; i++)
+        spec_check(&b, msgs[i].m, strlen(msgs[i].m));
+    assert_true(u2.n >= 4);
 }
 
 static void test_vectors_and_prefixes(void **s)
@@ -875,6 +1024,7 @@ int main(void)
         cmocka_unit_test(test_big_depth), cmocka_unit_test(test_mutations),
         cmocka_unit_test(test_fraction_widths), cmocka_unit_test(test_number_scan),
         cmocka_unit_test(test_str16), cmocka_unit_test(test_template_fallbacks),
+        cmocka_unit_test(test_spec_shapes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
