@@ -7,7 +7,7 @@
 
 #include "ringside/decode.h"
 
-#define RS_SJ_MAX_MSGS 16
+#define RS_SJ_MAX_MSGS (16 + 4096)   /* the bench cases + decode_min's synthetic stream */
 enum {
     RS_SJ_BN_TRADE = 1, RS_SJ_BN_COMBINED_TRADE, RS_SJ_BN_AGG, RS_SJ_BN_BBO, RS_SJ_BN_DEPTH, RS_SJ_OKX_TRADES,
 };
