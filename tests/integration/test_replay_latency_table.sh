@@ -15,21 +15,8 @@
 #      how many samples, and replay-verifies
 #   5. refused with the file named: a journal with no measurable latencies,
 #      a missing journal, a corrupt one
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-cleanup() {
-  [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-  wait 2>/dev/null || true
-  [ -n "${RS_KEEP_TMP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
-t0=$(date +%s)
-note() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
 
 # ---- the source session: 2880x market clock (the bundled models need ~100
 # bars of warm-up), the simulated venue with uniform 20..400 ms latency

@@ -13,15 +13,8 @@
 #      the source journal is never a valid --out)
 #   5. a missing or corrupt journal, a bad config, a missing model, an
 #      unknown model entry: exit 1 with a message naming the problem
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-cleanup() { [ -n "$SIM" ] && kill "$SIM" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
 
 # ---- a short session: 2880x market clock, 16 market hours in 20 s (the
 # bundled models need ~100 bars of warm-up before they predict)

@@ -28,24 +28,9 @@
 # no order left UNKNOWN, the journal verifies and replay-verifies with 0
 # divergences.
 # (The 429 back-off is covered by test_run_live.sh.)
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-RUN=""
-cleanup() {
-  [ -n "$RUN" ] && kill "$RUN" 2>/dev/null
-  [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-  wait 2>/dev/null || true
-  [ -n "${RS_KEEP_TMP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
-( umask 077
-  printf 'api_key = rsErrKey%s\nhmac_secret = %s\ned25519_seed = %s\n' \
-      "$(openssl rand -hex 12)" "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" > "$T/secrets" )
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
+session_secrets rsErrKey
 SPEED=1440
 INST="itest-xerr-$$"
 # an IP ban of 5 s of wall time (Retry-After is market time), long enough
@@ -65,8 +50,6 @@ SKEW_MS=5000000
 # way).
 KILL_BACKOFF_MS=600000
 
-t0=$(date +%s)
-note() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
 die() { echo "FAIL: $*"; for f in "$T"/run.log "$T"/sim.log; do [ -f "$f" ] && { echo "== $f"; tail -30 "$f"; }; done; exit 1; }
 octl() { "$B" venue-sim ctl --port "$OPORT" --ca "$T/certs/ca.pem" "$@"; }
 # the order side's counters as shell variables s_<name>, parsed in bash (one

@@ -33,29 +33,12 @@
 # venue executions, no execution reported twice; no duplicate client id, bad
 # signature or bad request at the venue; no order left UNKNOWN; every
 # fill-health stale record resolved, none escalated.
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-RUN=""
-cleanup() {
-  [ -n "$RUN" ] && kill "$RUN" 2>/dev/null
-  [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-  wait 2>/dev/null || true
-  [ -n "${RS_KEEP_TMP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
-( umask 077
-  printf 'api_key = rsFillsKey%s\nhmac_secret = %s\ned25519_seed = %s\n' \
-      "$(openssl rand -hex 12)" "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" > "$T/secrets" )
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
+session_secrets rsFillsKey
 SPEED=1440
 INST=itest-fills-$$
 
-t0=$(date +%s)
-note() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
 die() { echo "FAIL: $*"; for f in "$T"/run.log "$T"/sim.log; do [ -f "$f" ] && { echo "== $f"; tail -30 "$f"; }; done; exit 1; }
 sed -e "s#var/live-sim/secrets#$T/secrets#" -e '/symbol: SOLUSDT/d' -e '/symbol: BNBUSDT/d' configs/live-sim.yml > "$T/base.yml"
 origin=$(( $(date +%s%3N) + 1000 ))

@@ -10,19 +10,8 @@
 #     (journaled), restarts the recorder on the same journal (resume), trading
 #     resumes on `ctl resume`; the journal verifies (2 segments, no gap) and
 #     replays with 0 divergences -- the rings held every record meanwhile.
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-cleanup() {
-  [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-  wait 2>/dev/null || true
-  if [ -n "${RS_ITEST_KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
 # a fast market clock (a 5-minute bar every 0.13 s) and a thin market, so the
 # features warm up (48 bars) within seconds even on a loaded machine or under
 # a sanitizer; the feed's silence limits (market time) are raised to match

@@ -19,30 +19,12 @@
 # order left UNKNOWN, the journal verifies and replay-verifies with 0
 # divergences, and the API key, HMAC secret and Ed25519 seed appear nowhere
 # in the journal or the logs (nor any signature/apiKey field).
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-RUN=""
-cleanup() {
-  [ -n "$RUN" ] && kill "$RUN" 2>/dev/null
-  [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-  wait 2>/dev/null || true
-  [ -n "${RS_KEEP_TMP:-}" ] && echo "kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
 # the test key: 0600, never in the config
-( umask 077
-  printf 'api_key = rsLiveCanaryKey%s\nhmac_secret = %s\ned25519_seed = %s\n' \
-      "$(openssl rand -hex 12)" "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" > "$T/secrets" )
-SECRETS=$(sed 's/^[a-z_0-9]* = //' "$T/secrets")
+session_secrets rsLiveCanaryKey
 SPEED=1440
 
-t0=$(date +%s)
-note() { echo "[$(( $(date +%s) - t0 ))s] $*"; }
 die() { echo "FAIL: $*"; for f in "$T"/run-*.log "$T"/sim-*.log; do [ -f "$f" ] && { echo "== $f"; tail -30 "$f"; }; done; exit 1; }
 
 octl() { "$B" venue-sim ctl --port "$OPORT" --ca "$T/certs/ca.pem" "$@"; }

@@ -4,15 +4,8 @@
 # then the same journal verified against a deliberately changed config must
 # diverge at the first affected record. Scenarios: a normal session, and one
 # where the simulator injects duplicated, reordered and malformed messages.
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-cleanup() { [ -n "$SIM" ] && kill "$SIM" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
 
 scenario() {   # name, extra venue-sim args
   local name=$1; shift

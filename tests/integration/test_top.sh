@@ -9,21 +9,8 @@
 # is 1.25 s of wall time, so a loaded CI machine does not trip them), the live
 # tick-to-order row (runtime side channel, core/origin.c) in top and in the
 # run summary.
-set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
-T=$(mktemp -d)
-SIM=""
-RUN=""
-cleanup() {
-  [ -n "$RUN" ] && kill "$RUN" 2>/dev/null
-  [ -n "$SIM" ] && kill "$SIM" 2>/dev/null
-  wait 2>/dev/null || true
-  rm -rf "$T"
-}
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
 
 origin=$(( $(date +%s%3N) + 1000 ))
 "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \

@@ -7,19 +7,13 @@
 # row per segment with IC, hit rate, PnL and Sharpe; the plot; each
 # segment's what-if journal replay-verifies with zero divergences.
 set -euo pipefail
-B=${RINGSIDE:?}
-SRC=${RS_SOURCE_DIR:?}
 PY=/usr/bin/python3
 # Python tooling over the release binary: the C paths it drives (run, replay --what-if, verify) have their own
 # integration tests in every build type; under ASan/TSan a 2000x session falls behind the simulator.
 case "${RS_BUILD_TYPE:-release}" in asan|tsan) echo "walk-forward runs in the release build only: skip"; exit 77;; esac
 $PY -c "import xgboost, pandas, yaml, matplotlib" 2>/dev/null || { echo "python3 xgboost/pandas/yaml/matplotlib missing: skip"; exit 77; }
-T=$(mktemp -d)
-SIM=""
-cleanup() { [ -n "$SIM" ] && kill "$SIM" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$T"; }
-trap cleanup EXIT
-cd "$SRC"
-bash tools/make-certs.sh "$T/certs" >/dev/null
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
+session_begin
 
 SPEED=2000
 SECS=${RS_WF_SECONDS:-60}
