@@ -1,5 +1,5 @@
 /* Two-process ring stress over a shared-memory region:
- *  1. 100M records (scaled) producer process -> consumer process, verified.
+ *  1. 50M records (scaled) producer process -> consumer process, verified.
  *  2. The consumer process is SIGKILLed mid-stream and restarted: it resumes
  *     at the last released position (nothing lost, at most one unreleased
  *     batch seen again).
@@ -91,7 +91,7 @@ static int consume(rs_region *r, uint64_t until)
 static void test_two_processes(void **s)
 {
     (void)s;
-    uint64_t n = (uint64_t)(100e6 * rs_test_scale());
+    uint64_t n = (uint64_t)(50e6 * rs_test_scale());
     rs_region r;
     memset(&r, 0, sizeof r);
     assert_int_equal(rs_region_create(&r, inst, spec, 1), 0);

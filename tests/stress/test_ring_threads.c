@@ -1,4 +1,4 @@
-/* Two-thread (plus optional recorder thread) ring stress: 100 million records
+/* Two-thread (plus optional recorder thread) ring stress: 50 million records
  * of random sizes in release (scaled down under sanitizers), verified for
  * loss, reorder and torn reads. Run under TSan in CI with the short count. */
 #include <pthread.h>
@@ -99,7 +99,7 @@ static void run(uint64_t n, int with_recorder)
 static void test_two_threads(void **s)
 {
     (void)s;
-    run((uint64_t)(100e6 * rs_test_scale()), 0);
+    run((uint64_t)(50e6 * rs_test_scale()), 0);
 }
 
 static void test_with_recorder(void **s)
