@@ -564,9 +564,10 @@ static void idle_wait(const rs_thread_def *d, uint32_t *idle)
         sched_yield();
         return;
     }
-    /* back-off: 1 us doubling up to max_sleep_us */
+    /* back-off: min_sleep_us (engine.threads[].backoff_min_us) doubling up
+     * to max_sleep_us */
     uint32_t k = n - d->spin_iters - 100;
-    uint64_t us = k > 20 ? d->max_sleep_us : (1ull << (k > 10 ? 10 : k));
+    uint64_t us = (uint64_t)(d->min_sleep_us ? d->min_sleep_us : 1) << (k > 20 ? 20 : k);
     if (us > d->max_sleep_us)
         us = d->max_sleep_us;
     struct timespec ts = {0, (long)us * 1000};

@@ -597,6 +597,7 @@ int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
         td->cpu = ct->cpu >= 0 || ct->cpu == RS_CPU_AUTO ? ct->cpu : -1;
         td->idle = ct->idle;
         td->spin_iters = ct->spin_us ? ct->spin_us * 20 : 1000;   /* ~50 ns per relax */
+        td->min_sleep_us = ct->backoff_min_us;
         td->max_sleep_us = ct->backoff_max_us ? ct->backoff_max_us : 1000;
         for (unsigned s = 0; s < RS_SID_MAX; s++)
             if (ct->stages & bits[s])

@@ -67,6 +67,7 @@ typedef struct rs_thread_def {
                                             hwloc topology (cpu_place.h) and logged */
     int idle;                            /* enum rs_idle (config.h) */
     uint32_t spin_iters;                 /* spins before yielding / sleeping */
+    uint32_t min_sleep_us;               /* back-off: first sleep (0: 1 us) */
     uint32_t max_sleep_us;               /* back-off cap */
     unsigned stages[RS_THREAD_MAX_STAGES]; /* indexes into rs_engine_def.stages */
     unsigned n_stages;
