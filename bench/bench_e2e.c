@@ -164,6 +164,8 @@ typedef struct swrap {
     e2e *b;
     unsigned sid;
     uint32_t cur;
+    bool path_out;               /* this call committed the stage's path output type */
+    rs_hist *handler;            /* path calls' handler time, ns (this pass) */
 } swrap;
 
 static rs_rec *sw_claim(rs_emit *e, uint16_t type, uint32_t len)
@@ -178,6 +180,8 @@ static void sw_commit(rs_emit *e, rs_rec *r)
     e2e *b = w->b;
     rs_emit_commit(w->inner, r);   /* sets seq and ts_local */
     tag_put(b, r, w->cur);
+    if (r->type == path_out[w->sid])
+        w->path_out = true;
     if (!w->cur)
         return;
     if (w->sid == RS_SID_FEED && r->type == RS_EV_TRADE) {
@@ -196,12 +200,22 @@ static void sw_commit(rs_emit *e, rs_rec *r)
     }
 }
 
+static double g_ns_per_tick;
+
 static int sw_on_event(void *state, const rs_rec *in, rs_emit *out)
 {
     swrap *w = state;
     w->inner = out;
     w->cur = tag_get(w->b, in);
-    return w->fn(w->st, in, &w->em);
+    w->path_out = false;
+    /* the live counterpart of the isolated path medians: the same handler
+     * calls, timed on the engine thread between everything else it does */
+    uint64_t t0 = rs_rdtsc();
+    int rc = w->fn(w->st, in, &w->em);
+    uint64_t t1 = rs_rdtsc();
+    if (in->type == path_in[w->sid] && w->path_out)
+        rs_hist_add(w->handler, (uint64_t)((double)(t1 - t0) * g_ns_per_tick));
+    return rc;
 }
 
 /* ---- isolated timing wrappers (replay, one thread) ------------------------------- */
@@ -229,7 +243,6 @@ static void iw_commit(rs_emit *e, rs_rec *r)
     rs_emit_commit(w->inner, r);
 }
 
-static double g_ns_per_tick;
 
 static int iw_on_event(void *state, const rs_rec *in, rs_emit *out)
 {
@@ -380,6 +393,7 @@ typedef struct pass_res {
     rs_hist live;     /* the runtime's own tick-to-order (origin side tables): a cross-check of dec2ord */
     rs_hist hop[5];   /* first order of a tick: send->decoded, ->features, ->prediction, ->intent, ->order */
     rs_hist stage[RS_SID_MAX];
+    rs_hist handler[RS_SID_MAX];   /* live handler time of path calls, ns */
     uint64_t stage_events[RS_SID_MAX];
 } pass_res;
 
@@ -450,6 +464,8 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
     rs_hist_init(&res->first_send2ord);
     for (int h = 0; h < 5; h++)
         rs_hist_init(&res->hop[h]);
+    for (unsigned s = 0; s < RS_SID_MAX; s++)
+        rs_hist_init(&res->handler[s]);
     cfg->recorder.enabled = recorder;
     rs_pipeline p;
     int rc = rs_pipeline_build(&p, cfg, NULL);
@@ -462,7 +478,7 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
     static swrap w[RS_SID_MAX];
     for (unsigned s = 0; s < d.n_stages; s++) {
         w[s] = (swrap){.em = {sw_claim, sw_commit, &w[s]}, .fn = d.stages[s].on_event, .st = d.stages[s].state,
-                       .b = b, .sid = d.stages[s].id};
+                       .b = b, .sid = d.stages[s].id, .handler = &res->handler[d.stages[s].id]};
         d.stages[s].on_event = sw_on_event;
         d.stages[s].state = &w[s];
     }
@@ -719,6 +735,14 @@ static void report_pass(const rs_bench_opts *o, const pass_res *r)
         snprintf(name, sizeof name, "hop %s (%s)", hops[h], tag);
         emit_hist(o, name, &r->hop[h], 0, h == 0 ? "first order of each tick, hop by hop" : NULL);
     }
+    double sum = 0;
+    for (unsigned s = 0; s < RS_SID_MAX; s++) {
+        snprintf(name, sizeof name, "live %s (path inputs, %s)", rs_stage_name(s), tag);
+        emit_hist(o, name, &r->handler[s], 0, s == 0 ? "handler time of the path calls on the engine thread" : NULL);
+        sum += (double)rs_hist_pct(&r->handler[s], 50);
+    }
+    snprintf(name, sizeof name, "sum of live path medians (%s)", tag);
+    emit_value(o, name, "ns", sum, "the rest of t2o is outside the path's handler calls");
     for (unsigned s = 0; s < RS_SID_MAX; s++) {
         snprintf(name, sizeof name, "stage %s (%s)", rs_stage_name(s), tag);
         emit_hist(o, name, &r->stage[s], r->wall_s > 0 ? (double)r->stage_events[s] / r->wall_s : 0,
