@@ -634,6 +634,15 @@ static void *thread_main(void *arg)
     uint32_t idle = 0;
     uint64_t loops = 0, events = 0;
     int64_t lat_pub = 0;
+    uint16_t touch[RS_STREAM_MAX];
+    unsigned n_touch = 0, touch_rr = 0;
+    for (unsigned i = 0; i < d->n_sources; i++)
+        touch[n_touch++] = e->def.sources[d->sources[i]].out;
+    for (unsigned i = 0; i < d->n_stages; i++) {
+        const route_emit *re = &e->route[d->stages[i]];
+        for (unsigned k = 0; k < re->n_outs && n_touch < RS_STREAM_MAX; k++)
+            touch[n_touch++] = re->outs[k];
+    }
     while (!atomic_load_explicit(&e->stop, memory_order_acquire)) { /* partner: rs_engine_stop's release */
         int work = 0;
         int64_t now = rs_now_ns();
@@ -667,10 +676,18 @@ static void *thread_main(void *arg)
                 publish_latency(e, d);
             }
         }
-        if (work)
+        if (work) {
             idle = 0;
-        else
+        } else {
+            for (unsigned j = 0; d->pretouch_bytes && j < n_touch; j++) {
+                unsigned k = (touch_rr + j) % n_touch;
+                if (rs_spsc_touch_ahead(&e->prod[touch[k]], d->pretouch_bytes)) {
+                    touch_rr = k + 1;
+                    break;
+                }
+            }
             idle_wait(d, &idle);
+        }
     }
     rs_store_relaxed(&rt->events, events);
     publish_latency(e, d);

@@ -144,6 +144,22 @@ bool rs_spsc_has_room(rs_spsc_prod *p, uint32_t bytes)
     return p->claim + need <= p->limit;
 }
 
+uint32_t rs_spsc_touch_ahead(rs_spsc_prod *p, uint32_t bytes)
+{
+    uint64_t end = p->claim + bytes;
+    if (end > p->limit) {
+        prod_refresh(p);
+        if (end > p->limit)
+            end = p->limit;
+    }
+    uint64_t pos = p->touched > p->claim ? p->touched : p->claim;
+    if (pos >= end)
+        return 0;
+    p->data[pos & p->mask] = 0;
+    p->touched = pos + 4096;
+    return 1;
+}
+
 void rs_spsc_commit(rs_spsc_prod *p)
 {
     if (p->claim == p->head)

@@ -599,6 +599,7 @@ int rs_pipeline_engine_def(rs_pipeline *p, rs_engine_def *d)
         td->spin_iters = ct->spin_us ? ct->spin_us * 20 : 1000;   /* ~50 ns per relax */
         td->min_sleep_us = ct->backoff_min_us;
         td->max_sleep_us = ct->backoff_max_us ? ct->backoff_max_us : 1000;
+        td->pretouch_bytes = ct->pretouch_kb * 1024u;
         for (unsigned s = 0; s < RS_SID_MAX; s++)
             if (ct->stages & bits[s])
                 td->stages[td->n_stages++] = s;

@@ -69,6 +69,7 @@ typedef struct rs_cfg_thread {
     uint32_t spin_us;            /* spin-then-yield / backoff: spin this long first */
     uint32_t backoff_min_us;     /* backoff: first sleep */
     uint32_t backoff_max_us;     /* backoff: sleep cap (doubling) */
+    uint32_t pretouch_kb;        /* idle: ring pages written ahead of each producer; 0 off */
 } rs_cfg_thread;
 
 typedef struct rs_cfg_engine {

@@ -69,6 +69,8 @@ typedef struct rs_thread_def {
     uint32_t spin_iters;                 /* spins before yielding / sleeping */
     uint32_t min_sleep_us;               /* back-off: first sleep (0: 1 us) */
     uint32_t max_sleep_us;               /* back-off cap */
+    uint32_t pretouch_bytes;             /* idle: keep this much of each output ring's free
+                                            space written ahead of the producer (0: off) */
     unsigned stages[RS_THREAD_MAX_STAGES]; /* indexes into rs_engine_def.stages */
     unsigned n_stages;
     unsigned sources[RS_THREAD_MAX_SOURCES];

@@ -32,12 +32,17 @@ static void *producer(void *arg)
         while (!(r = rs_spsc_try_claim(&p, len))) {
             rs_spsc_commit(&p);
             batch = 0;
+            /* the runtime's idle pre-touch: writes free space only, so a
+             * touch into a record still being read shows as a torn record
+             * here and as a race under TSan */
+            rs_spsc_touch_ahead(&p, CAP);
             sched_yield();
         }
         stress_fill(r, len, seq++);
         if (++batch == 16) {
             rs_spsc_commit(&p);
             batch = 0;
+            rs_spsc_touch_ahead(&p, CAP / 2);
         }
     }
     rs_spsc_commit(&p);

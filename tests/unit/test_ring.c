@@ -87,6 +87,61 @@ static void test_sizes(void **s)
     free(mem);
 }
 
+/* Pre-touch writes only free space: never a byte of a record a consumer
+ * (or the recorder) has not released, one page per call, at most `bytes`
+ * ahead of the claim position, and nothing once it has caught up. */
+static void test_touch_ahead(void **s)
+{
+    (void)s;
+    enum { BIG = 1u << 15 };
+    void *mem = aligned_alloc(64, rs_spsc_memsize(BIG));
+    assert_non_null(mem);
+    assert_int_equal(rs_spsc_init(mem, BIG, 1, "t", RS_SPSC_F_RECORDER), 0);
+    rs_spsc_prod p;
+    rs_spsc_cons c, rec;
+    rs_spsc_prod_init(&p, mem);
+    rs_spsc_cons_init(&c, mem, RS_SPSC_CONSUMER);
+    rs_spsc_cons_init(&rec, mem, RS_SPSC_RECORDER);
+    /* an empty ring: 3 pages for 12 KiB ahead, then nothing */
+    int pages = 0;
+    while (rs_spsc_touch_ahead(&p, 3 * 4096))
+        pages++;
+    assert_int_equal(pages, 3);
+    assert_int_equal(rs_spsc_touch_ahead(&p, 3 * 4096), 0);
+    /* fill the ring: no free space, nothing to touch */
+    int n = 0;
+    while (put(&p, 256, (uint64_t)n) == RS_OK)
+        n++;
+    assert_int_equal(n, BIG / 256);
+    rs_spsc_commit(&p);
+    assert_int_equal(rs_spsc_touch_ahead(&p, BIG), 0);
+    /* the consumer frees everything but the recorder has not: still none */
+    for (int i = 0; i < n; i++)
+        assert_non_null(rs_spsc_poll(&c));
+    rs_spsc_release(&c);
+    assert_int_equal(rs_spsc_touch_ahead(&p, BIG), 0);
+    /* the recorder frees the first half: the touches stay in that half and
+     * the second half's records are intact */
+    for (int i = 0; i < n / 2; i++)
+        assert_non_null(rs_spsc_poll(&rec));
+    rs_spsc_release(&rec);
+    pages = 0;
+    while (rs_spsc_touch_ahead(&p, BIG))
+        pages++;
+    assert_int_equal(pages, BIG / 2 / 4096);
+    for (int i = n / 2; i < n; i++) {
+        const uint8_t *r = rs_spsc_poll(&rec);
+        assert_non_null(r);
+        uint64_t seq;
+        memcpy(&seq, r + 8, 8);
+        assert_int_equal(seq, (uint64_t)i);
+        assert_int_equal(*(const uint32_t *)r, 256);
+        for (uint32_t k = 16; k < 256; k++)
+            assert_int_equal(r[k], 0);
+    }
+    free(mem);
+}
+
 /* Random sizes through many wraps: every record arrives intact, in order;
  * padding records never surface. */
 static void test_wrap_random(void **s)
@@ -253,7 +308,7 @@ int main(void)
         cmocka_unit_test(test_invalid_capacity), cmocka_unit_test(test_empty_full),
         cmocka_unit_test(test_sizes),            cmocka_unit_test(test_wrap_random),
         cmocka_unit_test(test_recorder_gates),   cmocka_unit_test(test_recorder_late_attach),
-        cmocka_unit_test(test_crash_restart),
+        cmocka_unit_test(test_crash_restart),    cmocka_unit_test(test_touch_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
