@@ -95,6 +95,11 @@ struct rs_gate {
     int64_t kill_wait_ts;     /* when the kill began waiting on its own orders */
     rs_rate rate;
     gord ord[RS_GATE_MAX_ORDERS];
+    /* bit i set <=> ord[i].used: the scans below visit only the tracked
+     * orders (typically a handful), in slot order as before, instead of
+     * reading all 256 slots (18 KiB) -- n_overdue ran on every prediction
+     * and was half of the gate's instructions (callgrind, docs/gate.md, "Measured") */
+    uint64_t used_bits[RS_GATE_MAX_ORDERS / 64];
     gctl ctl[CTL_RING];
     uint32_t ctl_head, done_head;
     uint32_t conn_id[CONN_MAX];
@@ -424,35 +429,65 @@ static int overdue(const rs_gate *g, const gord *o)
     return g->now - o->last_ts > g->p.fill_timeout_ns;
 }
 
+static_assert(RS_GATE_MAX_ORDERS % 64 == 0, "order slots come in words of 64");
+
+/* Every used order slot, in ascending slot order: for (FOR_USED(g, i)) */
+static inline uint32_t used_next(const rs_gate *g, uint32_t from)
+{
+    for (uint32_t w = from / 64; w < RS_GATE_MAX_ORDERS / 64; w++) {
+        uint64_t b = g->used_bits[w];
+        if (w == from / 64)
+            b &= ~0ull << (from % 64);
+        if (b)
+            return w * 64 + (uint32_t)__builtin_ctzll(b);
+    }
+    return RS_GATE_MAX_ORDERS;
+}
+#define FOR_USED(g, i) uint32_t i = used_next(g, 0); i < RS_GATE_MAX_ORDERS; i = used_next(g, i + 1)
+
+static void ord_take(rs_gate *g, gord *o)
+{
+    uint32_t i = (uint32_t)(o - g->ord);
+    o->used = 1;
+    g->used_bits[i / 64] |= 1ull << (i % 64);
+}
+
+static void ord_drop(rs_gate *g, gord *o)
+{
+    uint32_t i = (uint32_t)(o - g->ord);
+    o->used = 0;
+    g->used_bits[i / 64] &= ~(1ull << (i % 64));
+}
+
 static gord *find_ord(rs_gate *g, uint64_t id)
 {
-    for (uint32_t i = 0; i < RS_GATE_MAX_ORDERS; i++)
-        if (g->ord[i].used && g->ord[i].id == id)
+    for (FOR_USED(g, i))
+        if (g->ord[i].id == id)
             return &g->ord[i];
     return NULL;
 }
 
 static gord *free_ord(rs_gate *g)
 {
-    for (uint32_t i = 0; i < RS_GATE_MAX_ORDERS; i++)
-        if (!g->ord[i].used)
-            return &g->ord[i];
+    for (uint32_t w = 0; w < RS_GATE_MAX_ORDERS / 64; w++)
+        if (~g->used_bits[w])
+            return &g->ord[w * 64 + (uint32_t)__builtin_ctzll(~g->used_bits[w])];
     return NULL;
 }
 
 static uint32_t n_overdue(const rs_gate *g, uint16_t sym)
 {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < RS_GATE_MAX_ORDERS; i++)
-        if (g->ord[i].used && g->ord[i].sym == sym && overdue(g, &g->ord[i]))
+    for (FOR_USED(g, i))
+        if (g->ord[i].sym == sym && overdue(g, &g->ord[i]))
             n++;
     return n;
 }
 
 static int any_live(const rs_gate *g)
 {
-    for (uint32_t i = 0; i < RS_GATE_MAX_ORDERS; i++)
-        if (g->ord[i].used && !terminal(g->ord[i].state))
+    for (FOR_USED(g, i))
+        if (!terminal(g->ord[i].state))
             return 1;
     return 0;
 }
@@ -565,7 +600,7 @@ static uint64_t new_order(rs_gate *g, uint16_t sym, uint8_t side, uint8_t ord_ty
     if (!id)
         return 0;
     memset(o, 0, sizeof *o);
-    o->used = 1;
+    ord_take(g, o);
     o->id = id;
     o->sym = sym;
     o->side = side;
@@ -649,8 +684,8 @@ static void kill_step(rs_gate *g)
  * stage (a 418 ban, a clock block, an order in UNKNOWN being queried). */
 static int kill_orders_working(const rs_gate *g)
 {
-    for (uint32_t i = 0; i < RS_GATE_MAX_ORDERS; i++)
-        if (g->ord[i].used && !terminal(g->ord[i].state) && g->ord[i].purpose == RS_PUR_KILL)
+    for (FOR_USED(g, i))
+        if (!terminal(g->ord[i].state) && g->ord[i].purpose == RS_PUR_KILL)
             return 1;
     return 0;
 }
@@ -843,7 +878,7 @@ static void release(rs_gate *g, gord *o)
     d->filled = o->filled;
     d->sym = o->sym;
     d->side = o->side;
-    o->used = 0;
+    ord_drop(g, o);
 }
 
 /* ---- bars and exits ------------------------------------------------------------------------- */
@@ -1165,9 +1200,9 @@ static int on_exec(rs_gate *g, const rs_ev_exec_report *r)
 
 static void health_scan(rs_gate *g)
 {
-    for (uint32_t i = 0; i < RS_GATE_MAX_ORDERS; i++) {
+    for (FOR_USED(g, i)) {
         gord *o = &g->ord[i];
-        if (!o->used || !overdue(g, o))
+        if (!overdue(g, o))
             continue;
         if (!o->overdue) {
             o->overdue = 1;
