@@ -97,6 +97,10 @@ struct rs_mdsim {
 
 struct sconn {
     rs_mdsim *s;
+    /* ctl generations (disconnect, close, shutdown) read before the 101
+     * answer goes out: a command issued once the client has seen its
+     * connection open is newer, so it always reaches this connection */
+    uint64_t gen0[3];
     int fd;
     SSL *ssl;
     pthread_t th;
@@ -893,8 +897,7 @@ static int http_upgrade(sconn *c)
 static void conn_loop(sconn *c)
 {
     rs_mdsim *s = c->s;
-    uint64_t dgen = rs_load_relaxed(&s->disconnect_gen), cgen = rs_load_relaxed(&s->close_gen),
-             sgen = rs_load_relaxed(&s->shutdown_gen);
+    uint64_t dgen = c->gen0[0], cgen = c->gen0[1], sgen = c->gen0[2];
     c->opened_ns = c->last_ping_ns = c->last_pong_ns = rs_mono_ns();
     bool paced = s->cfg.speed > 0;
     if (paced && any_sub(c))
@@ -1021,6 +1024,9 @@ static void *conn_main(void *arg)
             poll(&pf, 1, 50);
         }
     }
+    c->gen0[0] = rs_load_relaxed(&s->disconnect_gen);
+    c->gen0[1] = rs_load_relaxed(&s->close_gen);
+    c->gen0[2] = rs_load_relaxed(&s->shutdown_gen);
     if (ok && http_upgrade(c) == 1) {
         rs_add_relaxed(&s->st.conns_open, 1);
         src_init(c);
