@@ -88,6 +88,8 @@ struct rs_vso {
     uint64_t suppress[SUPPRESS_MAX];
     unsigned n_suppress;
     uint32_t drop_acks, disconnect_on_order, places_seen, place_5xx;
+    int64_t disc_fill_ms;     /* `disconnect_on_fill MS`: armed (> 0) ... */
+    uint64_t disc_fill_base;  /* ... until the simulator's fill count passes this */
     int64_t ban_until_ns;     /* market time: an IP ban (418) is in force until then */
     int64_t ws_refuse_until;  /* market ns: WS API upgrades refused (503) before this (`disconnect MS`) */
     int ctl_conn;             /* connection carrying the control command being run (-1: stdin / API) */
@@ -116,9 +118,10 @@ const char rs_vso_usage[] =
     "  --orders-fault NAME=N   reject, drop_ack, disconnect_on_order, 5xx, 5xx_order, 429, 418, unknown,\n"
     "                          retry_after_ms, skew_ms, drop_fills, drop_fills_silent, dup_fills, delay_fills_ms\n"
     "                          (repeatable)\n"
-    "  (stdin control: `orders stats|positions|disconnect [MS]|reject N|drop_ack N|disconnect_on_order N|\n"
-    "   5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|drop_fills_silent N|dup_fills N|\n"
-    "   delay_fills_ms MS|stream_outage MS`; each changes only its own fault; times are market ms)\n";
+    "  (stdin control: `orders stats|positions|disconnect [MS]|disconnect_on_fill MS|reject N|drop_ack N|\n"
+    "   disconnect_on_order N|5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|drop_fills N|\n"
+    "   drop_fills_silent N|dup_fills N|delay_fills_ms MS|stream_outage MS`; each changes only its own fault;\n"
+    "   times are market ms)\n";
 
 static int set_fault(rs_vso_cfg *c, rs_sim_faults *f, uint32_t *drop_acks, uint32_t *disc, const char *name,
                      long long v, uint32_t *place_5xx)
@@ -739,6 +742,31 @@ static void do_accept(rs_vso *v)
     }
 }
 
+/* Close every order connection but the one running a control command; the
+ * WS API refuses upgrades for ms of market time (0: not at all). */
+static int disconnect_all(rs_vso *v, long long ms)
+{
+    if (ms > 0)
+        v->ws_refuse_until = v->now_ns + ms * 1000000ll;
+    int n = 0;
+    for (int i = 0; i < MAX_CONNS; i++)
+        if (v->c[i].state != C_FREE && i != v->ctl_conn)   /* the command's own connection gets its answer */
+            conn_close(v, i), n++;
+    v->disconnects++;
+    return n;
+}
+
+static void disconnect_if_filled(rs_vso *v)
+{
+    rs_sim_stats ss;
+    rs_sim_get_stats(v->sim, &ss);
+    if (ss.fills <= v->disc_fill_base)
+        return;
+    long long ms = v->disc_fill_ms;
+    v->disc_fill_ms = 0;
+    disconnect_all(v, ms);
+}
+
 static void *server_main(void *arg)
 {
     rs_vso *v = arg;
@@ -756,6 +784,8 @@ static void *server_main(void *arg)
         for (int i = 0; i < MAX_CONNS; i++)
             if (v->c[i].state != C_FREE)
                 conn_io(v, i);
+        if (v->disc_fill_ms)
+            disconnect_if_filled(v);
         pump(v);
         for (int i = 0; i < MAX_CONNS; i++)
             if (v->c[i].state != C_FREE)
@@ -817,15 +847,21 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
     }
     if (!strcmp(w0, "disconnect")) {
         /* optional MS (market time): the WS API stays unavailable that long (REST keeps working) */
-        long long ms = w1[0] ? atoll(w1) : 0;
-        if (ms > 0)
-            v->ws_refuse_until = v->now_ns + ms * 1000000ll;
-        int n = 0;
-        for (int i = 0; i < MAX_CONNS; i++)
-            if (v->c[i].state != C_FREE && i != v->ctl_conn)   /* the command's own connection gets its answer */
-                conn_close(v, i), n++;
-        v->disconnects++;
+        int n = disconnect_all(v, w1[0] ? atoll(w1) : 0);
         snprintf(reply, cap, "disconnected %d order connections", n);
+        return 0;
+    }
+    if (!strcmp(w0, "disconnect_on_fill")) {
+        /* `disconnect MS` at the next execution, in the same service pass: with delay_fills_ms set, its
+         * fill event is still in flight and is lost with the session (a test's own reaction to the
+         * execution could come after the event went out on a loaded box) */
+        long long ms = w1[0] ? atoll(w1) : 0;
+        rs_sim_stats ss;
+        rs_sim_get_stats(v->sim, &ss);
+        v->disc_fill_ms = ms > 0 ? ms : 1;
+        v->disc_fill_base = ss.fills;
+        snprintf(reply, cap, "armed: disconnect at the next execution (after fill %llu)",
+                 (unsigned long long)ss.fills);
         return 0;
     }
     long long a = w1[0] ? atoll(w1) : -1;
@@ -835,7 +871,8 @@ static int ctl_locked(rs_vso *v, const char *cmd, char *reply, size_t cap)
     rs_sim_get_faults(v->sim, &f);
     bool sim_fault = true;
     if (a < 0 && strcmp(w0, "skew")) {
-        snprintf(reply, cap, "error: '%s' needs a number (orders stats|positions|disconnect [MS]|reject N|drop_ack N|"
+        snprintf(reply, cap, "error: '%s' needs a number (orders stats|positions|disconnect [MS]|disconnect_on_fill MS|"
+                             "reject N|drop_ack N|"
                              "disconnect_on_order N|5xx N|5xx_order N|429 N [MS]|418 N [MS]|unknown N|skew MS|"
                              "drop_fills N|drop_fills_silent N|dup_fills N|delay_fills_ms MS|stream_outage MS)", w0);
         return -RS_EUSAGE;
