@@ -14,6 +14,16 @@
 #                          API key "NAME<random>", a random HMAC secret and a
 #                          random Ed25519 seed; SECRETS = the three values (to
 #                          prove none reaches the journal or the logs)
+#   sim_start DIR LOG [--orders] ARGS...
+#                          venue-sim in the background on free ports, with
+#                          the session's certificate, output in LOG, pid in
+#                          SIM; --orders adds the order-entry port. Waits for
+#                          the port files in DIR and sets PORT (and OPORT);
+#                          exits with the log if it did not start.
+#   sim_config IN OUT INSTANCE JDIR [SED-ARGS...]
+#                          OUT = config IN pointed at that venue-sim (PORT,
+#                          OPORT, the session's CA), with that instance name
+#                          and journal directory; SED-ARGS (-e ...) edit more
 # A script that needs more at exit sets its own trap and calls
 # session_cleanup from it.
 
@@ -46,4 +56,32 @@ session_secrets() {
     printf 'api_key = %s%s\nhmac_secret = %s\ned25519_seed = %s\n' \
         "$1" "$(openssl rand -hex 12)" "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" > "$T/secrets" )
   SECRETS=$(sed 's/^[a-z_0-9]* = //' "$T/secrets")
+}
+
+sim_start() {
+  local dir=$1 log=$2 orders=0; shift 2
+  if [ "${1:-}" = --orders ]; then orders=1; shift; fi
+  rm -f "$dir/port" "$dir/oport"
+  local extra=()
+  [ $orders = 0 ] || extra=(--orders-port 0 --orders-port-file "$dir/oport")
+  "$B" venue-sim --port 0 --port-file "$dir/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
+      "$@" "${extra[@]}" > "$log" 2>&1 &
+  SIM=$!
+  for _ in $(seq 1 200); do
+    [ -s "$dir/port" ] && { [ $orders = 0 ] || [ -s "$dir/oport" ]; } && break
+    sleep 0.1
+  done
+  if [ ! -s "$dir/port" ] || { [ $orders = 1 ] && [ ! -s "$dir/oport" ]; }; then
+    echo "venue-sim did not start:"; cat "$log"; exit 1
+  fi
+  PORT=$(cat "$dir/port")
+  OPORT=""
+  [ $orders = 0 ] || OPORT=$(cat "$dir/oport")
+}
+
+sim_config() {
+  local in=$1 out=$2 inst=$3 jdir=$4; shift 4
+  sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#127.0.0.1:9444#127.0.0.1:${OPORT:-9444}#g" \
+      -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#^instance: .*#instance: $inst#" \
+      -e "s#journal_dir: var/journal#journal_dir: $jdir#" "$@" "$in" > "$out"
 }

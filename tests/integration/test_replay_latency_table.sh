@@ -22,18 +22,12 @@ session_begin
 # bars of warm-up), the simulated venue with uniform 20..400 ms latency
 SPEED=2880
 origin=$(( $(date +%s%3N) + 1000 ))
-"$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.02 \
-    --duration 90 >"$T/sim.log" 2>&1 &
-SIM=$!
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-port=$(cat "$T/port")
-sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
-    -e "s#^instance: demo#instance: itest-lat-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
+sim_start "$T" "$T/sim.log" --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 \
+    --rate-scale 0.02 --duration 90
+sim_config configs/demo.yml "$T/base.yml" "itest-lat-$$" "$T/journal" \
     -e "s#^  stale_symbol_ms: 300000#  stale_symbol_ms: 3000000#" -e "s#^  stale_conn_ms: 120000#  stale_conn_ms: 1200000#" \
     -e "s#^  z_threshold: 1.0#  z_threshold: 0.5#" -e "s#^  fill_timeout_ms: 30000#  fill_timeout_ms: 3600000#" \
-    -e "s#^  reconcile_interval_ms: 60000#  reconcile_interval_ms: 60000\n  order_timeout_ms: 600000\n  query_timeout_ms: 600000\n  recv_window_ms: 60000#" \
-    configs/demo.yml > "$T/base.yml"
+    -e "s#^  reconcile_interval_ms: 60000#  reconcile_interval_ms: 60000\n  order_timeout_ms: 600000\n  query_timeout_ms: 600000\n  recv_window_ms: 60000#"
 # At 2880x the engine's threads poll every few ms of wall time: seconds of
 # market time. An answer is seen at the next market event, so measured
 # latencies are seconds: timeouts and the clock window are set far above

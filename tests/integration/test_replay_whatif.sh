@@ -20,18 +20,12 @@ session_begin
 # bundled models need ~100 bars of warm-up before they predict)
 SPEED=2880
 origin=$(( $(date +%s%3N) + 1000 ))
-"$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.02 \
-    --duration 90 >"$T/sim.log" 2>&1 &
-SIM=$!
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-port=$(cat "$T/port")
+sim_start "$T" "$T/sim.log" --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 \
+    --rate-scale 0.02 --duration 90
 # staleness limits are market time: 10x the demo's, so that 2880x does not
 # make a slow (sanitizer) build's TLS handshake look like a silent feed
-sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
-    -e "s#^instance: demo#instance: itest-whatif-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
-    -e "s#^  stale_symbol_ms: 300000#  stale_symbol_ms: 3000000#" -e "s#^  stale_conn_ms: 120000#  stale_conn_ms: 1200000#" \
-    configs/demo.yml > "$T/run.yml"
+sim_config configs/demo.yml "$T/run.yml" "itest-whatif-$$" "$T/journal" \
+    -e "s#^  stale_symbol_ms: 300000#  stale_symbol_ms: 3000000#" -e "s#^  stale_conn_ms: 120000#  stale_conn_ms: 1200000#"
 grep -q "stale_conn_ms: 1200000" "$T/run.yml"
 # sanitizer builds: a shorter session (they rarely get past the models' warm-up
 # anyway, and every what-if below replays all of it)

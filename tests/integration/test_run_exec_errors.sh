@@ -87,19 +87,11 @@ wait_for() {
 sed -e "s#var/live-sim/secrets#$T/secrets#" -e '/symbol: SOLUSDT/d' -e '/symbol: BNBUSDT/d' \
     -e 's#^\(  *\)time_sync_s: .*#\1time_sync_s: 86400#' configs/live-sim.yml > "$T/base.yml"
 origin=$(( $(date +%s%3N) + 1000 ))
-"$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 2 --rate-scale 0.02 \
-    --duration 400 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
-    --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 1440000 > "$T/sim.log" 2>&1 &
-SIM=$!
-for _ in $(seq 1 100); do [ -s "$T/port" ] && [ -s "$T/oport" ] && break; sleep 0.1; done
-[ -s "$T/oport" ] || die "venue-sim did not start"
-PORT=$(cat "$T/port"); OPORT=$(cat "$T/oport")
-sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#127.0.0.1:9444#127.0.0.1:$OPORT#g" \
-    -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#^instance: live-sim#instance: $INST#" \
-    -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
-    -e "s#^  max_orders_per_sec: 5#  max_orders_per_sec: 5\n  kill_backoff_ms: $KILL_BACKOFF_MS\n  kill_retries: 8#" \
-    "$T/base.yml" > "$T/run.yml"
+sim_start "$T" "$T/sim.log" --orders --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 \
+    --symbols 2 --rate-scale 0.02 --duration 400 --orders-config "$T/base.yml" --orders-secrets "$T/secrets" \
+    --orders-clock-tolerance-ms 1440000
+sim_config "$T/base.yml" "$T/run.yml" "$INST" "$T/journal" \
+    -e "s#^  max_orders_per_sec: 5#  max_orders_per_sec: 5\n  kill_backoff_ms: $KILL_BACKOFF_MS\n  kill_retries: 8#"
 grep -q "kill_backoff_ms: $KILL_BACKOFF_MS" "$T/run.yml" || die "could not set risk.kill_backoff_ms"
 "$B" run -c "$T/run.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 360 --progress 0 \
     --verify > "$T/run.log" 2>&1 &

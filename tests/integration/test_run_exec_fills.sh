@@ -42,17 +42,10 @@ INST=itest-fills-$$
 die() { echo "FAIL: $*"; for f in "$T"/run.log "$T"/sim.log; do [ -f "$f" ] && { echo "== $f"; tail -30 "$f"; }; done; exit 1; }
 sed -e "s#var/live-sim/secrets#$T/secrets#" -e '/symbol: SOLUSDT/d' -e '/symbol: BNBUSDT/d' configs/live-sim.yml > "$T/base.yml"
 origin=$(( $(date +%s%3N) + 1000 ))
-"$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 23 --symbols 2 --rate-scale 0.02 \
-    --duration 200 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
-    --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 1440000 > "$T/sim.log" 2>&1 &
-SIM=$!
-for _ in $(seq 1 100); do [ -s "$T/port" ] && [ -s "$T/oport" ] && break; sleep 0.1; done
-[ -s "$T/oport" ] || die "venue-sim did not start"
-PORT=$(cat "$T/port"); OPORT=$(cat "$T/oport")
-sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#127.0.0.1:9444#127.0.0.1:$OPORT#g" \
-    -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#^instance: live-sim#instance: $INST#" \
-    -e "s#journal_dir: var/journal#journal_dir: $T/journal#" "$T/base.yml" > "$T/run.yml"
+sim_start "$T" "$T/sim.log" --orders --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 23 \
+    --symbols 2 --rate-scale 0.02 --duration 200 --orders-config "$T/base.yml" --orders-secrets "$T/secrets" \
+    --orders-clock-tolerance-ms 1440000
+sim_config "$T/base.yml" "$T/run.yml" "$INST" "$T/journal"
 "$B" run -c "$T/run.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 170 --progress 0 \
     --verify > "$T/run.log" 2>&1 &
 RUN=$!

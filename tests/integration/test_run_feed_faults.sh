@@ -15,6 +15,8 @@
 # Two sessions run at a time (each its own simulator, ports, engine and
 # journal): the script re-invokes itself with `--scenario NAME DIR`.
 set -euo pipefail
+# sim_start, sim_config (this script does its own set-up, not session_begin)
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
 B=${RINGSIDE:?}
 SRC=${RS_SOURCE_DIR:?}
 cd "$SRC"
@@ -82,22 +84,15 @@ jcat() { "$B" journal cat "$J" "$@"; }
 session_start() {
   NAME=$1
   local origin=$(( $(date +%s%3N) + 1000 ))
-    rm -f "$T/port-$NAME"
-  "$B" venue-sim --port 0 --port-file "$T/port-$NAME" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-      --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.01 \
-      --duration 120 >"$T/sim-$NAME.log" 2>&1 &
-  SIM=$!
-  for _ in $(seq 1 100); do [ -s "$T/port-$NAME" ] && break; sleep 0.1; done
-  PORT=$(cat "$T/port-$NAME")
+  mkdir -p "$T/ports-$NAME"   # two sessions run at a time in this $T
+  sim_start "$T/ports-$NAME" "$T/sim-$NAME.log" --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 \
+      --symbols 4 --rate-scale 0.01 --duration 120
   # thresholds are market time: STALE_MS = WALL_STALE_MS of wall time
-  [ -s "$T/port-$NAME" ] || fail "venue-sim did not start"
-  sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
-      -e "s#^instance: demo#instance: ffault-$NAME-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
+  sim_config configs/demo.yml "$T/$NAME.yml" "ffault-$NAME-$$" "$T/journal" \
       -e "s#streams: \[trade, book_ticker\]#streams: [trade, book_ticker, depth]#" \
       -e "s#stale_symbol_ms: 300000#stale_symbol_ms: $STALE_MS#" -e "s#stale_conn_ms: 120000#stale_conn_ms: $STALE_MS#" \
       -e "s#md_stale_ms: 300000#md_stale_ms: $STALE_MS#" -e "s#timer_ms: 1000#timer_ms: 5000#" \
-      -e "s#timer_grace_ms: 30000 .*#timer_grace_ms: 200000#" \
-      configs/demo.yml > "$T/$NAME.yml"
+      -e "s#timer_grace_ms: 30000 .*#timer_grace_ms: 200000#"
   grep -q "streams: \[trade, book_ticker, depth\]" "$T/$NAME.yml" || fail "config rewrite"
   "$B" run -c "$T/$NAME.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 150 \
       --progress 0.5 --summary-json "$T/$NAME.json" > "$T/run-$NAME.log" 2>&1 &

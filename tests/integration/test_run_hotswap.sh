@@ -34,18 +34,11 @@ EOF
 start() {   # name -> venue-sim and run in the background (RUN pid), INST; stopped by `ctl stop`
   local name=$1
   local origin=$(( $(date +%s%3N) + 1000 ))
-  rm -f "$T/port"
-  "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-      --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.01 \
-      --duration 300 >"$T/sim-$name.log" 2>&1 &
-  SIM=$!
-  for _ in $(seq 1 200); do [ -s "$T/port" ] && break; sleep 0.1; done
-  local port; port=$(cat "$T/port")
+  sim_start "$T" "$T/sim-$name.log" --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 \
+      --symbols 4 --rate-scale 0.01 --duration 300
   INST=itest-$name-$$
-  sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
-      -e "s#^instance: demo#instance: $INST#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
-      -e "s#stale_symbol_ms: 300000#stale_symbol_ms: 6000000#" -e "s#stale_conn_ms: 120000#stale_conn_ms: 4800000#" \
-      configs/demo.yml > "$T/$name.yml"
+  sim_config configs/demo.yml "$T/$name.yml" "$INST" "$T/journal" \
+      -e "s#stale_symbol_ms: 300000#stale_symbol_ms: 6000000#" -e "s#stale_conn_ms: 120000#stale_conn_ms: 4800000#"
   "$B" run -c "$T/$name.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 240 \
       --progress 0 --summary-json "$T/$name.json" > "$T/run-$name.log" 2>&1 &
   RUN=$!

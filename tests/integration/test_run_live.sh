@@ -42,19 +42,11 @@ wait_for() {
 start() {   # name
   name=$1
   local origin=$(( $(date +%s%3N) + 1000 ))
-  rm -f "$T/port" "$T/oport"
-  "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-      --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 2 --rate-scale 0.02 \
-      --duration 300 --orders-port 0 --orders-port-file "$T/oport" --orders-config "$T/base.yml" \
-      --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 1440000 > "$T/sim-$name.log" 2>&1 &
-  SIM=$!
-  for _ in $(seq 1 100); do [ -s "$T/port" ] && [ -s "$T/oport" ] && break; sleep 0.1; done
-  [ -s "$T/oport" ] || die "$name: venue-sim did not start"
-  PORT=$(cat "$T/port"); OPORT=$(cat "$T/oport")
-  sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#127.0.0.1:9444#127.0.0.1:$OPORT#g" \
-      -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#var/live-sim/secrets#$T/secrets#" \
-      -e "s#^instance: live-sim#instance: itest-live-$name-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
-      "$T/base.yml" > "$T/$name.yml"
+  sim_start "$T" "$T/sim-$name.log" --orders --speed $SPEED --start-ms "$origin" --origin-ms "$origin" \
+      --seed 11 --symbols 2 --rate-scale 0.02 --duration 300 --orders-config "$T/base.yml" \
+      --orders-secrets "$T/secrets" --orders-clock-tolerance-ms 1440000
+  sim_config "$T/base.yml" "$T/$name.yml" "itest-live-$name-$$" "$T/journal" \
+      -e "s#var/live-sim/secrets#$T/secrets#"
   "$B" run -c "$T/$name.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 240 --progress 0 \
       --verify > "$T/run-$name.log" 2>&1 &
   RUN=$!

@@ -10,16 +10,9 @@ session_begin
 scenario() {   # name, extra venue-sim args
   local name=$1; shift
   local origin=$(( $(date +%s%3N) + 1000 ))
-  rm -f "$T/port"
-  "$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-      --speed 288 --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.2 \
-      --duration 60 "$@" >"$T/sim-$name.log" 2>&1 &
-  SIM=$!
-  for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-  local port; port=$(cat "$T/port")
-  sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
-      -e "s#^instance: demo#instance: itest-$name-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
-      configs/demo.yml > "$T/$name.yml"
+  sim_start "$T" "$T/sim-$name.log" --speed 288 --start-ms "$origin" --origin-ms "$origin" --seed 11 \
+      --symbols 4 --rate-scale 0.2 --duration 60 "$@"
+  sim_config configs/demo.yml "$T/$name.yml" "itest-$name-$$" "$T/journal"
   "$B" run -c "$T/$name.yml" --clock-speed 288 --clock-origin-ms "$origin" --duration "${RS_ITEST_SECONDS:-20}" \
       --progress 0 --summary-json "$T/$name.json" > "$T/run-$name.log" 2>&1 &
   local run=$!

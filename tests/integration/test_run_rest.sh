@@ -21,6 +21,8 @@
 # verifies and replay-verifies with 0 divergences; the API key and the secret
 # appear nowhere in the journal or the logs (nor any signature/apiKey field).
 set -euo pipefail
+# sim_start, sim_config (this script does its own set-up, not session_begin)
+. "$(dirname "${BASH_SOURCE[0]}")/session_lib.sh"
 B=${RINGSIDE:?}
 SRC=${RS_SOURCE_DIR:?}
 T=$(mktemp -d)
@@ -76,21 +78,13 @@ session() {   # name key_type: the whole session, in a subshell of its own
     die "$name: order side never reached ($1) in $2 s: $(octl stats)"
   }
   local origin=$(( $(date +%s%3N) + 1000 ))
-  "$B" venue-sim --port 0 --port-file "$D/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-      --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 2 --rate-scale $RATE \
-      --duration 400 --orders-port 0 --orders-port-file "$D/oport" --orders-config "$T/base.yml" \
-      --orders-secrets "$D/secrets" --orders-clock-tolerance-ms 1440000 > "$T/sim-$name.log" 2>&1 &
-  SIM=$!
-  for _ in $(seq 1 100); do [ -s "$D/port" ] && [ -s "$D/oport" ] && break; sleep 0.1; done
-  [ -s "$D/oport" ] || die "$name: venue-sim did not start"
-  PORT=$(cat "$D/port"); OPORT=$(cat "$D/oport")
-  sed -e "s#127.0.0.1:9443#127.0.0.1:$PORT#g" -e "s#127.0.0.1:9444#127.0.0.1:$OPORT#g" \
-      -e "s#certs/ca.pem#$T/certs/ca.pem#g" -e "s#var/live-sim/secrets#$D/secrets#" \
-      -e "s#^instance: live-sim#instance: $inst#" -e "s#journal_dir: var/journal#journal_dir: $D/journal#" \
+  sim_start "$D" "$T/sim-$name.log" --orders --speed $SPEED --start-ms "$origin" --origin-ms "$origin" \
+      --seed 11 --symbols 2 --rate-scale $RATE --duration 400 --orders-config "$T/base.yml" \
+      --orders-secrets "$D/secrets" --orders-clock-tolerance-ms 1440000
+  sim_config "$T/base.yml" "$D/run.yml" "$inst" "$D/journal" -e "s#var/live-sim/secrets#$D/secrets#" \
       -e "s#key_type: ed25519 .*#key_type: $kt#" -e "s#^exec:#exec:\n  order_channel: rest#" \
       -e "s#reconcile_interval_ms: .*#reconcile_interval_ms: 720000#" \
-      -e "s#^recorder:#recorder:\n  attach_timeout_ms: 60000   \# sanitizer builds on a loaded box start slowly#" \
-      "$T/base.yml" > "$D/run.yml"
+      -e "s#^recorder:#recorder:\n  attach_timeout_ms: 60000   \# sanitizer builds on a loaded box start slowly#"
   "$B" config check --quiet "$D/run.yml" || die "$name: config does not pass config check"
   "$B" run -c "$D/run.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration 360 --progress 0 \
       --verify > "$T/run-$name.log" 2>&1 &

@@ -13,22 +13,16 @@
 session_begin
 
 origin=$(( $(date +%s%3N) + 1000 ))
-"$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed 5760 --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 --rate-scale 0.01 \
-    --duration 60 >"$T/sim.log" 2>&1 &
-SIM=$!
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-port=$(cat "$T/port")
+sim_start "$T" "$T/sim.log" --speed 5760 --start-ms "$origin" --origin-ms "$origin" --seed 11 --symbols 4 \
+    --rate-scale 0.01 --duration 60
 inst="itest-top-$$"
-sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
-    -e "s#^instance: demo#instance: $inst#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
+sim_config configs/demo.yml "$T/top.yml" "$inst" "$T/journal" \
     -e "s#^  z_min_samples: .*#  z_min_samples: 4#" -e "s#^  z_threshold: .*#  z_threshold: 0.0001#" \
     -e "s#^  cost_bps: .*#  cost_bps: 0#" -e "s#^  quantile: .*#  quantile_enabled: false#" \
     -e "s#^  warmup_bars: .*#  warmup_bars: 0#" -e "s#^  vote_k: .*#  vote_k: 1\n  vote_min: 1#" \
     -e "s#^  cooldown_bars: .*#  cooldown_bars: 0#" \
     -e "s#^  stale_symbol_ms: .*#  stale_symbol_ms: 7200000#" -e "s#^  stale_conn_ms: .*#  stale_conn_ms: 7200000#" \
-    -e "s#^  md_stale_ms: .*#  md_stale_ms: 7200000#" \
-    configs/demo.yml > "$T/top.yml"
+    -e "s#^  md_stale_ms: .*#  md_stale_ms: 7200000#"
 "$B" run -c "$T/top.yml" --clock-speed 5760 --clock-origin-ms "$origin" --duration 20 --progress 0 --summary-json "$T/sum.json" \
     > "$T/run.log" 2>&1 &
 RUN=$!

@@ -18,17 +18,11 @@ session_begin
 SPEED=2000
 SECS=${RS_WF_SECONDS:-60}
 origin=$(( $(date +%s%3N) + 1000 ))
-"$B" venue-sim --port 0 --port-file "$T/port" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
-    --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 5 --symbols 4 --rate-scale 0.05 \
-    --duration $((SECS + 30)) > "$T/sim.log" 2>&1 &
-SIM=$!
-for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-port=$(cat "$T/port")
+sim_start "$T" "$T/sim.log" --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 5 --symbols 4 \
+    --rate-scale 0.05 --duration $((SECS + 30))
 # staleness thresholds are market time: at 2000x the demo's minutes are milliseconds of wall time
-sed -e "s#127.0.0.1:9443#127.0.0.1:$port#g" -e "s#certs/ca.pem#$T/certs/ca.pem#g" \
-    -e "s#^instance: demo#instance: wf-$$#" -e "s#journal_dir: var/journal#journal_dir: $T/journal#" \
-    -e "s#stale_conn_ms: 120000#stale_conn_ms: 3600000#" -e "s#stale_symbol_ms: 300000#stale_symbol_ms: 3600000#" \
-    configs/demo.yml > "$T/wf.yml"
+sim_config configs/demo.yml "$T/wf.yml" "wf-$$" "$T/journal" \
+    -e "s#stale_conn_ms: 120000#stale_conn_ms: 3600000#" -e "s#stale_symbol_ms: 300000#stale_symbol_ms: 3600000#"
 "$B" run -c "$T/wf.yml" --clock-speed $SPEED --clock-origin-ms "$origin" --duration "$SECS" --progress 0 \
     --summary-json "$T/run.json" > "$T/run.log" 2>&1 || { cat "$T/run.log"; exit 1; }
 kill "$SIM" 2>/dev/null || true; wait "$SIM" 2>/dev/null || true; SIM=""
