@@ -83,9 +83,16 @@ wait_for() {
 # time_sync_s: the periodic time sync (3600 market s = 2.5 s wall at 1440x)
 # could adopt the skewed venue clock before any order went out with the old
 # offset, and then no -1021 ever came (seen once in CI): a day of market time
-# leaves the -1021 path to the skew phase
+# leaves the -1021 path to the skew phase.
+# unknown_retry_ms: the first status query of an UNKNOWN order 1.4 s market
+# after it went UNKNOWN (live-sim.yml: 144 s = 100 ms wall). With 144 s, the
+# gate's own cancel of the entry could reach the venue first on a loaded box
+# (ASan in CI) and resolve the 503'd orders without the query by client id
+# this test is there to see.
 sed -e "s#var/live-sim/secrets#$T/secrets#" -e '/symbol: SOLUSDT/d' -e '/symbol: BNBUSDT/d' \
-    -e 's#^\(  *\)time_sync_s: .*#\1time_sync_s: 86400#' configs/live-sim.yml > "$T/base.yml"
+    -e 's#^\(  *\)time_sync_s: .*#\1time_sync_s: 86400#' \
+    -e 's#^\(  *\)unknown_retry_ms: .*#\1unknown_retry_ms: 1440#' configs/live-sim.yml > "$T/base.yml"
+grep -q "unknown_retry_ms: 1440$" "$T/base.yml" || die "could not set exec.unknown_retry_ms"
 origin=$(( $(date +%s%3N) + 1000 ))
 sim_start "$T" "$T/sim.log" --orders --speed $SPEED --start-ms "$origin" --origin-ms "$origin" --seed 11 \
     --symbols 2 --rate-scale 0.02 --duration 400 --orders-config "$T/base.yml" --orders-secrets "$T/secrets" \
