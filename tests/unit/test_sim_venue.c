@@ -35,7 +35,7 @@ static rs_sim *mk(rs_sim_params *p)
 }
 
 typedef struct evs {
-    rs_vevt e[256];
+    rs_vevt e[1024];
     int n;
 } evs;
 
@@ -43,7 +43,7 @@ static void drain(rs_sim *s, int64_t now, evs *v)
 {
     rs_vevt e;
     while (rs_sim_poll(s, now, &e) == RS_OK)
-        if (v->n < 256)
+        if (v->n < 1024)
             v->e[v->n++] = e;
 }
 
@@ -147,6 +147,81 @@ static void test_limit_rests_then_maker_fill_and_vwap(void **st)
     assert_true(q == 4000);
     assert_true(notional / (double)q < 9990.0 && notional / (double)q > 9970.0);
     assert_true(rs_sim_position(s, 0) == 3000 - 4000);
+}
+
+/* More live orders than one 64-bit word of the live-slot map, some cancelled,
+ * on two symbols, then slots reused: a crossing quote fills exactly the live
+ * orders of its symbol, once each, in slot order. */
+static void test_many_resting_orders(void **st)
+{
+    (void)st;
+    rs_sim_params p;
+    rs_sim_params_default(&p);
+    p.max_orders = 150;
+    p.max_events = 4096;
+    rs_sim *s = mk(&p);
+    int64_t t = 1000 * MS;
+    rs_sim_on_quote(s, t, 0, 9990, 10000, 9995);
+    rs_sim_on_quote(s, t, 1, 9990, 10000, 9995);
+    for (uint64_t cid = 1; cid <= 150; cid++) {
+        rs_vreq r = place(cid, RS_SIDE_BUY, RS_ORD_LIMIT, 9950, 1000, t);
+        r.sym = cid % 5 == 0 ? 1 : 0;
+        assert_int_equal(rs_sim_request(s, t, &r), RS_OK);
+    }
+    static evs v;
+    memset(&v, 0, sizeof v);
+    drain(s, t + 10 * MS, &v);
+    assert_int_equal(count(&v, RS_VEVT_ACK), 2 * 150); /* the answer and the account event */
+    for (uint64_t cid = 3; cid <= 150; cid += 3) {
+        rs_vreq r = {.kind = RS_VREQ_CANCEL, .sym = cid % 5 == 0 ? 1 : 0, .req_id = (uint32_t)(1000 + cid),
+                     .client_id = cid, .ts_ms = (t + 10 * MS) / MS};
+        assert_int_equal(rs_sim_request(s, t + 10 * MS, &r), RS_OK);
+    }
+    int64_t t2 = t + 20 * MS;
+    memset(&v, 0, sizeof v);
+    drain(s, t2, &v);
+    rs_sim_on_quote(s, t2, 0, 9940, 9950, 9945);   /* ask at the limit: sym 0 fills */
+    memset(&v, 0, sizeof v);
+    drain(s, t2 + 10 * MS, &v);
+    uint64_t prev = 0;
+    int fills = 0;
+    for (int i = 0; i < v.n; i++) {
+        if (v.e[i].kind != RS_VEVT_FILL)
+            continue;
+        assert_true(v.e[i].client_id > prev);   /* slot order = placing order here */
+        assert_true(v.e[i].client_id % 3 != 0 && v.e[i].client_id % 5 != 0);
+        prev = v.e[i].client_id;
+        fills++;
+    }
+    int want = 0;
+    for (uint64_t cid = 1; cid <= 150; cid++)
+        want += cid % 3 != 0 && cid % 5 != 0;
+    assert_int_equal(fills, want);   /* 80 */
+    /* the same quote again fills nothing */
+    rs_sim_on_quote(s, t2 + 11 * MS, 0, 9940, 9950, 9945);
+    memset(&v, 0, sizeof v);
+    drain(s, t2 + 20 * MS, &v);
+    assert_int_equal(count(&v, RS_VEVT_FILL), 0);
+    /* the table is full: new orders take finished slots; they and the
+     * resting sym-1 orders fill on their own symbol's quotes */
+    int64_t t3 = t2 + 30 * MS;
+    rs_sim_on_quote(s, t3, 0, 9990, 10000, 9995);   /* away again: the new orders rest */
+    for (uint64_t cid = 201; cid <= 260; cid++) {
+        rs_vreq r = place(cid, RS_SIDE_BUY, RS_ORD_LIMIT, 9950, 1000, t3);
+        assert_int_equal(rs_sim_request(s, t3, &r), RS_OK);
+    }
+    memset(&v, 0, sizeof v);
+    drain(s, t3 + 10 * MS, &v);
+    assert_int_equal(count(&v, RS_VEVT_ACK), 2 * 60);
+    assert_int_equal(count(&v, RS_VEVT_FILL), 0);
+    rs_sim_on_quote(s, t3 + 11 * MS, 0, 9940, 9950, 9945);
+    rs_sim_on_quote(s, t3 + 11 * MS, 1, 9940, 9950, 9945);
+    memset(&v, 0, sizeof v);
+    drain(s, t3 + 30 * MS, &v);
+    int sym1 = 0;
+    for (uint64_t cid = 5; cid <= 150; cid += 5)
+        sym1 += cid % 3 != 0;
+    assert_int_equal(count(&v, RS_VEVT_FILL), 60 + sym1);
 }
 
 static void test_ioc_cancel_status_lists(void **st)
@@ -407,7 +482,7 @@ int main(void)
         cmocka_unit_test(test_market_fill_fees_slippage), cmocka_unit_test(test_limit_rests_then_maker_fill_and_vwap),
         cmocka_unit_test(test_ioc_cancel_status_lists),  cmocka_unit_test(test_latency_models_deterministic),
         cmocka_unit_test(test_faults),                    cmocka_unit_test(test_clock_skew_and_disconnect),
-        cmocka_unit_test(test_faults_get_set_stack),
+        cmocka_unit_test(test_faults_get_set_stack),      cmocka_unit_test(test_many_resting_orders),
     };
     return cmocka_run_group_tests(t, NULL, free_all);
 }
