@@ -56,6 +56,17 @@ uint32_t rs_rate_count(const rs_rate *r, int64_t now, int64_t window_ns)
     return c;
 }
 
+bool rs_rate_reached(const rs_rate *r, int64_t now, int64_t window_ns, uint32_t k)
+{
+    if (k == 0)
+        return true;
+    if (k > r->n)
+        return false;
+    /* times are non-decreasing, so k sends are in the window exactly when
+     * the k-th newest is */
+    return r->ts[(r->head + RS_RATE_CAP - k) % RS_RATE_CAP] > now - window_ns;
+}
+
 static int over(double v, double lim, double *value, double *limit)
 {
     if (lim > 0 && !(v <= lim)) {
@@ -100,21 +111,19 @@ uint16_t rs_risk_check_order(const rs_limits *l, const rs_order_check *c, double
 
 uint16_t rs_risk_check_rate(const rs_limits *l, const rs_rate *r, int64_t now, double *value, double *limit)
 {
-    if (l->max_per_sec) {
-        uint32_t n = rs_rate_count(r, now, 1000000000LL);
-        if (n + 1 > l->max_per_sec) {
-            *value = n + 1;
-            *limit = l->max_per_sec;
-            return RS_CIRC_RATE_SEC;
-        }
+    /* Every entry the gate considers checks the rate: ask whether the limit
+     * is reached (one load) and count the window only to report a trip --
+     * counting it each time walked up to max_per_min timestamps (~1,600
+     * instructions per entry with the bench's 1024/min). */
+    if (l->max_per_sec && rs_rate_reached(r, now, 1000000000LL, l->max_per_sec)) {
+        *value = rs_rate_count(r, now, 1000000000LL) + 1;
+        *limit = l->max_per_sec;
+        return RS_CIRC_RATE_SEC;
     }
-    if (l->max_per_min) {
-        uint32_t n = rs_rate_count(r, now, 60000000000LL);
-        if (n + 1 > l->max_per_min) {
-            *value = n + 1;
-            *limit = l->max_per_min;
-            return RS_CIRC_RATE_MIN;
-        }
+    if (l->max_per_min && rs_rate_reached(r, now, 60000000000LL, l->max_per_min)) {
+        *value = rs_rate_count(r, now, 60000000000LL) + 1;
+        *limit = l->max_per_min;
+        return RS_CIRC_RATE_MIN;
     }
     return RS_CIRC_NONE;
 }

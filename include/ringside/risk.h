@@ -10,6 +10,7 @@
 #ifndef RINGSIDE_RISK_H
 #define RINGSIDE_RISK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ringside/event.h"
@@ -64,6 +65,9 @@ void rs_rate_init(rs_rate *r);
 void rs_rate_add(rs_rate *r, int64_t now);
 /* Sends in (now - window_ns, now]; counts at most RS_RATE_CAP. */
 uint32_t rs_rate_count(const rs_rate *r, int64_t now, int64_t window_ns);
+/* Hot path: true when at least k sends are in (now - window_ns, now], i.e.
+ * rs_rate_count(...) >= k, in O(1) (reads the k-th newest send). */
+bool rs_rate_reached(const rs_rate *r, int64_t now, int64_t window_ns, uint32_t k);
 
 /* ---- static order limits --------------------------------------------------- */
 

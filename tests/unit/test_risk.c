@@ -91,8 +91,31 @@ static void test_rate(void **s)
     assert_int_equal(rs_rate_count(&r, t + 100000000000LL + 3 * RS_RATE_CAP, 1000000000LL), RS_RATE_CAP);
 }
 
+/* rs_rate_reached(k) is rs_rate_count() >= k, on random non-decreasing send
+ * times (bursts, gaps, ring wraps) and every k around the count. */
+static void test_rate_reached(void **s)
+{
+    (void)s;
+    static rs_rate r;
+    rs_rate_init(&r);
+    uint64_t x = 88172645463325252ull;
+    int64_t t = 1000000000000LL;
+    for (int step = 0; step < 5000; step++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        t += (int64_t)(x % 8 == 0 ? x % 3000000000ull : x % 50000000ull);   /* mostly < 50 ms, sometimes s */
+        if (x % 4 != 0)
+            rs_rate_add(&r, t);
+        int64_t w = (x >> 20) % 2 ? 1000000000LL : 60000000000LL;
+        uint32_t c = rs_rate_count(&r, t + 1, w);
+        for (uint32_t k = c > 2 ? c - 2 : 0; k <= c + 2 && k <= RS_RATE_CAP + 1; k++)
+            assert_int_equal(rs_rate_reached(&r, t + 1, w, k), c >= k);
+        assert_int_equal(rs_rate_reached(&r, t + 1, w, RS_RATE_CAP + 1), false);
+    }
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_order), cmocka_unit_test(test_rate)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_order), cmocka_unit_test(test_rate),
+                                       cmocka_unit_test(test_rate_reached)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
