@@ -30,6 +30,20 @@ for tag in ("norec", "rec"):
     for s in ("feed", "features", "model", "gate", "exec"):
         assert need("stage %s (%s)" % (s, tag))["p50"] > 0
     need("hop features->prediction (%s)" % tag)
+    # the first order of each tick, walked back through its own lineage:
+    # the nine parts add up to the chain's mean decoded->order
+    c = need("chain feed tail (%s)" % tag)
+    chains = int(c["note"].split("(")[1].split()[0])
+    assert chains > 0, c["note"]
+    parts = ["feed tail", "wait->features", "features", "wait->model", "model", "wait->gate", "gate",
+             "wait->exec", "exec->order"]
+    total = sum(need("chain %s (%s)" % (p, tag))["mean"] for p in parts)
+    m = need("chain mean decoded->order (%s)" % tag)
+    assert abs(m["p50"] - total) <= 1e-6 * max(1.0, total), (m, total)
+    assert m["p50"] > 0
+b = need("t2o runtime live (bare)")
+assert b["p50"] > 0 and b["throughput"] > 0, b
+need("ratio p50/sum medians (bare)")
 r = need("replay verify (1 thread)")
 assert " 0 divergences" in r["note"], r["note"]
 assert r["throughput"] > 0
