@@ -72,6 +72,7 @@ typedef struct ord_log {
     int64_t w;           /* ts_local of the order record */
     uint64_t tsc;        /* rdtsc at its commit */
     uint32_t exec_call;  /* the exec call that committed it (UINT32_MAX: not logged) */
+    int64_t origin_ns;   /* origin == 0: the runtime's origin (a decoded trade's ts_local) */
 } ord_log;
 
 typedef struct e2e {
@@ -94,6 +95,7 @@ typedef struct e2e {
     ord_log *ord;                        /* exec thread */
     uint64_t n_ord, cap_ord, ord_lost;
     uint64_t *dec_tsc;                   /* per input: rdtsc at its first decoded trade */
+    rs_engine *eng;                      /* for the runtime's origins (rs_engine_origin) */
     e2e_calls calls[RS_SID_MAX];         /* every handler call, per stage (e2e_chain.h) */
 } e2e;
 
@@ -172,6 +174,8 @@ typedef struct swrap {
     uint32_t cur;
     uint32_t cur_parent;         /* E2E_PARENT of the call that produced the input */
     uint32_t self;               /* E2E_PARENT naming this call; 0 when the log is full */
+    uint16_t in_stream;          /* the input record */
+    uint64_t in_seq;
     bool path_out;               /* this call committed the stage's path output type */
     rs_hist *handler;            /* path calls' handler time, ns (this pass) */
 } swrap;
@@ -190,6 +194,19 @@ static void sw_commit(rs_emit *e, rs_rec *r)
     tag_put(b, r, w->cur, w->self);
     if (r->type == path_out[w->sid])
         w->path_out = true;
+    if (!w->cur && w->sid == RS_SID_EXEC && r->type == RS_EV_ORDER) {
+        /* An input our side tables cannot see: a copy the router made (the
+         * marks exec reads are duplicates of the gate's). The runtime's own
+         * origin tables cover those; map the origin back to its frame after
+         * the pass, so both count the same orders. */
+        int64_t ons = rs_engine_origin(b->eng, w->in_stream, w->in_seq);
+        if (ons && b->n_ord < b->cap_ord)
+            b->ord[b->n_ord++] = (ord_log){0, ((const rs_ev_order *)r)->kind, {0}, r->ts_local, rs_rdtsc(),
+                                           w->self ? (w->self & E2E_CALL_MASK) - 1u : UINT32_MAX, ons};
+        else if (ons)
+            b->ord_lost++;
+        return;
+    }
     if (!w->cur)
         return;
     if (w->sid == RS_SID_FEED && r->type == RS_EV_TRADE) {
@@ -205,7 +222,7 @@ static void sw_commit(rs_emit *e, rs_rec *r)
     if (w->sid == RS_SID_EXEC && r->type == RS_EV_ORDER) {
         if (b->n_ord < b->cap_ord)
             b->ord[b->n_ord++] = (ord_log){w->cur, ((const rs_ev_order *)r)->kind, {0}, r->ts_local, rs_rdtsc(),
-                                           w->self ? (w->self & E2E_CALL_MASK) - 1u : UINT32_MAX};
+                                           w->self ? (w->self & E2E_CALL_MASK) - 1u : UINT32_MAX, 0};
         else
             b->ord_lost++;
     }
@@ -218,6 +235,8 @@ static int sw_on_event(void *state, const rs_rec *in, rs_emit *out)
     swrap *w = state;
     w->inner = out;
     tagent te = tag_get(w->b, in);
+    w->in_stream = in->stream;
+    w->in_seq = in->seq;
     w->cur = te.origin;
     w->cur_parent = te.parent;
     w->path_out = false;
@@ -477,6 +496,40 @@ static void sleep_ms(long ms)
 
 static bool g_quiet;
 
+/* Orders logged with the runtime's origin (ord_log.origin_ns, the decoded
+ * trade's ts_local) get their frame: the feed thread decodes frames in
+ * order, so the non-zero dec[] are non-decreasing; binary search. After the
+ * join only. */
+static void map_runtime_origins(e2e *b)
+{
+    uint64_t n = 0;
+    for (uint64_t k = 0; k < b->n; k++)
+        n += b->dec[k] != 0;
+    uint32_t *idx = n ? malloc(n * sizeof *idx) : NULL;   /* bench bookkeeping, after the pass */
+    if (!idx)
+        return;
+    n = 0;
+    for (uint64_t k = 0; k < b->n; k++)
+        if (b->dec[k])
+            idx[n++] = (uint32_t)k;
+    for (uint64_t i = 0; i < b->n_ord; i++) {
+        ord_log *o = &b->ord[i];
+        if (o->origin || !o->origin_ns)
+            continue;
+        uint64_t lo = 0, hi = n;
+        while (lo < hi) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            if (b->dec[idx[mid]] < o->origin_ns)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < n && b->dec[idx[lo]] == o->origin_ns)
+            o->origin = idx[lo] + 1;
+    }
+    free(idx);
+}
+
 static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder, bool bare, const char *jdir,
                     double max_s, pass_res *res)
 {
@@ -560,6 +613,7 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
         logs_ok = false;
     }
     b->n_ord = b->ord_lost = b->src_full = 0;
+    b->eng = NULL;
     rs_store_relaxed(&b->next, 0);
     int ret = 0;
     rs_engine *e = NULL;
@@ -569,6 +623,7 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
         ret = 1;
         goto out;
     }
+    b->eng = e;
     if (recorder) {
         rs_region *reg = rs_engine_region(e);
         rec_pid = spawn_recorder(cfg, cfg_path, cfg->instance, jdir);
@@ -649,6 +704,7 @@ static int run_pass(e2e *b, rs_config *cfg, const char *cfg_path, bool recorder,
             thread_of[d.stages[d.threads[t].stages[k]].id] = (int)t;
     for (uint64_t k = 0; k < b->n; k++)
         res->decoded += b->dec[k] != 0;
+    map_runtime_origins(b);
     uint32_t prev = 0;
     for (uint64_t i = 0; i < b->n_ord; i++) {
         const ord_log *o = &b->ord[i];
@@ -809,8 +865,9 @@ static void report_chain(const rs_bench_opts *o, const pass_res *r, const char *
     snprintf(name, sizeof name, "chain mean decoded->order (%s)", tag);
     emit_value(o, name, "ns", total, note);
     if (!o->json && (c->broken || r->calls_lost))
-        printf("chain (%s): %" PRIu64 " first orders without a full lineage, %" PRIu64 " calls not logged\n", tag,
-               c->broken, r->calls_lost);
+        printf("chain (%s): %" PRIu64 " first orders of a tick not made through a prediction (stops, exits, the "
+               "children of a fill) or past a full call log, %" PRIu64 " calls not logged\n",
+               tag, c->broken, r->calls_lost);
 }
 
 static void report_bare(const rs_bench_opts *o, const pass_res *r)
@@ -1024,7 +1081,10 @@ int rs_bench_e2e(const rs_bench_opts *o)
             snprintf(note, sizeof note, "target <= 1.5 (%s)", what[k]);
             emit_value(o, name, "x", sum > 0 ? p50 / sum : 0, note);
             snprintf(name, sizeof name, "ratio p99.9/p50 (%s)", tags[k]);
-            emit_value(o, name, "x", p50 > 0 ? p999 / p50 : 0, "target < 10");
+            /* with a few hundred orders p99.9 is the worst one or two: say so */
+            snprintf(note, sizeof note, "target < 10 (%" PRIu64 " samples%s)", h->count,
+                     h->count < 1000 ? ": p99.9 is about the maximum" : "");
+            emit_value(o, name, "x", p50 > 0 ? p999 / p50 : 0, note);
         }
         if (keep && !o->json)
             printf("journal kept: %s\n", jdir);

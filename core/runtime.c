@@ -915,3 +915,8 @@ const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage)
 }
 
 const rs_hist *rs_engine_t2o_latency(rs_engine *e) { return e->t2o; }
+
+int64_t rs_engine_origin(const rs_engine *e, uint16_t stream, uint64_t seq)
+{
+    return stream < RS_STREAM_MAX && e->otab[stream].ent ? rs_origin_get(&e->otab[stream], seq) : 0;
+}

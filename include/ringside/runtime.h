@@ -140,6 +140,14 @@ const rs_hist *rs_engine_stage_latency(rs_engine *e, unsigned stage);
  * RS_CNT_T2O_* and stage_lat[RS_LAT_T2O]). NULL when there is no exec
  * stage. */
 const rs_hist *rs_engine_t2o_latency(rs_engine *e);
+/* The causal origin the runtime carries for record `seq` of `stream`: the
+ * ts_local of the decoded trade it descends from, or 0 (none, no table for
+ * the stream, or the slot already reused). For the thread that just polled
+ * that record (the producer wrote the slot before publishing it); a
+ * benchmark uses it to attribute the records its own side tables cannot
+ * see (the copies the router makes, ring duplicates). */
+int64_t rs_engine_origin(const rs_engine *e, uint16_t stream, uint64_t seq);
+
 /* Slot of the region's stage_lat table that holds tick-to-order. */
 #define RS_LAT_T2O RS_SID_MAX
 

@@ -26,7 +26,12 @@ for tag in ("norec", "rec"):
     n = int(t["note"].split()[0])
     assert n > 0, "no order traced to its tick (%s): %s" % (tag, t["note"])
     assert t["p50"] > 0 and t["p999"] >= t["p50"]
-    need("t2o decoded->order (%s)" % tag)
+    d = need("t2o decoded->order (%s)" % tag)
+    # the bench's attribution and the runtime's own origin tables count the
+    # same orders with the same stamps: the same histogram
+    lv = need("t2o runtime live (%s)" % tag)
+    for q in ("p50", "p99", "max"):
+        assert d[q] == lv[q], (tag, q, d[q], lv[q])
     for s in ("feed", "features", "model", "gate", "exec"):
         assert need("stage %s (%s)" % (s, tag))["p50"] > 0
     need("hop features->prediction (%s)" % tag)
