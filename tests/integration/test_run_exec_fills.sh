@@ -65,7 +65,17 @@ def ctl(*w):
     r = c.getresponse(); body = r.read().decode(); c.close()
     if r.status != 200: sys.exit(f"venue-sim ctl {w}: {body}")
     return body
-def stats(): return json.loads(ctl('stats'))
+def stats():
+    # The venue drops every connection on its port in the outage phase, and
+    # a ctl connection being opened at that moment goes with them (seen once
+    # under ASan: SSLEOFError in the request). Reading stats twice is
+    # harmless, so it is retried; commands are not.
+    for attempt in range(5):
+        try:
+            return json.loads(ctl('stats'))
+        except (OSError, http.client.HTTPException):
+            if attempt == 4: raise
+            time.sleep(0.2)
 def note(m): print(f"[{time.time() - t0:.0f}s] {m}", flush=True)
 def wait(phase, cond, secs):
     end = time.time() + secs
