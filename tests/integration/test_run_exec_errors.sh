@@ -135,13 +135,14 @@ note "skew: $s_clock_rejects answers -1021, orders resumed"
 # the kill must have work to do: ban while the venue holds a position (if
 # the position closed in between, wait the ban out and try again; the
 # entries refused locally during a ban may trip the gate's consecutive-reject
-# pause, so resume)
-for attempt in 1 2 3; do
+# pause, so resume). Positions here last seconds; on a loaded box (ASan, CI)
+# three bans in a row once all landed while flat, so it tries six times.
+for attempt in 1 2 3 4 5 6; do
   wait_for "s_open > 0" 60
   octl 418 1 $BAN_MS > /dev/null
   wait_for "s_bans >= attempt" 60
   [ "$s_open" -gt 0 ] && break
-  [ $attempt = 3 ] && die "flat at every ban: the kill would have nothing to do"
+  [ $attempt = 6 ] && die "flat at every ban: the kill would have nothing to do"
   note "banned while flat: waiting the ban out"
   wait_for "s_banned == 0" 60
   "$B" ctl resume --instance "$INST" --timeout 60 > /dev/null 2>&1 || die "ctl resume failed"
